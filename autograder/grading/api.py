@@ -1,0 +1,204 @@
+"""Grade one submission: the function other tools call, and the two commands built on it.
+
+``grade_submission`` extracts the source (submission.py), runs the suite in a trusted child
+process (session.py) against a sandboxed worker, scores (scoring.py) and returns the report (a
+dict, the JSON contract of issue 3). A bad submission never raises: it is graded 0 where it
+fails, with a message. Only the grader's own problems raise (unknown assignment ->
+CourseConfigError, a broken suite -> GraderError). Thread-safe: all state lives in the child.
+Example::
+
+    report = grade_submission(load_course(), Path("entrega.ipynb"), "convolutions")
+    report["score"], report["parts"]["conv2d"]["tests"][0]["message"]
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+from autograder.config import REPO_ROOT, Course
+from autograder.grading.profiles import PROFILES
+from autograder.grading.scoring import DIGITS, score_parts
+from autograder.grading.submission import Submission, load_submission
+
+#: Seconds the parent waits beyond the submission budget before killing the child session.
+KILL_GRACE_S = 60
+
+
+class GraderError(RuntimeError):
+    """The grader itself could not grade (a broken suite, a crashed session): not the student's fault."""
+
+
+class DeviceUnavailable(GraderError):
+    """``--device cuda`` on a machine without CUDA."""
+
+
+def grader_version() -> str:
+    try:
+        return metadata.version("cnn-autograder")
+    except metadata.PackageNotFoundError:  # running from a checkout that was not installed
+        return "0+checkout"
+
+
+def grade_submission(course: Course, submission: Path, assignment: str, *, device: str = "cpu",
+                     profile: str = "hidden", seed: int | None = None, only_part: str | None = None) -> dict:
+    """The report of one submission (see module doc); ``only_part`` runs that part's tests only."""
+    started = time.monotonic()
+    spec = course.assignment(assignment)  # CourseConfigError for an unknown name
+    if profile not in PROFILES:
+        raise GraderError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
+    if only_part is not None and only_part not in spec.parts:
+        raise GraderError(f"unknown part {only_part!r} of {assignment!r}; parts: {', '.join(spec.parts)}")
+    _require_device(device)
+    seed = course.seed_for(assignment, profile) if seed is None else int(seed)
+    sub = load_submission(Path(submission), spec)
+    extracted = time.monotonic()
+    if sub.error is not None:
+        result, killed = _nothing_ran(spec, sub.error), False
+    else:
+        result, killed = _run_session(course, assignment, sub, profile=profile, seed=seed, device=device,
+                                      only_part=only_part)
+    if only_part is not None:
+        spec = spec.model_copy(update={"parts": {only_part: spec.parts[only_part]}})
+    parts, flags = score_parts(spec, course.grading, result["tests"], result.get("ops_by_part", {}))
+    flags += _static_scan_flags(sub.source, list(spec.parts))
+    load = result.get("load") or {}
+    load_error = sub.error or (None if load.get("ok", True) else load.get("error"))
+    status = "load_error" if load_error else ("timeout" if killed or result.get("budget_spent") else "graded")
+    notes = list(sub.notes) + list(result.get("worker_notes", []))
+    notes += [f"error interno del calificador: {e}" for e in result.get("internal_errors", [])]
+    if killed:
+        notes.append("La corrección superó el tiempo total y se detuvo; las pruebas que no alcanzaron a correr valen 0.")
+    finished = time.monotonic()
+    return {
+        "assignment": assignment,
+        "status": status,
+        "score": round(sum(p["score"] for p in parts.values()), DIGITS),
+        "max_score": float(sum(p["max_score"] for p in parts.values())),
+        "parts": parts,
+        "flags": flags,
+        "notes": notes,
+        "load_error": load_error,
+        "sandbox": result.get("sandbox"),
+        "device": device,
+        "seed": seed,
+        "profile": profile,
+        "grader_version": grader_version(),
+        "timings": {"total_s": round(finished - started, 3), "extract_s": round(extracted - started, 3),
+                    "suite_s": round(finished - extracted, 3)},
+    }
+
+
+def _require_device(device: str) -> None:
+    if device == "cpu":
+        return
+    if device != "cuda":
+        raise GraderError(f"unknown device {device!r} (cpu or cuda)")
+    import torch
+
+    if not torch.cuda.is_available():
+        raise DeviceUnavailable("--device cuda: CUDA no está disponible en esta máquina (torch "
+                                f"{torch.__version__}); califica con --device cpu.")
+
+
+def _nothing_ran(spec, error: str) -> dict:
+    """Raw results for a submission nothing could be extracted from: one failed entry per part."""
+    tests = [{"name": "carga del envío", "part": part, "kind": "load", "builds_on": [], "passed": False,
+              "message": error} for part in spec.parts]
+    return {"tests": tests, "ops_by_part": {}, "load": {"ok": False, "error": error}}
+
+
+def _run_session(course: Course, assignment: str, sub: Submission, *, profile: str, seed: int, device: str,
+                 only_part: str | None) -> tuple[dict, bool]:
+    """Run autograder.grading.session in a child process; its raw results and whether it was killed."""
+    with tempfile.TemporaryDirectory(prefix="autograder-grade-") as tmp:
+        source_file, out = Path(tmp) / "submission.py", Path(tmp) / "result.json"
+        source_file.write_text(sub.source, encoding="utf-8")
+        command = [sys.executable, "-m", "autograder.grading.session", "--course", str(course.root / "course.yaml"),
+                   "--assignment", assignment, "--source", str(source_file), "--profile", profile,
+                   "--seed", str(seed), "--device", device, "--out", str(out)]
+        if only_part:
+            command += ["--part", only_part]
+        env = {**os.environ, "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1"}
+        killed = False
+        try:
+            child = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                                   timeout=course.grading.submission_timeout + KILL_GRACE_S)
+        except subprocess.TimeoutExpired:
+            killed, child = True, None
+        if not out.exists():
+            detail = (child.stderr or "").strip().splitlines()[-5:] if child is not None else ["killed"]
+            raise GraderError(f"the grading session for {assignment} produced no result: " + " | ".join(detail))
+        result = json.loads(out.read_text(encoding="utf-8"))
+    if child is not None and child.returncode != 0:
+        tail = " | ".join((child.stderr or "").strip().splitlines()[-5:])
+        raise GraderError(f"the grading session for {assignment} failed (exit {child.returncode}): {tail}")
+    if result.get("collection_errors"):
+        raise GraderError(f"the suite of {assignment} could not be collected: {result['collection_errors']}")
+    return result, killed
+
+
+def _static_scan_flags(source: str, parts: list[str]) -> list[dict]:
+    """Static-scan findings as "flagged for review" flags; they never change the score."""
+    try:
+        from autograder.grading.static_scan import scan_source
+    except ImportError:  # the scanner is optional: the aten-level check is what scores
+        return []
+    flags = []
+    for finding in scan_source(source):
+        where = getattr(finding, "name", None) or getattr(finding, "scope", None) or getattr(finding, "enclosing", None)
+        flags.append({"part": where if where in parts else None, "kind": "static_scan",
+                      "message": f"Marcado para revisión (línea {finding.line}, {finding.kind}): {finding.message}"})
+    return flags
+
+
+# --- commands ---------------------------------------------------------------------------------------
+
+def grade_submission_cli(course: Course, target: Path, assignment: str, json_out: Path | None,
+                         device: str = "cpu") -> int:
+    """`autograder grade PATH --assignment NAME [--json OUT]`: summary table, JSON; exit 0 once graded."""
+    from autograder.grading.summary import print_summary
+
+    if not Path(target).exists():
+        print(f"autograder: no existe {target}", file=sys.stderr)
+        return 2
+    try:
+        report = grade_submission(course, Path(target), assignment, device=device)
+    except GraderError as exc:
+        print(f"autograder: {exc}", file=sys.stderr)
+        return 2
+    if json_out is not None:
+        Path(json_out).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print_summary(report, details=False)
+    return 0
+
+
+def check_notebook_cli(course: Course, notebook: Path, part: str | None = None, assignment: str | None = None) -> int:
+    """`autograder check NOTEBOOK [--part P]`: the public checks, with full messages; exit 1 if any fails."""
+    from autograder.grading.summary import print_summary
+
+    if not Path(notebook).exists():
+        print(f"autograder: no existe {notebook}", file=sys.stderr)
+        return 2
+    name = assignment or _guess_assignment(course, Path(notebook))
+    try:
+        report = grade_submission(course, Path(notebook), name, profile="public", only_part=part)
+    except GraderError as exc:
+        print(f"autograder: {exc}", file=sys.stderr)
+        return 2
+    print_summary(report, details=True)
+    return 0 if report["score"] == report["max_score"] else 1
+
+
+def _guess_assignment(course: Course, notebook: Path) -> str:
+    for spec in course.assignments:
+        if notebook.name == spec.notebook or notebook.stem == spec.name:
+            return spec.name
+    from autograder.cli import UsageError
+
+    raise UsageError(f"cannot tell the assignment of {notebook.name}; pass --assignment NAME")

@@ -1,0 +1,234 @@
+"""The API the grading suites are written with (hidden suites in tests/hidden/, public ones in
+autograder/public/suites/).
+
+A suite is ordinary pytest + Hypothesis. Each test says which part it grades and what kind of
+check it is (``@part``); the kind decides its share of the part's points (course.yaml
+``grading.test_weights``). The fixtures ``student`` (a :class:`StudentCode`, the proxy over the
+sandboxed worker that runs the submission) and ``device`` ("cpu" or "cuda") come from the grading
+plugin (autograder/grading/plugin.py); suites never import anything from the submission. A
+failing check raises :class:`GradingFailure` whose text IS the student's feedback: the plugin
+reports that text and nothing else (no pytest traceback, no test source), prefixed by the part.
+
+Example — a function part::
+
+    from hypothesis import example, given
+    from autograder import strategies as st
+    from autograder.grading.harness import check_close, check_raises, part, reference_call
+    from solutions import convolutions as ref
+
+    @part("conv2d")                                   # kind="matches_reference" by default
+    @given(case=st.conv2d_cases())
+    def test_conv2d_matches_reference(student, device, case):
+        got = student.run("conv2d", case)             # conv2d(*case.args(), **case.kwargs())
+        expected = reference_call(ref.conv2d, case, device)
+        check_close(got, expected, case=case,
+                    hints=[("¿Volteaste el kernel? La capa convolucional calcula una correlación cruzada",
+                            lambda: reference_call(ref.conv2d, case.with_flipped_kernel(), device))])
+
+    @part("conv2d", kind="invalid_arguments")
+    def test_conv2d_rejects_mismatched_channels(student):
+        check_raises(student, "conv2d", torch.zeros(1, 2, 5, 5), torch.zeros(1, 3, 3, 3),
+                     why="los canales de x y de weight no coinciden")
+
+Example — a module part (the reference's weights are loaded by name, strictly)::
+
+    @part("ResidualBlock", builds_on=())
+    @given(case=st.residual_block_cases())
+    def test_residual_block_matches_reference(student, device, case):
+        torch.manual_seed(0)
+        reference = ref.ResidualBlock(*case.args(), **case.kwargs()).double().to(device)
+        block = student.build("ResidualBlock", *case.args(), **case.kwargs(), case=case)
+        block.double()
+        block.load_reference_state(reference)          # lists missing/unexpected/mis-shaped names
+        for mode in ("eval", "train"):
+            getattr(block, mode)(); getattr(reference, mode)()
+            with describing(case, f"modo {mode}"):
+                check_close(block.forward(case.x), reference(case.x.to(device)))
+            check_close(block.state_dict()["bn1.running_mean"], reference.bn1.running_mean,
+                        case=case, what="bn1.running_mean tras forward en modo train")
+
+``builds_on`` names the parts a part uses (e.g. ``@part("UNet", builds_on=("DoubleConv",
+"center_crop"))``): when those fail too, the report says so next to this part's failures.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import settings
+
+from autograder.grading.failures import GradingFailure, StudentRaised, describing, fail
+from autograder.grading.feedback import describe_array, describe_mismatch, student_error_text
+
+#: Kinds of test named in course.yaml; any other kind weighs 1.
+DEFAULT_KIND = "matches_reference"
+
+#: Default tolerances for float64 comparisons: tight, but above the rounding of a different
+#: (correct) summation order, e.g. naive loops versus im2col + matmul.
+ATOL = 1e-9
+RTOL = 1e-7
+
+
+def part(name: str, kind: str = DEFAULT_KIND, builds_on: Sequence[str] = ()):
+    """Mark a test as grading part ``name`` with a check of ``kind``.
+
+    Example: ``@part("conv_transpose2d", kind="gradients", builds_on=("conv2d",))``.
+    """
+    return pytest.mark.grading_part(name=name, kind=kind, builds_on=tuple(builds_on))
+
+
+def scaled_examples(fraction: float):
+    """A Hypothesis ``settings`` running ``fraction`` of the active profile's examples (>= 1).
+
+    Example: ``@scaled_examples(0.25)`` above ``@given`` for a slow gradient check.
+    """
+    return settings(max_examples=max(1, round(settings.default.max_examples * fraction)))
+
+
+# --- comparisons ----------------------------------------------------------------------------------
+
+def _as_array(value) -> np.ndarray:
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def check_close(got, expected, *, case=None, what: str = "el resultado", atol: float = ATOL,
+                rtol: float = RTOL, hint: str | None = None,
+                hints: Iterable[tuple[str, Callable[[], object]]] = ()) -> None:
+    """Fail unless ``got`` (a CallResult or an array) equals ``expected`` (a tensor) in shape,
+    dtype, device and value.
+
+    ``hints`` are (text, alternative) pairs tried only on failure: when ``got`` matches the
+    alternative (e.g. the result of a flipped kernel), that text is the hint; else ``hint``.
+    Example: ``check_close(got, ref.conv2d(x, w), case=case, hint="Revisa el stride")``.
+    """
+    with describing(case):
+        got_array, info = _unwrap(got, what)
+        want = _as_array(expected)
+        want_dtype = str(expected.dtype) if isinstance(expected, torch.Tensor) else f"torch.{want.dtype}"
+        got_dtype = info.get("dtype", f"torch.{got_array.dtype}")
+        if isinstance(expected, torch.Tensor) and info.get("device") is not None:
+            want_device = expected.device.type
+            if str(info["device"]).split(":")[0] != want_device:
+                fail(f"{what} está en el dispositivo {info['device']}, pero se esperaba {want_device}.\n"
+                     "Pista: crea los tensores nuevos con device=x.device (o usa torch.zeros_like).")
+        if tuple(got_array.shape) != tuple(want.shape):
+            fail(f"{what} tiene forma {tuple(got_array.shape)}; se esperaba {tuple(want.shape)}.\n"
+                 + (f"Pista: {hint}" if hint else "Pista: revisa la fórmula del tamaño de salida "
+                    "⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1."))
+        if got_dtype != want_dtype:
+            fail(f"{what} tiene dtype {got_dtype}; se esperaba {want_dtype}.\n"
+                 "Pista: no conviertas a otro tipo; crea los tensores auxiliares con dtype=x.dtype.")
+        if np.allclose(got_array, want, atol=atol, rtol=rtol, equal_nan=True):
+            return
+        chosen = hint
+        for text, alternative in hints:
+            try:
+                alt = _as_array(alternative())
+            except Exception:  # a hint that cannot be computed for this input simply does not apply
+                continue
+            if alt.shape == got_array.shape and np.allclose(got_array, alt, atol=atol, rtol=rtol):
+                chosen = text
+                break
+        fail(f"{what} no coincide con el esperado.\n" + describe_mismatch(want, got_array)
+             + (f"\nPista: {chosen}" if chosen else ""))
+
+
+def check_equal(got, expected, *, case=None, what: str = "el resultado", hint: str | None = None) -> None:
+    """Fail unless a plain value (int, str, tuple...) equals ``expected`` exactly."""
+    value = got.value if hasattr(got, "value") and hasattr(got, "ops") else got
+    if value != expected:
+        with describing(case):
+            fail(f"{what}: se esperaba {expected!r}; se obtuvo {value!r}." + (f"\nPista: {hint}" if hint else ""))
+
+
+def check_grads(got, expected: dict, *, case=None, atol: float = 1e-8, rtol: float = 1e-6,
+                names: dict | None = None, hint: str | None = None) -> None:
+    """Compare ``got.grads`` with ``expected`` ({arg_index or "param:<name>": tensor}).
+
+    ``names`` gives each index its name for messages, e.g. ``{0: "x", 1: "weight"}``.
+    """
+    names = names or {}
+    with describing(case):
+        for key, want in expected.items():
+            label = f"el gradiente respecto de {names.get(key, key)}"
+            if key not in got.grads:
+                fail(f"no se pudo calcular {label}: ¿el resultado quedó desconectado del grafo "
+                     "(numpy, .item(), .detach(), torch.tensor(...) sobre valores calculados)?")
+            check_close(got.grads[key], want, what=label, atol=atol, rtol=rtol,
+                        hint=hint or "construye el resultado sólo con operaciones de tensores de torch para "
+                        "que autograd pueda derivarlo.")
+
+
+def check_raises(student: "StudentCode", name: str, *args, why: str, **kwargs) -> None:
+    """Fail unless calling the student's ``name`` with these (invalid) arguments raises.
+
+    Any exception counts: like torch, the function must refuse what it cannot compute.
+    Example: ``check_raises(student, "max_pool2d", x, 3, padding=2, why="padding > kernel_size // 2")``.
+    """
+    if student.raises(name, *args, **kwargs):
+        return
+    fail(f"`{name}` debía lanzar un error ({why}), pero devolvió un resultado.\n"
+         "Pista: valida los argumentos al inicio, como hace torch (por ejemplo, raise ValueError(...)).")
+
+
+def check_input_unchanged(student: "StudentCode", name: str, case) -> None:
+    """Fail if the student's ``name`` modifies a tensor argument of ``case`` in place.
+
+    The worker rebuilds arguments from bytes, so the trusted side cannot look at them after the
+    call; instead they are sent as leaves that require grad, which torch refuses to modify in
+    place ("a leaf Variable that requires grad is being used in an in-place operation").
+    Example: ``check_input_unchanged(student, "max_pool2d", case)``.
+    """
+    positions = tuple(i for i, arg in enumerate(case.args()) if isinstance(arg, torch.Tensor))
+    with describing(case):
+        try:
+            student.call(name, *case.args(), grad_wrt=positions, **case.kwargs())
+        except StudentRaised as exc:
+            if "in-place" not in str(exc) and "inplace" not in str(exc):
+                raise
+            fail(f"`{name}` modificó su entrada en el lugar (in-place).\n"
+                 "Pista: no cambies x: trabaja sobre una copia (x.clone()) o crea tensores nuevos "
+                 "(F.pad devuelve uno nuevo).")
+
+
+def reference_call(function: Callable, case, device: str = "cpu"):
+    """Call a reference (or torch) ``function`` on ``case``'s arguments moved to ``device``."""
+    return function(*to_device(case.args(), device), **to_device(case.kwargs(), device))
+
+
+def to_device(value, device: str):
+    """``value`` with every tensor inside (tuples, lists, dicts) moved to ``device``."""
+    if isinstance(value, torch.Tensor):
+        return value.to(device)
+    if isinstance(value, tuple):
+        return tuple(to_device(v, device) for v in value)
+    if isinstance(value, list):
+        return [to_device(v, device) for v in value]
+    if isinstance(value, dict):
+        return {k: to_device(v, device) for k, v in value.items()}
+    return value
+
+
+def _unwrap(got, what: str) -> tuple[np.ndarray, dict]:
+    """The array and info of a CallResult (or a bare array); fail if it is not a tensor."""
+    if hasattr(got, "value") and hasattr(got, "info"):
+        value, info = got.value, dict(got.info or {})
+        if not isinstance(value, np.ndarray) or info.get("type", "torch.Tensor") != "torch.Tensor":
+            fail(f"{what} debía ser un torch.Tensor; se obtuvo {info.get('type', type(value).__name__)}"
+                 f" ({describe_array(value) if isinstance(value, np.ndarray) else repr(value)[:80]}).")
+        return value, info
+    return _as_array(got), {}
+
+
+# The proxy classes live in their own module; re-exported so suites import one place.
+from autograder.grading.proxy import StudentCode, StudentModule  # noqa: E402
+
+__all__ = [
+    "GradingFailure", "StudentRaised", "part", "scaled_examples", "describing", "fail", "check_close", "check_equal",
+    "check_grads", "check_raises", "check_input_unchanged", "reference_call", "to_device", "StudentCode", "StudentModule",
+    "student_error_text",
+]

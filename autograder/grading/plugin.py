@@ -1,0 +1,180 @@
+"""The pytest plugin that runs a grading suite against one submission's sandboxed worker.
+
+It gives the suites their fixtures (``student``, ``device``), starts the worker once (lazily, at
+the first test), records each test's outcome as (name, part, kind, passed, message) and the aten
+ops each part reached, and enforces the whole-submission time budget. The recorded results are
+rewritten to ``result_path`` after every test, so a run killed from outside still leaves what it
+graded. Used by autograder/grading/session.py::
+
+    plugin = GradingPlugin(source=src, device="cpu", limits=limits, sandbox="auto",
+                           budget_s=900, result_path=Path("result.json"))
+    pytest.main([suite_file, ...], plugins=[plugin])
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from autograder.grading.failures import GradingFailure, fail
+from autograder.grading.proxy import StudentCode
+
+#: What a failure message says when the suite itself broke (never the test's source).
+INTERNAL_ERROR = ("Error interno del calificador en esta prueba ({kind}); no es un error de tu código: "
+                  "avisa al equipo docente.")
+
+
+class GradingPlugin:
+    """Fixtures, outcome recording and the time budget for one submission (see module doc)."""
+
+    def __init__(self, *, source: str, device: str, limits, sandbox: str, budget_s: float,
+                 result_path: Path, only_part: str | None = None):
+        self.source = source
+        self.target_device = device
+        self.limits = limits
+        self.sandbox = sandbox
+        self.call_timeout = float(limits.call_timeout)
+        self.budget_s = budget_s
+        self.result_path = Path(result_path)
+        self.tests: list[dict] = []
+        self.ops_by_part: dict[str, set[str]] = defaultdict(set)
+        self.internal_errors: list[str] = []
+        self.current_part: str | None = None
+        self._worker = None
+        self.load = None
+        self._started_at = time.monotonic()
+        self.budget_spent = False
+        self.collection_errors: list[str] = []
+        self.only_part = only_part
+
+    # --- the WorkerLink the proxy talks to --------------------------------------------------------
+    def worker(self):
+        if self._worker is None:
+            self._start_worker()
+        return self._worker
+
+    def record_ops(self, ops) -> None:
+        if self.current_part is not None:
+            self.ops_by_part[self.current_part].update(ops)
+
+    def check_budget(self) -> None:
+        if time.monotonic() - self._started_at > self.budget_s:
+            self.budget_spent = True
+            fail(f"Se agotó el tiempo total de corrección de tu envío ({self.budget_s:g} s); "
+                 "esta prueba no alcanzó a ejecutarse. ¿Hay bucles de Python que puedas vectorizar?")
+
+    def _start_worker(self) -> None:
+        from autograder.sandbox.client import SandboxWorker
+
+        self._worker = SandboxWorker(self.source, device=self.target_device, limits=self.limits, sandbox=self.sandbox)
+        self.load = self._worker.start()
+
+    # --- fixtures ----------------------------------------------------------------------------------
+    @pytest.fixture(scope="session")
+    def student(self) -> StudentCode:
+        return StudentCode(self)
+
+    @pytest.fixture(scope="session")
+    def device(self) -> str:
+        return self.target_device
+
+    # --- hooks -------------------------------------------------------------------------------------
+    def pytest_configure(self, config) -> None:
+        config.addinivalue_line("markers", "grading_part(name, kind, builds_on): the part a test grades")
+
+    def pytest_collectreport(self, report) -> None:
+        if report.failed:
+            self.collection_errors.append(f"{report.nodeid}: {report.longreprtext.splitlines()[-1:]}")
+
+    def pytest_collection_modifyitems(self, config, items) -> None:
+        if self.only_part is None:
+            return
+        keep = [item for item in items if _marker(item)["part"] == self.only_part]
+        config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+        items[:] = keep
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item) -> None:
+        self.current_part = _marker(item)["part"]
+        if self._worker is None:
+            self._start_worker()
+        if not self.load.ok:
+            fail(f"Tu envío no se pudo ejecutar: {self.load.error}")
+        if self.current_part not in self.load.defined:
+            fail(f"no se encontró `{self.current_part}`: defínelo (con ese nombre) en su celda de solución.")
+        self.check_budget()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if report.when == "setup" and report.passed:
+            return
+        if report.when == "teardown" and (report.passed or any(t["nodeid"] == item.nodeid for t in self.tests)):
+            return
+        self._record(item, passed=report.passed, excinfo=call.excinfo)
+
+    def pytest_sessionfinish(self, session) -> None:
+        if self._worker is not None:
+            self._worker.close()
+        self.write(finished=True)
+
+    # --- results -----------------------------------------------------------------------------------
+    def _record(self, item, *, passed: bool, excinfo) -> None:
+        marker = _marker(item)
+        message = "" if passed else self._message(item, excinfo)
+        self.tests.append({"nodeid": item.nodeid, "name": item.name, "part": marker["part"],
+                           "kind": marker["kind"], "builds_on": list(marker["builds_on"]),
+                           "passed": bool(passed), "message": message})
+        self.write(finished=False)
+
+    def _message(self, item, excinfo) -> str:
+        if excinfo is None:
+            return "La prueba no pasó."
+        failure = _find_grading_failure(excinfo.value)
+        if failure is not None:
+            return str(failure)
+        kind = type(excinfo.value).__name__
+        self.internal_errors.append(f"{item.name}: {kind}: {str(excinfo.value)[:300]}")
+        return INTERNAL_ERROR.format(kind=kind)
+
+    def write(self, *, finished: bool) -> None:
+        load = self.load
+        data = {
+            "finished": finished,
+            "tests": self.tests,
+            "ops_by_part": {part: sorted(ops) for part, ops in sorted(self.ops_by_part.items())},
+            "load": None if load is None else {"ok": load.ok, "error": load.error, "traceback": load.traceback,
+                                               "defined": list(load.defined)},
+            "sandbox": getattr(self._worker, "sandbox_kind", None),
+            "worker_notes": list(getattr(self._worker, "notes", []) or []),
+            "internal_errors": self.internal_errors,
+            "collection_errors": self.collection_errors,
+            "budget_spent": self.budget_spent,
+        }
+        tmp = self.result_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, self.result_path)
+
+
+def _marker(item) -> dict:
+    mark = item.get_closest_marker("grading_part")
+    if mark is None:
+        raise pytest.UsageError(f"{item.nodeid}: every grading test needs @part(...)")
+    return {"part": mark.kwargs["name"], "kind": mark.kwargs.get("kind", "matches_reference"),
+            "builds_on": mark.kwargs.get("builds_on", ())}
+
+
+def _find_grading_failure(exc: BaseException) -> GradingFailure | None:
+    """Our failure, also when Hypothesis wrapped it (e.g. in a FlakyFailure exception group)."""
+    if isinstance(exc, GradingFailure):
+        return exc
+    for inner in getattr(exc, "exceptions", ()) or ():
+        found = _find_grading_failure(inner)
+        if found is not None:
+            return found
+    return None

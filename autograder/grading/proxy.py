@@ -1,0 +1,168 @@
+"""The suites' view of the submission: a proxy over the sandboxed worker (the ``student`` fixture).
+
+It turns the worker's outcomes into grading outcomes: a student's exception, a timeout or a crash
+becomes a :class:`~autograder.grading.harness.GradingFailure` with a Spanish message; the aten ops
+of every call are recorded for the part under test (to zero a part that reached torch's own
+op). Nothing from the submission is imported here: values come back as numpy arrays. Example::
+
+    got = student.run("max_pool2d", case)           # a CallResult: .value (ndarray), .info, .ops
+    net = student.build("LeNet", num_classes=10)    # a StudentModule over a worker-side handle
+    logits = net.forward(torch.randn(2, 1, 28, 28, dtype=torch.float64))
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Protocol
+
+import torch
+
+from autograder.grading.failures import StudentRaised, compose, describing, fail
+from autograder.grading.feedback import student_error_text
+
+
+def _client():
+    # Imported when first used so that suites (and this module) import before the sandbox exists.
+    return importlib.import_module("autograder.sandbox.client")
+
+
+class WorkerLink(Protocol):
+    """What the proxy needs from the grading plugin (autograder/grading/plugin.py)."""
+
+    call_timeout: float
+
+    def worker(self): ...                      # the started SandboxWorker of this submission
+    def record_ops(self, ops) -> None: ...     # attribute a call's aten ops to the part under test
+    def check_budget(self) -> None: ...        # fail once the whole-submission time is spent
+
+
+def _wire(value):
+    """Arguments as the wire protocol takes them: torch dtypes become the client's dtype marker."""
+    if isinstance(value, torch.dtype):
+        return _client().dtype(str(value).removeprefix("torch."))
+    if isinstance(value, StudentModule):
+        return value.handle
+    if isinstance(value, (tuple, list)):
+        return type(value)(_wire(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _wire(v) for k, v in value.items()}
+    return value
+
+
+class StudentCode:
+    """The submission, as the suites see it (the ``student`` fixture)."""
+
+    def __init__(self, link: WorkerLink):
+        self._link = link
+
+    def call(self, name: str, *args, grad_output=None, grad_wrt: tuple = (), **kwargs):
+        """Call the student's top-level ``name(*args, **kwargs)``; return the CallResult."""
+        return self._do(lambda w: w.call(name, _wire(args), _wire(kwargs), grad_output=grad_output,
+                                         grad_wrt=tuple(grad_wrt), timeout=self._link.call_timeout),
+                        f"`{name}`")
+
+    def run(self, name: str, case, *, grad_output=None, grad_wrt: tuple = ()):
+        """``call(name, *case.args(), **case.kwargs())``; failures start with ``case.describe()``."""
+        with describing(case):
+            return self.call(name, *case.args(), grad_output=grad_output, grad_wrt=grad_wrt, **case.kwargs())
+
+    def raises(self, name: str, *args, **kwargs) -> bool:
+        """True when the student's ``name(*args, **kwargs)`` raised an exception (any)."""
+        try:
+            self.call(name, *args, **kwargs)
+        except StudentRaised:
+            return True
+        return False
+
+    def build(self, name: str, *args, case=None, **kwargs) -> "StudentModule":
+        """Instantiate the student's class ``name(*args, **kwargs)`` inside the worker."""
+        with describing(case):
+            result = self.call(name, *args, **kwargs)
+        client = _client()
+        if not isinstance(result.value, client.Handle):
+            with describing(case):
+                fail(f"`{name}(...)` debía crear un nn.Module; se obtuvo {result.info.get('type', type(result.value).__name__)}.")
+        return StudentModule(self, result.value, name)
+
+    def _do(self, action, what: str):
+        client = _client()
+        self._link.check_budget()
+        try:
+            result = action(self._link.worker())
+        except client.StudentError as exc:
+            raise StudentRaised(compose(student_error_text(exc.exc_type, exc.message, exc.traceback_tail))) from None
+        except client.WorkerTimeout:
+            fail(f"{what} superó el límite de {self._link.call_timeout:g} s por llamada (¿un bucle infinito, o "
+                 "demasiados bucles de Python? Vectoriza con operaciones de tensores).")
+        except client.WorkerCrashed as exc:
+            fail(f"El proceso que ejecuta tu código terminó durante {what}: {exc.reason}")
+        self._link.record_ops(result.ops)
+        return result
+
+
+class StudentModule:
+    """A student's nn.Module living in the worker; methods mirror torch's."""
+
+    def __init__(self, code: StudentCode, handle, class_name: str):
+        self._code = code
+        self.handle = handle
+        self.class_name = class_name
+
+    def _method(self, method: str, *args, grad_output=None, grad_wrt: tuple = (), **kwargs):
+        link = self._code._link
+        return self._code._do(
+            lambda w: w.method(self.handle, method, _wire(args), _wire(kwargs), grad_output=grad_output,
+                               grad_wrt=tuple(grad_wrt), timeout=link.call_timeout),
+            f"`{self.class_name}.{method}`")
+
+    def forward(self, *args, grad_output=None, grad_wrt: tuple = ()):
+        """The module's output (a CallResult); ``grad_wrt`` may include "params"."""
+        return self._method("forward", *args, grad_output=grad_output, grad_wrt=grad_wrt)
+
+    __call__ = forward
+
+    def train(self) -> "StudentModule":
+        self._method("train")
+        return self
+
+    def eval(self) -> "StudentModule":
+        self._method("eval")
+        return self
+
+    def double(self) -> "StudentModule":
+        self._method("double")
+        return self
+
+    def to(self, device: str) -> "StudentModule":
+        self._method("to", device)
+        return self
+
+    def state_dict(self) -> dict:
+        """{name: ndarray}, buffers included."""
+        return dict(self._method("state_dict").value)
+
+    def describe(self) -> dict:
+        """{"type", "parameters": {name: shape}, "buffers": {name: shape}, "modules": {name: type}}."""
+        return self._code._do(lambda w: w.describe(self.handle), f"`{self.class_name}`")
+
+    def load_reference_state(self, reference: torch.nn.Module) -> None:
+        """Load the reference module's weights by name; fail listing every name/shape that differs."""
+        expected = {name: tuple(t.shape) for name, t in reference.state_dict().items()}
+        info = self.describe()
+        found = {name: tuple(shape) for name, shape in {**info.get("parameters", {}), **info.get("buffers", {})}.items()}
+        missing = [n for n in expected if n not in found]
+        unexpected = [n for n in found if n not in expected]
+        reshaped = [f"{n}: se esperaba {expected[n]}, tiene {found[n]}" for n in expected
+                    if n in found and found[n] != expected[n]]
+        if missing or unexpected or reshaped:
+            lines = [f"Los parámetros de `{self.class_name}` no coinciden con la especificación "
+                     "(nombres y formas, como en el enunciado)."]
+            if missing:
+                lines.append("Faltan: " + ", ".join(missing[:12]) + (" …" if len(missing) > 12 else ""))
+            if unexpected:
+                lines.append("Sobran: " + ", ".join(unexpected[:12]) + (" …" if len(unexpected) > 12 else ""))
+            if reshaped:
+                lines.append("Con otra forma: " + "; ".join(reshaped[:8]) + (" …" if len(reshaped) > 8 else ""))
+            lines.append("Pista: usa exactamente los nombres de atributos del enunciado (p. ej. conv1, bn1, downsample).")
+            fail("\n".join(lines))
+        state = {name: t.detach().cpu() for name, t in reference.state_dict().items()}
+        self._method("load_state_dict", state)

@@ -1,0 +1,99 @@
+"""One grading run, in a trusted child process: pytest + Hypothesis on one suite, one submission.
+
+The parent (autograder/grading/api.py) starts ``python -m autograder.grading.session`` per
+submission, so grading many submissions from one process (threads, a class) never shares
+pytest's or Hypothesis' global state. The child writes its raw results (each test's outcome,
+the ops each part reached, the worker's load result) as JSON to ``--out``; the parent scores.
+Example::
+
+    python -m autograder.grading.session --assignment convolutions --source sub.py \
+        --profile hidden --seed 123 --device cpu --out result.json
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import sys
+from pathlib import Path
+
+from autograder.config import REPO_ROOT, load_course
+
+#: pytest's own configuration for grading runs: none of the repository's addopts (xdist...).
+PYTEST_INI = Path(__file__).with_name("grading_pytest.ini")
+
+
+def suite_path(assignment: str, profile: str) -> Path:
+    """The suite a profile runs: hidden suites for grading, the public ones for students."""
+    if profile == "public":
+        return REPO_ROOT / "autograder" / "public" / "suites" / f"test_{assignment}.py"
+    return REPO_ROOT / "tests" / "hidden" / f"test_{assignment}.py"
+
+
+def configure_torch(device: str) -> None:
+    """Deterministic reference computations: no TF32, deterministic algorithms, one thread."""
+    import torch
+
+    torch.set_num_threads(1)
+    if device == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cudnn.benchmark = False
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+
+
+def run_session(*, course_file: Path | None, assignment: str, source: str, profile: str, seed: int,
+                device: str, out: Path, sandbox: str = "auto", only_part: str | None = None) -> int:
+    """Run the suite; write the raw results to ``out``; return pytest's exit code."""
+    import pytest
+    from hypothesis import settings
+
+    from autograder.grading.plugin import GradingPlugin
+    from autograder.grading.profiles import register_profiles
+    from autograder.sandbox.client import Limits
+
+    course = load_course(course_file)
+    grading = course.grading
+    register_profiles()
+    settings.load_profile(profile)
+    configure_torch(device)
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))  # solutions/ and tests/ are read from the repository
+    limits = Limits(memory_mb=grading.memory_mb, cpu_seconds=int(grading.submission_timeout),
+                    max_processes=grading.max_processes, max_output_kb=grading.max_output_kb,
+                    call_timeout=float(grading.call_timeout))
+    plugin = GradingPlugin(source=source, device=device, limits=limits, sandbox=sandbox,
+                           budget_s=grading.submission_timeout, result_path=out, only_part=only_part)
+    args = [str(suite_path(assignment, profile)), "-c", str(PYTEST_INI), "--rootdir", str(REPO_ROOT),
+            "-q", "-p", "no:cacheprovider", "-p", "no:randomly", f"--hypothesis-seed={seed}"]
+    # pytest's terminal output is not the report: keep it out of the way.
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = pytest.main(args, plugins=[plugin])
+    if not out.exists():
+        plugin.write(finished=True)
+    return int(code)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--course", type=Path, default=None)
+    parser.add_argument("--assignment", required=True)
+    parser.add_argument("--source", type=Path, required=True, help="the submission's Python source")
+    parser.add_argument("--profile", default="hidden")
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--sandbox", default="auto")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--part", default=None, help="run only this part's tests")
+    args = parser.parse_args(argv)
+    code = run_session(course_file=args.course, assignment=args.assignment,
+                       source=args.source.read_text(encoding="utf-8"), profile=args.profile, seed=args.seed,
+                       device=args.device, out=args.out, sandbox=args.sandbox, only_part=args.part)
+    # pytest's "tests failed" (1) is a normal grading outcome; anything else is the grader's problem.
+    return 0 if code in (0, 1) else code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

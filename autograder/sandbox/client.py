@@ -1,0 +1,381 @@
+"""The trusted side's handle on one submission's worker: the seam between sandbox and grading suites.
+
+A :class:`SandboxWorker` starts one worker process per submission (see :mod:`launch` for the
+sandbox), has it exec the submission once, then calls into it. Values cross as raw array bytes
+(:mod:`protocol`), and come back as fresh numpy arrays, so nothing the student's code does can
+change what the grader compares. Example::
+
+    with SandboxWorker(source, limits=Limits(call_timeout=10)) as worker:
+        loaded = worker.start()                      # LoadResult(ok=True, defined=['conv2d', ...])
+        result = worker.call("conv2d", (x, w), {"stride": (1, 2)})
+        result.value                                 # np.ndarray
+        "aten.convolution.default" in result.ops     # did it reach torch's own convolution?
+
+A call that runs past ``call_timeout`` kills the worker (:class:`WorkerTimeout`); one that
+kills it (:class:`WorkerCrashed`) too. Either way the next call starts a fresh worker and
+re-runs the submission, so one part's hang never costs another part its points.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+import weakref
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from autograder.sandbox import launch, protocol
+
+#: Seconds the worker may take to start (import torch, warm up) before the first request.
+STARTUP_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_mb: int = 6144          # address space (RLIMIT_AS) on CPU; on CUDA an RSS watchdog instead
+    cpu_seconds: int = 900         # RLIMIT_CPU for the whole worker
+    max_processes: int = 64        # RLIMIT_NPROC (per uid: meaningful once we drop to an unprivileged uid)
+    max_file_mb: int = 16          # RLIMIT_FSIZE
+    max_output_kb: int = 256       # stdout/stderr captured and capped
+    call_timeout: float = 120.0    # wall clock per call; on expiry the whole process group is killed
+
+
+class StudentError(Exception):
+    """The student's code raised: ``.exc_type`` ("ValueError"), ``.message``, ``.traceback_tail``."""
+
+    def __init__(self, exc_type: str, message: str, traceback_tail: str = ""):
+        super().__init__(f"{exc_type}: {message}")
+        self.exc_type, self.message, self.traceback_tail = exc_type, message, traceback_tail
+
+
+class WorkerTimeout(Exception):
+    """A call ran past its timeout; the worker was killed (the next call starts a fresh one)."""
+
+
+class WorkerCrashed(Exception):
+    """The worker died (exit, signal, memory limit) or broke the protocol: ``.reason``."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class DeviceUnavailable(RuntimeError):
+    """The requested device does not exist here (``device="cuda"`` without CUDA)."""
+
+
+@dataclass
+class CallResult:
+    value: object                  # np.ndarray for tensors, int/float/bool/str/None, tuple, dict, Handle
+    info: dict                     # e.g. {"type": "torch.Tensor", "device": "cpu", "dtype": "torch.float64"}
+    ops: frozenset                 # aten ops dispatched during the call, e.g. {"aten.convolution.default"}
+    grads: dict                    # {arg_index: np.ndarray} and {"param:<name>": np.ndarray}
+    seconds: float                 # time spent in the student's code (measured in the worker)
+
+
+@dataclass(frozen=True)
+class Handle:
+    """A live object (e.g. an nn.Module instance) inside the worker."""
+
+    id: int
+    type_name: str
+    generation: int = field(default=0, compare=True, repr=False)  # which worker process it lives in
+
+
+@dataclass
+class LoadResult:
+    ok: bool
+    error: str | None              # last line of the error, e.g. "SyntaxError: invalid syntax (línea 12)"
+    traceback: str                 # the student's frames only, capped
+    defined: list[str]             # top-level names the submission defined
+
+
+def dtype(name: str) -> protocol.DType:
+    """A torch dtype as an argument: ``dtype("float64")`` (or ``"torch.float64"``)."""
+    return protocol.DType(name)
+
+
+class _OutputCapture(threading.Thread):
+    """Drains the worker's stdout+stderr, keeping only the first ``limit`` bytes."""
+
+    def __init__(self, stream, limit: int, sink: bytearray, counter: list):
+        super().__init__(daemon=True, name="worker-output")
+        self.stream, self.limit, self.sink, self.counter = stream, limit, sink, counter
+
+    def run(self):
+        while chunk := self.stream.read1(65536):
+            room = max(0, self.limit - len(self.sink))
+            self.sink += chunk[:room]
+            self.counter[0] += len(chunk) - min(room, len(chunk))
+        self.stream.close()
+
+
+def _terminate(proc: subprocess.Popen, fds: list[int], uid: int | None, kind: str, scratch: str | None) -> None:
+    """Kill the worker's whole process group (and, without bwrap, everything its uid still runs)."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # the worker leads its own session/group
+        except ProcessLookupError:
+            pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    if kind == "rlimits" and uid is not None:
+        launch.kill_uid(uid)  # processes that escaped the group with setsid
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    if scratch:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+class SandboxWorker:
+    """One worker process per submission, reused across calls. Context manager."""
+
+    def __init__(self, source: str, *, device: str = "cpu", limits: Limits = Limits(), sandbox: str = "auto"):
+        if device not in ("cpu", "cuda"):
+            raise ValueError(f"dispositivo desconocido: {device!r} (use cpu o cuda)")
+        if device == "cuda":
+            import torch
+
+            if not torch.cuda.is_available():
+                raise DeviceUnavailable("CUDA no está disponible en esta máquina")
+        self.source, self.device, self.limits, self.sandbox = source, device, limits, sandbox
+        self.sandbox_kind: str = ""
+        self.notes: list[str] = []
+        self.uid: int | None = None           # the worker's private unprivileged uid, when we dropped to one
+        self.load_result: LoadResult | None = None
+        self._proc: subprocess.Popen | None = None
+        self._finalizer = None
+        self._generation = 0
+        self._output = bytearray()
+        self._dropped = [0]
+        self._started_once = False
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> LoadResult:
+        """Spawn the worker and exec the submission once in a fresh module namespace."""
+        self._kill()
+        self._spawn()
+        self._started_once = True
+        try:
+            reply = self._exchange({"op": "load", "source": self.source}, self.limits.call_timeout)
+        except WorkerTimeout:
+            result = LoadResult(False, f"WorkerTimeout: la carga de la entrega superó {self.limits.call_timeout:g} s",
+                                "", [])
+        except WorkerCrashed as crash:
+            result = LoadResult(False, f"WorkerCrashed: {crash.reason}", "", [])
+        else:
+            defined = reply.get("defined", ())
+            result = LoadResult(bool(reply.get("ok")), _text(reply.get("error")), _text(reply.get("traceback")) or "",
+                                [str(name) for name in defined] if isinstance(defined, tuple) else [])
+        self.load_result = result
+        return result
+
+    def close(self) -> None:
+        self._kill()
+
+    def __enter__(self) -> "SandboxWorker":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def output(self) -> str:
+        """What the student's code printed (stdout and stderr), capped at ``max_output_kb``."""
+        text = self._output.decode("utf-8", errors="replace")
+        if self._dropped[0]:
+            text += f"\n[salida truncada: {self._dropped[0]} bytes omitidos]"
+        return text
+
+    def _spawn(self) -> None:
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        config = json.dumps({"device": self.device, "limits": asdict(self.limits)})
+        plan = launch.plan_launch(self.sandbox, self.device, in_fd=to_worker_r, out_fd=from_worker_w, config=config)
+        self.sandbox_kind = plan.kind
+        self.uid = plan.uid
+        self.notes = list(plan.notes)
+        if self.device == "cuda":
+            self.notes.append("CUDA: sin límite de espacio de direcciones; la memoria residente se vigila en el worker")
+        try:
+            proc = subprocess.Popen(plan.argv, env=plan.env, cwd=plan.cwd, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    pass_fds=(to_worker_r, from_worker_w), start_new_session=True)
+        finally:
+            os.close(to_worker_r)
+            os.close(from_worker_w)
+        _OutputCapture(proc.stdout, self.limits.max_output_kb * 1024, self._output, self._dropped).start()
+        for fd in (to_worker_w, from_worker_r):
+            os.set_blocking(fd, False)  # deadlines: never block on a worker that stopped reading
+        self._proc, self._send_fd, self._recv_fd = proc, to_worker_w, from_worker_r
+        self._generation += 1
+        self._finalizer = weakref.finalize(self, _terminate, proc, [to_worker_w, from_worker_r],
+                                           plan.uid, plan.kind, plan.scratch)
+        try:
+            self._receive(time.monotonic() + STARTUP_SECONDS, expect_ready=True)
+        except WorkerTimeout:
+            self._kill()
+            raise WorkerCrashed(f"el worker no arrancó en {STARTUP_SECONDS:g} s") from None
+
+    def _kill(self) -> None:
+        if self._finalizer is not None:
+            self._finalizer()
+        self._finalizer = None
+        self._proc = None
+
+    def _ensure_running(self) -> None:
+        if self._proc is not None:
+            return
+        # First call without start(), or a restart after a timeout/crash: (re-)run the submission.
+        loaded = self.start()
+        if not loaded.ok:
+            raise WorkerCrashed(f"la entrega no se pudo cargar: {loaded.error}")
+
+    # -- calls -----------------------------------------------------------------------------------
+    def call(self, name: str, args: tuple = (), kwargs: dict | None = None, *,
+             grad_output=None, grad_wrt: tuple = (), timeout: float | None = None) -> CallResult:
+        """Call the top-level callable ``name`` (a function, or a class: then value is a Handle)."""
+        return self._call({"op": "call", "name": name}, args, kwargs, grad_output, grad_wrt, timeout)
+
+    def method(self, handle: Handle, method: str, args: tuple = (), kwargs: dict | None = None, *,
+               grad_output=None, grad_wrt: tuple = (), timeout: float | None = None) -> CallResult:
+        """Call ``handle.<method>(...)``; ``grad_wrt`` may include ``"params"`` for parameter grads."""
+        self._check_handle(handle)
+        return self._call({"op": "method", "handle": handle, "method": method},
+                          args, kwargs, grad_output, grad_wrt, timeout)
+
+    def describe(self, handle: Handle) -> dict:
+        """``{"type", "parameters": {name: shape}, "buffers": {name: shape}, "modules": {name: type}}``."""
+        self._check_handle(handle)
+        reply = self._exchange({"op": "describe", "handle": handle}, self.limits.call_timeout)
+        value = reply.get("value")
+        if not isinstance(value, dict) or set(value) != {"type", "parameters", "buffers", "modules"}:
+            self._kill()
+            raise WorkerCrashed("respuesta de describe con forma inesperada")
+        return value
+
+    def _check_handle(self, handle: Handle) -> None:
+        if not isinstance(handle, Handle):
+            raise TypeError(f"se esperaba un Handle, no {type(handle).__name__}")
+        if self._proc is None or handle.generation != self._generation:
+            raise WorkerCrashed("el objeto pertenecía a un worker que ya terminó (se reinició tras un error)")
+
+    def _call(self, request: dict, args, kwargs, grad_output, grad_wrt, timeout) -> CallResult:
+        request.update(args=tuple(args), kwargs=dict(kwargs or {}), grad_output=grad_output, grad_wrt=tuple(grad_wrt))
+        reply = self._exchange(request, timeout if timeout is not None else self.limits.call_timeout)
+        ops, info, grads, seconds = reply.get("ops"), reply.get("info"), reply.get("grads"), reply.get("seconds")
+        if (not isinstance(ops, tuple) or not all(isinstance(op, str) for op in ops) or not isinstance(info, dict)
+                or not isinstance(grads, dict) or not isinstance(seconds, float)):
+            self._kill()
+            raise WorkerCrashed("respuesta de llamada con forma inesperada")
+        return CallResult(reply.get("value"), info, frozenset(ops), grads, seconds)
+
+    # -- the wire --------------------------------------------------------------------------------
+    def _exchange(self, request: dict, timeout: float) -> dict:
+        """Send one request, wait for its reply; StudentError, WorkerTimeout or WorkerCrashed."""
+        if request["op"] != "load":
+            self._ensure_running()
+        deadline = time.monotonic() + timeout
+        op = request.pop("op")
+        try:
+            header, buffers = protocol.pack(request, array_hook=_to_wire)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"argumento que no puede enviarse al worker: {exc}") from None
+        header["op"] = op
+        try:
+            protocol.write_message(self._send_fd, header, buffers, deadline)
+        except protocol.PeerClosed:
+            raise self._crashed("el worker cerró la conexión") from None
+        except protocol.Timeout:
+            self._kill()
+            raise WorkerTimeout(f"el worker no aceptó la petición en {timeout:g} s") from None
+        reply = self._receive(deadline)
+        if reply.get("ok") is True:
+            return reply
+        error = reply.get("error")
+        if reply.get("ok") is False and isinstance(error, dict):
+            raise StudentError(_text(error.get("type")) or "Exception", _text(error.get("message")) or "",
+                               _text(error.get("traceback")) or "")
+        self._kill()
+        raise WorkerCrashed("respuesta del worker sin 'ok' válido")
+
+    def _receive(self, deadline: float, expect_ready: bool = False) -> dict:
+        try:
+            header, buffers = protocol.read_message(self._recv_fd, deadline)
+            reply = {key: protocol.unpack(node, buffers) for key, node in header.items()}
+        except protocol.Timeout:
+            self._kill()
+            raise WorkerTimeout("la llamada superó el tiempo límite; el worker fue detenido") from None
+        except protocol.PeerClosed:
+            raise self._crashed("el worker terminó") from None
+        except protocol.ProtocolError as exc:
+            self._kill()
+            raise WorkerCrashed(f"violación del protocolo: {exc}") from None
+        if expect_ready and reply.get("ready") is not True:
+            self._kill()
+            raise WorkerCrashed("el worker no se anunció como listo")
+        return _adopt_handles(reply, self._generation)
+
+    def _crashed(self, what: str) -> WorkerCrashed:
+        proc = self._proc
+        code = None
+        if proc is not None:
+            try:
+                code = proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        self._kill()
+        return WorkerCrashed(f"{what} ({_describe_exit(code)})")
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "sin código de salida"
+    if code < 0 or code > 128:
+        number = -code if code < 0 else code - 128
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"señal {number}"
+        hint = "; ¿límite de memoria o de CPU?" if name in ("SIGKILL", "SIGXCPU", "SIGSEGV", "SIGABRT") else ""
+        return f"terminado por {name}{hint}"
+    return f"código de salida {code}"
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _to_wire(value):
+    """Packer hook for the trusted side: tensors -> numpy, handles -> raw handles, dtypes."""
+    if isinstance(value, Handle):
+        return protocol.RawHandle(value.id, value.type_name)
+    if type(value).__module__.startswith("torch"):
+        import torch
+
+        if isinstance(value, torch.Tensor):
+            return value.detach().to("cpu").contiguous().numpy()
+        if isinstance(value, torch.dtype):
+            return protocol.DType(str(value))
+    return value
+
+
+def _adopt_handles(value, generation: int):
+    """Raw handles from the worker become client Handles tied to this worker process."""
+    if isinstance(value, protocol.RawHandle):
+        return Handle(value.id, value.type_name, generation)
+    if isinstance(value, tuple):
+        return tuple(_adopt_handles(v, generation) for v in value)
+    if isinstance(value, dict):
+        return {k: _adopt_handles(v, generation) for k, v in value.items()}
+    return value

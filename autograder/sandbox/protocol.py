@@ -1,0 +1,312 @@
+"""The wire protocol between the trusted grader and the worker: JSON header + raw array bytes.
+
+Each message is a 4-byte big-endian header length, a UTF-8 JSON header, then the raw bytes of
+every array in order. The header lists those byte counts under ``"$buffers"``; inside the payload
+an array is ``{"$array": i, "dtype": "float64", "shape": [2, 3]}``. Tuples/lists travel as
+``{"$tuple": [...]}``, dicts as ``{"$dict": [[key, value], ...]}``, live objects as
+``{"$handle": id, "type": "LeNet"}`` and dtypes as ``{"$dtype": "float64"}``.
+
+No pickle, ever: whatever the worker sends, the reader only ever builds plain Python values and
+fresh ``numpy`` arrays (``np.frombuffer`` + ``copy``), after checking every size against a cap,
+so a tensor subclass or a patched comparison on the other side changes nothing here. Example::
+
+    header, buffers = pack({"value": np.eye(2)})
+    write_message(fd, header, buffers)
+    header, buffers = read_message(fd)          # raises ProtocolError on anything malformed
+    unpack(header["value"], buffers)            # -> {"value": array([[1., 0.], [0., 1.]])}
+
+This module imports only the standard library and numpy: the worker loads it inside the sandbox
+as a plain script file, where the rest of ``autograder`` is not visible.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import select
+import struct
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Arrays may only carry these dtypes (name on the wire -> numpy dtype, little-endian).
+ALLOWED_DTYPES = {
+    "float64": np.dtype("<f8"),
+    "float32": np.dtype("<f4"),
+    "float16": np.dtype("<f2"),
+    "int64": np.dtype("<i8"),
+    "int32": np.dtype("<i4"),
+    "int16": np.dtype("<i2"),
+    "int8": np.dtype("i1"),
+    "uint8": np.dtype("u1"),
+    "bool": np.dtype("?"),
+}
+
+MAX_HEADER_BYTES = 4 * 1024 * 1024
+MAX_MESSAGE_BYTES = 1024 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_NDIM = 16
+_LENGTH = struct.Struct(">I")
+
+
+class ProtocolError(Exception):
+    """A message broke the protocol (size, dtype, shape, structure): the peer is not trusted."""
+
+
+class PeerClosed(ProtocolError):
+    """The other side closed its pipe (the worker exited or was killed)."""
+
+
+class Timeout(Exception):
+    """Reading or writing did not finish before the deadline."""
+
+
+@dataclass(frozen=True)
+class DType:
+    """A torch dtype travelling as a value, e.g. ``DType("float64")`` for ``torch.float64``."""
+
+    name: str
+
+    def __post_init__(self):
+        name = self.name.removeprefix("torch.")
+        if name not in ALLOWED_DTYPES:
+            raise ValueError(f"dtype no soportado: {self.name!r}")
+        object.__setattr__(self, "name", name)
+
+
+@dataclass(frozen=True)
+class RawHandle:
+    """A live object inside the worker, as the protocol sees it (the client wraps it)."""
+
+    id: int
+    type_name: str
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """A value the protocol cannot carry (e.g. a torch.device): only its type and a short repr."""
+
+    type_name: str
+    text: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Encoding: Python values -> JSON-able payload + list of byte buffers
+# ---------------------------------------------------------------------------------------------
+
+
+class Packer:
+    """Turns a value tree into a JSON payload, collecting array bytes on the side.
+
+    ``array_hook(obj)`` lets the worker turn its own objects (tensors, modules) into
+    ``np.ndarray``/``RawHandle``/``DType``/``Opaque`` before they are encoded.
+    """
+
+    def __init__(self, array_hook=None):
+        self.buffers: list[bytes] = []
+        self.array_hook = array_hook
+
+    def encode(self, value, depth: int = 0):
+        if depth > MAX_DEPTH:
+            raise ValueError("estructura demasiado anidada")
+        if self.array_hook is not None:
+            value = self.array_hook(value)
+        if value is None or isinstance(value, (bool, str)):
+            return value
+        if isinstance(value, (int, np.integer)) and not isinstance(value, np.bool_):
+            return int(value)
+        if isinstance(value, (float, np.floating)):
+            return float(value)
+        if isinstance(value, np.bool_):
+            return bool(value)
+        if isinstance(value, np.ndarray):
+            return self._array(value)
+        if isinstance(value, (tuple, list)):
+            return {"$tuple": [self.encode(v, depth + 1) for v in value]}
+        if isinstance(value, dict):
+            return {"$dict": [[self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()]}
+        if isinstance(value, RawHandle):
+            return {"$handle": int(value.id), "type": str(value.type_name)}
+        if isinstance(value, DType):
+            return {"$dtype": value.name}
+        if isinstance(value, Opaque):
+            return {"$opaque": str(value.type_name), "text": str(value.text)[:200]}
+        raise TypeError(f"tipo no soportado por el protocolo: {type(value).__name__}")
+
+    def _array(self, array: np.ndarray):
+        name = next((n for n, dt in ALLOWED_DTYPES.items() if array.dtype == dt), None)
+        if name is None:
+            raise TypeError(f"dtype de arreglo no soportado: {array.dtype}")
+        data = np.ascontiguousarray(array, dtype=ALLOWED_DTYPES[name]).tobytes()
+        self.buffers.append(data)
+        return {"$array": len(self.buffers) - 1, "dtype": name, "shape": [int(s) for s in array.shape]}
+
+
+def pack(payload: dict, array_hook=None) -> tuple[dict, list[bytes]]:
+    """Encode a dict of values into (header, buffers) ready for :func:`write_message`."""
+    packer = Packer(array_hook)
+    header = {key: packer.encode(value) for key, value in payload.items()}
+    return header, packer.buffers
+
+
+# ---------------------------------------------------------------------------------------------
+# Decoding: payload + buffers -> plain Python values (strictly checked)
+# ---------------------------------------------------------------------------------------------
+
+
+def unpack(node, buffers: list[bytes], array_hook=None, depth: int = 0):
+    """Rebuild a value from its payload; arrays become fresh numpy arrays (or ``array_hook(array)``).
+
+    Anything unexpected (unknown tag, bad dtype, buffer size != prod(shape) * itemsize,
+    buffer reused) raises :class:`ProtocolError`.
+    """
+    return _Unpacker(buffers, array_hook).decode(node, depth)
+
+
+class _Unpacker:
+    def __init__(self, buffers, array_hook):
+        self.buffers = buffers
+        self.used: set[int] = set()
+        self.array_hook = array_hook
+
+    def decode(self, node, depth=0):
+        if depth > MAX_DEPTH:
+            raise ProtocolError("estructura demasiado anidada")
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        if isinstance(node, list):
+            raise ProtocolError("lista sin etiqueta en el mensaje")
+        if not isinstance(node, dict) or len(node) == 0:
+            raise ProtocolError(f"nodo inválido: {type(node).__name__}")
+        if "$array" in node:
+            return self._array(node)
+        if "$tuple" in node:
+            items = self._expect(node, "$tuple", list)
+            return tuple(self.decode(v, depth + 1) for v in items)
+        if "$dict" in node:
+            pairs = self._expect(node, "$dict", list)
+            out = {}
+            for pair in pairs:
+                if not isinstance(pair, list) or len(pair) != 2:
+                    raise ProtocolError("par clave/valor inválido")
+                key = self.decode(pair[0], depth + 1)
+                try:
+                    hash(key)
+                except TypeError:
+                    raise ProtocolError("clave de diccionario no hashable") from None
+                out[key] = self.decode(pair[1], depth + 1)
+            return out
+        if "$handle" in node:
+            if set(node) != {"$handle", "type"} or type(node["$handle"]) is not int or not isinstance(node["type"], str):
+                raise ProtocolError("handle inválido")
+            return RawHandle(node["$handle"], node["type"][:200])
+        if "$dtype" in node:
+            name = self._expect(node, "$dtype", str)
+            if name not in ALLOWED_DTYPES:
+                raise ProtocolError(f"dtype no permitido: {name[:40]!r}")
+            return DType(name)
+        if "$opaque" in node:
+            if set(node) != {"$opaque", "text"} or not all(isinstance(v, str) for v in node.values()):
+                raise ProtocolError("valor opaco inválido")
+            return Opaque(node["$opaque"][:200], node["text"][:200])
+        raise ProtocolError(f"etiqueta desconocida: {sorted(node)[:3]}")
+
+    @staticmethod
+    def _expect(node, key, kind):
+        if set(node) != {key} or not isinstance(node[key], kind):
+            raise ProtocolError(f"nodo {key} inválido")
+        return node[key]
+
+    def _array(self, node):
+        if set(node) != {"$array", "dtype", "shape"}:
+            raise ProtocolError("descripción de arreglo inválida")
+        index, dtype_name, shape = node["$array"], node["dtype"], node["shape"]
+        if type(index) is not int or not 0 <= index < len(self.buffers) or index in self.used:
+            raise ProtocolError("índice de búfer inválido o repetido")
+        if dtype_name not in ALLOWED_DTYPES:
+            raise ProtocolError(f"dtype no permitido: {str(dtype_name)[:40]!r}")
+        if (not isinstance(shape, list) or len(shape) > MAX_NDIM
+                or not all(type(s) is int and s >= 0 for s in shape)):
+            raise ProtocolError("forma de arreglo inválida")
+        dtype = ALLOWED_DTYPES[dtype_name]
+        data = self.buffers[index]
+        if len(data) != math.prod(shape) * dtype.itemsize:
+            raise ProtocolError(
+                f"el búfer mide {len(data)} bytes y la forma {shape} x {dtype.itemsize} pide otro tamaño")
+        self.used.add(index)
+        array = np.frombuffer(data, dtype=dtype).reshape(shape).copy()
+        return self.array_hook(array) if self.array_hook is not None else array
+
+
+# ---------------------------------------------------------------------------------------------
+# Framing over file descriptors (pipes), with deadlines
+# ---------------------------------------------------------------------------------------------
+
+
+def write_message(fd: int, header: dict, buffers: list[bytes], deadline: float | None = None) -> None:
+    """Send one message: length, JSON header (with the buffer sizes), then the buffers."""
+    header = dict(header, **{"$buffers": [len(b) for b in buffers]})
+    raw = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    _write_all(fd, _LENGTH.pack(len(raw)) + raw, deadline)
+    for data in buffers:
+        _write_all(fd, data, deadline)
+
+
+def read_message(fd: int, deadline: float | None = None, *, max_header: int = MAX_HEADER_BYTES,
+                 max_total: int = MAX_MESSAGE_BYTES) -> tuple[dict, list[bytes]]:
+    """Receive one message, enforcing the header and total size caps before reading the bytes."""
+    (length,) = _LENGTH.unpack(_read_exact(fd, _LENGTH.size, deadline))
+    if length > max_header:
+        raise ProtocolError(f"cabecera de {length} bytes (máximo {max_header})")
+    try:
+        header = json.loads(_read_exact(fd, length, deadline).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ProtocolError(f"cabecera que no es JSON: {exc}") from None
+    if not isinstance(header, dict):
+        raise ProtocolError("la cabecera debe ser un objeto JSON")
+    sizes = header.pop("$buffers", None)
+    if not isinstance(sizes, list) or not all(type(s) is int and s >= 0 for s in sizes):
+        raise ProtocolError("lista de búferes inválida")
+    if length + sum(sizes) > max_total:
+        raise ProtocolError(f"mensaje de {length + sum(sizes)} bytes (máximo {max_total})")
+    return header, [_read_exact(fd, size, deadline) for size in sizes]
+
+
+def _wait(fd: int, for_write: bool, deadline: float | None) -> None:
+    if deadline is None:
+        return
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise Timeout()
+    ready = select.select([], [fd], [], remaining) if for_write else select.select([fd], [], [], remaining)
+    if not any(ready):
+        raise Timeout()
+
+
+def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
+    chunks, missing = [], size
+    while missing:
+        _wait(fd, False, deadline)
+        try:
+            chunk = os.read(fd, min(missing, 1 << 20))
+        except BlockingIOError:  # non-blocking fd: select said ready, the data went elsewhere
+            continue
+        if not chunk:
+            raise PeerClosed("el otro extremo cerró la conexión")
+        chunks.append(chunk)
+        missing -= len(chunk)
+    return b"".join(chunks)
+
+
+def _write_all(fd: int, data: bytes, deadline: float | None) -> None:
+    view = memoryview(data)
+    while view:
+        _wait(fd, True, deadline)
+        try:
+            written = os.write(fd, view[: 1 << 16])
+        except BlockingIOError:  # non-blocking fd with less room than the chunk: wait again
+            continue
+        except BrokenPipeError:
+            raise PeerClosed("el otro extremo cerró la conexión") from None
+        view = view[written:]

@@ -1,0 +1,400 @@
+"""The worker: the only process that runs a student's code. It is untrusted once the code ran.
+
+Started by :mod:`autograder.sandbox.client` (inside bubblewrap when available), it applies its
+resource limits, imports torch, execs the submission source once into a fresh module and then
+answers requests read from one pipe on another (see :mod:`protocol`); the student's prints go
+to stdout/stderr, which the client captures separately, so they can never look like a reply.
+
+Requests (header ``"op"``): ``load`` (the source), ``call`` (a top-level name), ``method`` (on a
+handle), ``describe`` (a module's parameters/buffers/submodules). Each call records the aten ops
+dispatched while the student's code ran. Run as::
+
+    python -I worker.py --in-fd 5 --out-fd 8 --config '{"device": "cpu", "limits": {...}}'
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import linecache
+import os
+import resource
+import sys
+import threading
+import time
+import traceback
+import types
+
+if __package__:
+    from . import protocol
+else:  # run as a script inside the sandbox, where only this folder (not the package) is visible
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import protocol
+
+#: The filename the submission's code is compiled under (it shows in tracebacks).
+SUBMISSION_FILE = "entrega.py"
+MAX_MESSAGE_CHARS = 2000
+MAX_TRACEBACK_CHARS = 4000
+
+
+# ---------------------------------------------------------------------------------------------
+# Process setup: limits before anything else, then torch
+# ---------------------------------------------------------------------------------------------
+
+
+def apply_limits(limits: dict, device: str) -> None:
+    """Lower this process's rlimits (children inherit them). On CUDA the address space is left
+    alone: the driver maps far more virtual memory than it uses; an RSS watchdog caps it instead."""
+    mib = 1024 * 1024
+    wanted = {
+        resource.RLIMIT_CPU: (limits["cpu_seconds"], limits["cpu_seconds"] + 5),
+        resource.RLIMIT_NPROC: (limits["max_processes"],) * 2,
+        resource.RLIMIT_FSIZE: (limits["max_file_mb"] * mib,) * 2,
+        resource.RLIMIT_CORE: (0, 0),
+    }
+    if device != "cuda":
+        wanted[resource.RLIMIT_AS] = (limits["memory_mb"] * mib,) * 2
+    for which, (soft, hard) in wanted.items():
+        _, current_hard = resource.getrlimit(which)
+        if current_hard != resource.RLIM_INFINITY:
+            soft, hard = min(soft, current_hard), min(hard, current_hard)
+        resource.setrlimit(which, (soft, hard))
+
+
+def start_rss_watchdog(memory_mb: int) -> None:
+    """CUDA only: kill this process when its resident memory passes the limit."""
+    page = os.sysconf("SC_PAGE_SIZE")
+
+    def watch():
+        while True:
+            with open("/proc/self/statm") as statm:
+                rss = int(statm.read().split()[1]) * page
+            if rss > memory_mb * 1024 * 1024:
+                os.write(2, b"\n[worker] memoria residente sobre el limite: terminado\n")
+                os._exit(137)
+            time.sleep(0.2)
+
+    threading.Thread(target=watch, daemon=True, name="rss-watchdog").start()
+
+
+def configure_torch(device: str):
+    import torch
+
+    torch.set_num_threads(1)
+    if device == "cuda":
+        # Reproducible float64-tight comparisons: no TF32, deterministic kernels.
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.use_deterministic_algorithms(True)
+    return torch
+
+
+def make_op_recorder(torch):
+    """A TorchDispatchMode that only notes each dispatched op's name (``aten.convolution.default``)."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class OpRecorder(TorchDispatchMode):
+        def __init__(self):
+            super().__init__()
+            self.ops: set[str] = set()
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            self.ops.add(str(func))
+            return func(*args, **(kwargs or {}))
+
+    # Warm-up: the first use imports and caches dispatch machinery; don't bill it to the student.
+    with OpRecorder():
+        (torch.ones(2, 2, dtype=torch.float64) @ torch.ones(2, 2, dtype=torch.float64)).sum()
+    return OpRecorder
+
+
+# ---------------------------------------------------------------------------------------------
+# The session: the student's namespace and the live objects handed out as handles
+# ---------------------------------------------------------------------------------------------
+
+
+class StudentFailure(Exception):
+    """Raised on the worker's side to report a student's exception to the client."""
+
+    def __init__(self, exc_type: str, message: str, tb: str = ""):
+        super().__init__(message)
+        self.exc_type, self.message, self.tb = exc_type, message, tb
+
+
+class Session:
+    def __init__(self, torch, recorder_class, device: str):
+        self.torch = torch
+        self.recorder_class = recorder_class
+        self.device = device
+        self.namespace: dict = {}
+        self.objects: dict[int, object] = {}
+        self.handle_of: dict[int, int] = {}  # id(obj) -> handle id; objects stay alive in self.objects
+
+    # -- loading -------------------------------------------------------------------------------
+    def load(self, source: str) -> dict:
+        module = types.ModuleType("entrega")
+        module.__file__ = SUBMISSION_FILE
+        sys.modules["entrega"] = module  # dataclasses & co. look classes' modules up here
+        self.namespace = module.__dict__
+        before = set(self.namespace)
+        linecache.cache[SUBMISSION_FILE] = (len(source), None, source.splitlines(True), SUBMISSION_FILE)
+        try:
+            code = compile(source, SUBMISSION_FILE, "exec")
+            exec(code, self.namespace)
+        except SyntaxError as exc:
+            return {"ok": False, "error": f"SyntaxError: {exc.msg} (línea {exc.lineno})",
+                    "traceback": _cap(f"  File \"{SUBMISSION_FILE}\", línea {exc.lineno}\n    {(exc.text or '').rstrip()}\n"
+                                      f"SyntaxError: {exc.msg}", MAX_TRACEBACK_CHARS),
+                    "defined": ()}
+        except Exception as exc:
+            return {"ok": False, "error": _last_line(exc), "traceback": student_traceback(exc),
+                    "defined": self._defined(before)}
+        return {"ok": True, "error": None, "traceback": "", "defined": self._defined(before)}
+
+    def _defined(self, before) -> tuple:
+        return tuple(name for name, value in self.namespace.items()
+                     if name not in before and not name.startswith("__") and not isinstance(value, types.ModuleType))
+
+    # -- values in and out ---------------------------------------------------------------------
+    def to_worker(self, value):
+        """Protocol values -> what the student's code receives (tensors, modules, dtypes)."""
+        torch = self.torch
+        if isinstance(value, protocol.RawHandle):
+            if value.id not in self.objects:
+                raise StudentFailure("RuntimeError", f"handle {value.id} desconocido en este proceso")
+            return self.objects[value.id]
+        if isinstance(value, protocol.DType):
+            return getattr(torch, value.name)
+        if isinstance(value, tuple):
+            return tuple(self.to_worker(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self.to_worker(v) for k, v in value.items()}
+        if isinstance(value, protocol.np.ndarray):
+            return torch.from_numpy(value).to(self.device)
+        return value
+
+    def to_wire(self, value):
+        """Packer hook: tensors -> numpy, modules -> handles, anything else odd -> Opaque."""
+        torch = self.torch
+        if isinstance(value, torch.Tensor):
+            return tensor_to_array(torch, value)
+        if isinstance(value, torch.nn.Module):
+            return self.register(value)
+        if isinstance(value, torch.dtype):
+            name = str(value).removeprefix("torch.")
+            return protocol.DType(name) if name in protocol.ALLOWED_DTYPES else protocol.Opaque("torch.dtype", str(value))
+        if value is None or isinstance(value, (bool, int, float, str, tuple, list, dict)):
+            return value
+        if type(value).__module__ == "numpy":
+            return value
+        return protocol.Opaque(type(value).__name__, _safe_repr(value))
+
+    def register(self, obj) -> protocol.RawHandle:
+        key = id(obj)
+        if key not in self.handle_of:
+            handle_id = len(self.objects) + 1
+            self.objects[handle_id] = obj
+            self.handle_of[key] = handle_id
+        return protocol.RawHandle(self.handle_of[key], type(obj).__name__)
+
+    # -- calls ---------------------------------------------------------------------------------
+    def call(self, target, args: tuple, kwargs: dict, grad_output, grad_wrt: tuple, module=None) -> dict:
+        torch = self.torch
+        args = list(args)
+        for index in (i for i in grad_wrt if isinstance(i, int)):
+            if not (0 <= index < len(args)) or not isinstance(args[index], torch.Tensor):
+                raise StudentFailure("TypeError", f"grad_wrt: el argumento {index} no es un tensor")
+            args[index] = args[index].detach().requires_grad_(True)
+        params = dict(module.named_parameters()) if module is not None and "params" in grad_wrt else {}
+        for parameter in params.values():
+            parameter.grad = None
+
+        recorder = self.recorder_class()
+        started = time.perf_counter()
+        try:
+            with recorder:
+                value = target(*args, **kwargs)
+        except Exception as exc:
+            raise StudentFailure(type(exc).__name__, _message(exc), student_traceback(exc)) from None
+        finally:
+            seconds = time.perf_counter() - started
+            _flush_output()
+
+        grads = {}
+        if grad_output is not None:
+            outputs = value if isinstance(value, (tuple, list)) else (value,)
+            wanted = grad_output if isinstance(grad_output, tuple) else (grad_output,)
+            pairs = [(o, g) for o, g in zip(outputs, wanted) if isinstance(o, torch.Tensor) and g is not None]
+            try:
+                torch.autograd.backward([o for o, _ in pairs], [g.to(dtype=o.dtype) for o, g in pairs])
+            except Exception as exc:
+                raise StudentFailure(type(exc).__name__, _message(exc), student_traceback(exc)) from None
+            for index in (i for i in grad_wrt if isinstance(i, int)):
+                grads[index] = args[index].grad
+            for name, parameter in params.items():
+                grads[f"param:{name}"] = parameter.grad
+        return {"value": value, "info": describe_value(torch, value), "ops": tuple(sorted(recorder.ops)),
+                "grads": grads, "seconds": seconds}
+
+    def call_name(self, name: str, args, kwargs, grad_output, grad_wrt) -> dict:
+        if name not in self.namespace or name.startswith("__"):
+            raise StudentFailure("NameError", f"la entrega no define {name!r}")
+        return self.call(self.namespace[name], args, kwargs, grad_output, grad_wrt)
+
+    def call_method(self, handle, method: str, args, kwargs, grad_output, grad_wrt) -> dict:
+        obj = self.to_worker(handle)
+        if method.startswith("_") and method != "__call__":
+            raise StudentFailure("AttributeError", f"método no permitido: {method!r}")
+        target = obj if method in ("__call__",) else getattr(obj, method, None)
+        if target is None:
+            raise StudentFailure("AttributeError", f"{type(obj).__name__} no tiene el método {method!r}")
+        module = obj if isinstance(obj, self.torch.nn.Module) else None
+        result = self.call(target, args, kwargs, grad_output, grad_wrt, module=module)
+        if method == "load_state_dict" and hasattr(result["value"], "missing_keys"):
+            keys = result["value"]
+            result["value"] = {"missing_keys": tuple(keys.missing_keys), "unexpected_keys": tuple(keys.unexpected_keys)}
+            result["info"] = {"type": "dict"}
+        return result
+
+    def describe(self, handle) -> dict:
+        module = self.to_worker(handle)
+        if not isinstance(module, self.torch.nn.Module):
+            return {"type": type(module).__name__, "parameters": {}, "buffers": {}, "modules": {}}
+        return {
+            "type": type(module).__name__,
+            "parameters": {name: tuple(p.shape) for name, p in module.named_parameters()},
+            "buffers": {name: tuple(b.shape) for name, b in module.named_buffers()},
+            "modules": {name: type(m).__name__ for name, m in module.named_modules() if name},
+        }
+
+
+def tensor_to_array(torch, tensor):
+    """A plain CPU numpy copy of a tensor's values, whatever subclass or view it is."""
+    with torch._C.DisableTorchFunctionSubclass():
+        plain = torch.Tensor.as_subclass(tensor, torch.Tensor).detach()
+        if plain.is_sparse:
+            plain = plain.to_dense()
+        plain = plain.resolve_conj().resolve_neg().to("cpu")
+        if plain.dtype == torch.bfloat16:
+            plain = plain.to(torch.float32)
+        return plain.contiguous().numpy().copy()
+
+
+def describe_value(torch, value) -> dict:
+    """What the returned object was: for tensors its device and dtype (arrays lose both)."""
+    if isinstance(value, torch.Tensor):
+        return {"type": f"{type(value).__module__}.{type(value).__qualname__}",
+                "device": str(value.device), "dtype": str(value.dtype), "requires_grad": bool(value.requires_grad)}
+    if isinstance(value, (tuple, list)):
+        return {"type": type(value).__name__, "items": tuple(describe_value(torch, v) for v in value[:64])}
+    return {"type": type(value).__name__}
+
+
+# ---------------------------------------------------------------------------------------------
+# Student tracebacks: only the frames of the submission
+# ---------------------------------------------------------------------------------------------
+
+
+def student_traceback(exc: BaseException) -> str:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == SUBMISSION_FILE]
+    lines = traceback.format_list(frames) + [_last_line(exc)]
+    return _cap("".join(lines), MAX_TRACEBACK_CHARS, keep_end=True)
+
+
+def _last_line(exc: BaseException) -> str:
+    message = _message(exc)
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _message(exc: BaseException) -> str:
+    try:
+        return _cap(str(exc), MAX_MESSAGE_CHARS)
+    except Exception:
+        return f"<{type(exc).__name__} sin mensaje legible>"
+
+
+def _safe_repr(value) -> str:
+    try:
+        return _cap(repr(value), 200)
+    except Exception:
+        return f"<{type(value).__name__}>"
+
+
+def _cap(text: str, limit: int, keep_end: bool = False) -> str:
+    if len(text) <= limit:
+        return text
+    return "…" + text[-limit:] if keep_end else text[:limit] + "…"
+
+
+def _flush_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
+# ---------------------------------------------------------------------------------------------
+# The request loop
+# ---------------------------------------------------------------------------------------------
+
+
+def serve(in_fd: int, out_fd: int, session: Session) -> None:
+    while True:
+        try:
+            header, buffers = protocol.read_message(in_fd)
+        except protocol.PeerClosed:
+            return
+        request = {k: protocol.unpack(v, buffers) for k, v in header.items() if k != "op"}
+        try:
+            reply = {"ok": True, **handle_request(session, header.get("op"), request)}
+        except StudentFailure as failure:
+            reply = {"ok": False, "error": {"type": failure.exc_type, "message": failure.message,
+                                            "traceback": failure.tb}}
+        try:
+            reply_header, reply_buffers = protocol.pack(reply, array_hook=session.to_wire)
+        except Exception as exc:  # e.g. a complex tensor: the student's value cannot travel
+            reply_header, reply_buffers = protocol.pack({"ok": False, "error": {
+                "type": "TypeError", "message": f"valor de retorno no soportado: {_message(exc)}", "traceback": ""}})
+        protocol.write_message(out_fd, reply_header, reply_buffers)
+
+
+def handle_request(session: Session, op: str, request: dict) -> dict:
+    if op == "load":
+        return session.load(request["source"])
+    if op == "describe":
+        return {"value": session.describe(request["handle"])}
+    args = session.to_worker(request.get("args", ()))
+    kwargs = session.to_worker(request.get("kwargs") or {})
+    grad_output = session.to_worker(request.get("grad_output"))
+    grad_wrt = tuple(request.get("grad_wrt", ()))
+    if op == "call":
+        return session.call_name(request["name"], args, kwargs, grad_output, grad_wrt)
+    if op == "method":
+        return session.call_method(request["handle"], request["method"], args, kwargs, grad_output, grad_wrt)
+    raise StudentFailure("RuntimeError", f"operación desconocida: {op!r}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--in-fd", type=int, required=True)
+    parser.add_argument("--out-fd", type=int, required=True)
+    parser.add_argument("--config", required=True)
+    options = parser.parse_args(argv)
+    config = json.loads(options.config)
+    device = config.get("device", "cpu")
+
+    apply_limits(config["limits"], device)
+    if device == "cuda":
+        start_rss_watchdog(config["limits"]["memory_mb"])
+    torch = configure_torch(device)
+    session = Session(torch, make_op_recorder(torch), device)
+    # Only the protocol pipes matter from here on; the student's code must not read requests.
+    sys.stdin = open(os.devnull)
+    protocol.write_message(options.out_fd, *protocol.pack({"ready": True}))
+    serve(options.in_fd, options.out_fd, session)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""``autograder demo`` (``make demo``): the whole course loop on a sample class, from scratch.
+
+In a throwaway folder (recreated each run): release the three assignments through nbgrader;
+each student of ``sample_class/class.yaml`` fetches, fills and submits through the real exchange;
+then collect, grade (sandboxed), feedback and the class report, and print where to open them.
+The demo shortens the per-call timeout so the infinite-loop student costs seconds, not minutes.
+Example::
+
+    run_demo(Path("demo-course"), jobs=2)    # 0, after printing the paths of the reports
+"""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from autograder.config import Course
+from autograder.workflow.course_copy import write_course_copy
+from autograder.workflow.collect import collect_assignment
+from autograder.workflow.feedback import feedback_dir, write_feedback
+from autograder.workflow.grade_class import grade_class, reports_dir
+from autograder.workflow.release import release_assignment
+from autograder.workflow.report import class_report_dir, write_class_report
+from autograder.workflow.sample_class import (
+    BROKEN_JSON, StudentPlan, break_json, cells_for, fill_notebook, load_sample_class, reference_code,
+)
+from autograder.workflow.student import fetch_assignment_as, submit_assignment_as
+
+#: Left in the demo folder so a later run knows it may delete it (and nothing else).
+MARKER = ".autograder-demo"
+#: Time limits of the demo course (course.yaml's are for real classes): the infinite-loop
+#: student then costs seconds, not minutes.
+DEMO_LIMITS = {"call_timeout": 15, "submission_timeout": 240}
+
+
+def fresh_folder(folder: Path) -> None:
+    """Empty ``folder``, refusing to delete one that an earlier demo did not create."""
+    if folder.exists():
+        if any(folder.iterdir()) and not (folder / MARKER).exists():
+            raise RuntimeError(f"{folder} existe y no es una carpeta de demo: elija otra con --dir")
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    (folder / MARKER).write_text("carpeta desechable de `autograder demo`\n", encoding="utf-8")
+
+
+def hand_in(course: Course, plan: StudentPlan, assignment: str) -> Path:
+    """One student fetches ``assignment``, fills it as their plan says and submits it."""
+    home = course.course_dir.parent / "students" / plan.student
+    notebook = fetch_assignment_as(course, plan.student, assignment, home)
+    what = plan.hand_ins[assignment]
+    if what == BROKEN_JSON:
+        break_json(notebook)
+    else:
+        source = course.course_dir / "source" / assignment / course.assignment(assignment).notebook
+        reference = reference_code(source, list(course.assignment(assignment).parts))
+        fill_notebook(notebook, cells_for(assignment, what, reference))
+    inbound = submit_assignment_as(course, plan.student, assignment, home)
+    if plan.late_days:
+        due = course.assignment(assignment).due
+        submitted_at = due + dt.timedelta(days=plan.late_days)
+        set_submission_time(inbound, submitted_at)
+    return inbound
+
+
+def set_submission_time(inbound: Path, moment: dt.datetime) -> None:
+    """Rewrite nbgrader's timestamp.txt (the demo runs before the due dates; this plays a late student)."""
+    utc = moment.astimezone(dt.timezone.utc)
+    (inbound / "timestamp.txt").write_text(utc.strftime("%Y-%m-%d %H:%M:%S.%f UTC"), encoding="utf-8")
+
+
+def run_demo(folder: Path, jobs: int = 2, assignments: list[str] | None = None) -> int:
+    console = Console()
+    started = time.monotonic()
+    folder = Path(folder).resolve()
+    fresh_folder(folder)
+    course = write_course_copy(folder, assignments=assignments, grading=DEMO_LIMITS)
+    plans = load_sample_class()
+    names = [a.name for a in course.assignments]
+
+    for name in names:
+        console.print(f"[bold]publicando[/] {name}: {release_assignment(course, name, students=list(plans))}")
+    for plan in plans.values():
+        for name in names:
+            if name in plan.hand_ins:
+                hand_in(course, plan, name)
+        console.print(f"  {plan.student}: {plan.story}")
+
+    timings = {}
+    for name in names:
+        console.print(collect_assignment(course, name))
+        t0 = time.monotonic()
+        run = grade_class(course, name, jobs=jobs, console=console)
+        timings[name] = time.monotonic() - t0
+        for student, report in sorted(run.reports.items()):
+            console.print(f"  {student:10s} {report.get('final_score', 0):6.1f} / {report.get('max_score', 0):g}  {report.get('status')}")
+        console.print(write_feedback(course, name))
+        console.print(write_class_report(course, name))
+
+    console.print(f"\n[bold]Demo lista en {time.monotonic() - started:.0f} s[/] "
+                  f"(calificación: {', '.join(f'{n} {s:.0f} s' for n, s in timings.items())}). Abra:")
+    for name in names:
+        console.print(f"  informe del curso:  {class_report_dir(course, name) / 'index.html'}")
+    console.print(f"  retroalimentación:  {feedback_dir(course, names[0], 'bruno')}/ (una carpeta por estudiante)")
+    console.print(f"  informes JSON:      {reports_dir(course, names[0])}/")
+    console.print(f"  gradebook nbgrader: {course.course_dir / 'gradebook.db'}")
+    console.print(f"Cada paso se puede repetir: autograder --course {folder / 'course.yaml'} grade|feedback|report ASIGNACIÓN")
+    return 0

@@ -1,0 +1,99 @@
+"""``autograder feedback ASSIGNMENT``: one Spanish HTML page and one results.json per student.
+
+The page shows, per part, the score and every test; a failed test shows its message, which the
+grader already wrote for students (the smallest failing input, expected vs got, a hint). Only the
+report goes in: never test source or reference code. Pages are written where nbgrader expects
+feedback (``<course_dir>/feedback/<student>/<assignment>/<notebook>.html``, with the submission's
+timestamp and secret), so ``nbgrader release_feedback`` / ``fetch_feedback`` deliver them; this
+command releases them to the exchange when the submission came through it. Next to each page, a
+Gradescope-style ``results.json``. Example::
+
+    write_feedback(course, "convolutions")   # '8 páginas de retroalimentación en .../feedback'
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from autograder.config import Course
+from autograder.workflow.grade_class import read_reports, submission_dir
+from autograder.workflow.gradebook import notebook_id
+from autograder.workflow.nbgrader_setup import check_result, instructor_api
+
+_TEMPLATES = Environment(loader=PackageLoader("autograder.workflow", "templates"), autoescape=select_autoescape())
+
+#: What the page says when the grader could not run a submission to the end.
+STATUS_MESSAGES = {
+    "load_error": "Tu entrega no se pudo cargar (revisa que el cuaderno se abra y que sus celdas se ejecuten sin errores): {load_error}",
+    "timeout": "Tu entrega superó el tiempo máximo: revisa que no haya bucles infinitos ni cálculos demasiado lentos.",
+    "error": "No se pudo calificar tu entrega: {load_error}",
+}
+
+#: nbgrader's files that ``release_feedback`` needs beside each page.
+_NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
+def feedback_dir(course: Course, assignment: str, student: str) -> Path:
+    return course.course_dir / "feedback" / student / assignment
+
+
+def write_feedback(course: Course, name: str, release: bool = True) -> str:
+    """Write every graded student's page and results.json; return a one-line summary."""
+    title = course.assignment(name).title or name
+    reports = read_reports(course, name)
+    released = []
+    for student, report in reports.items():
+        folder = feedback_dir(course, name, student)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{notebook_id(course, name)}.html").write_text(render_feedback(report, student, title), encoding="utf-8")
+        (folder / "results.json").write_text(json.dumps(gradescope_results(report), ensure_ascii=False, indent=2), encoding="utf-8")
+        submitted = submission_dir(course, name, student)
+        for file in _NBGRADER_FILES:
+            if (submitted / file).is_file():
+                shutil.copy2(submitted / file, folder / file)
+        if release and all((folder / f).is_file() for f in _NBGRADER_FILES):
+            released.append(student)
+    if released:
+        api = instructor_api(course)
+        for student in released:
+            check_result(api.release_feedback(name, student), "release_feedback")
+    where = course.course_dir / "feedback"
+    return f"{len(reports)} páginas de retroalimentación de {name!r} en {where} ({len(released)} publicadas en el exchange)"
+
+
+def render_feedback(report: dict, student: str, title: str) -> str:
+    """The HTML page of one report (autoescaped: a student's forged output cannot inject markup)."""
+    status = report.get("status", "graded")
+    message = STATUS_MESSAGES.get(status, "")
+    return _TEMPLATES.get_template("feedback.html.j2").render(
+        report=_with_defaults(report),
+        student=student,
+        title=title,
+        late=report.get("late"),
+        final_score=report.get("final_score"),
+        status_message=message.format(load_error=report.get("load_error") or "") if message else "",
+    )
+
+
+def gradescope_results(report: dict) -> dict:
+    """Gradescope's autograder format: the final score and one entry per test."""
+    tests = []
+    for part, result in report.get("parts", {}).items():
+        for test in result.get("tests", []):
+            tests.append({
+                "name": f"{part}: {test.get('name', '')}",
+                "score": test.get("points", 0.0),
+                "max_score": test.get("max_points", 0.0),
+                "output": "" if test.get("passed") else test.get("message", ""),
+            })
+    late = report.get("late") or {}
+    output = f"Atraso: {late['days_late']} día(s), −{late['penalty']:g} puntos." if late.get("penalty") else ""
+    return {"score": report.get("final_score", report.get("score", 0.0)), "output": output, "tests": tests}
+
+
+def _with_defaults(report: dict) -> dict:
+    # Jinja reads missing keys as undefined; a report from an older grader still renders.
+    return {"flags": [], "notes": [], "parts": {}, "score": 0.0, "max_score": 0.0, **report}

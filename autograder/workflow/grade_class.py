@@ -1,0 +1,260 @@
+"""``autograder grade ASSIGNMENT``: every collected submission through the sandboxed grader.
+
+- Parallel: ``jobs`` threads, each waiting on one sandboxed worker process (``grade_submission``);
+  a rich progress bar follows them.
+- Robust: one submission that breaks, hangs or attacks is one report with its status; the grader
+  itself never raising is its contract, and we still catch anything per submission.
+- Incremental: a report remembers the *cache key* it was graded under (hash of the submission's
+  files + the grader, the suites, the reference and course.yaml's grading settings); a re-run
+  grades only submissions whose key changed, unless ``force``.
+- One writer: only the main thread writes reports (tmp file + ``os.replace``) and the gradebook.
+
+Reports: ``<course_dir>/autograded_reports/<assignment>/<student>.json``. Example::
+
+    run = grade_class(course, "convolutions", jobs=2)
+    run.graded, run.reused        # (['ana', 'bruno'], [])
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from autograder.config import REPO_ROOT, Course
+from autograder.workflow.collect import collected_students
+from autograder.workflow.gradebook import record_report
+from autograder.workflow.late import read_timestamp
+from autograder.workflow.nbgrader_setup import open_gradebook
+
+#: What nbgrader adds to a submission folder; not the student's work, so not part of its hash.
+NBGRADER_BOOKKEEPING = {"timestamp.txt", "submission_secret.txt"}
+
+#: The grader's code and data whose change must regrade everyone (relative to the repository).
+GRADER_SOURCES = ("autograder/grading", "autograder/sandbox", "tests/strategies.py")
+
+
+def reports_dir(course: Course, assignment: str) -> Path:
+    return course.course_dir / "autograded_reports" / assignment
+
+
+def submission_dir(course: Course, assignment: str, student: str) -> Path:
+    return course.course_dir / "submitted" / student / assignment
+
+
+@dataclass
+class ClassGrading:
+    """What one ``grade`` run did."""
+
+    assignment: str
+    graded: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    reports: dict[str, dict] = field(default_factory=dict)
+
+
+def grade_class(
+    course: Course,
+    assignment: str,
+    *,
+    jobs: int = 2,
+    force: bool = False,
+    device: str = "cpu",
+    students: Optional[list[str]] = None,
+    grade: Optional[Callable[..., dict]] = None,
+    console: Optional[Console] = None,
+) -> ClassGrading:
+    """Grade the collected class (or ``students``), write the reports and the gradebook."""
+    course.assignment(assignment)
+    if grade is None:
+        from autograder.grading.api import grade_submission as grade
+    console = console or Console(stderr=True)
+    students = sorted(students) if students is not None else collected_students(course, assignment)
+    key_base = grader_fingerprint(course, assignment, device)
+    run = ClassGrading(assignment)
+
+    todo = {}
+    for student in students:
+        key = hashlib.sha256((key_base + submission_digest(submission_dir(course, assignment, student))).encode()).hexdigest()
+        previous = read_report(course, assignment, student)
+        if not force and is_current(previous, key):
+            run.reused.append(student)
+            run.reports[student] = previous
+        else:
+            todo[student] = key
+
+    if todo:
+        _grade_in_parallel(course, assignment, todo, run, jobs=jobs, device=device, grade=grade, console=console)
+    _sync_gradebook(course, assignment, run)
+    run.graded.sort()
+    return run
+
+
+def is_current(report: Optional[dict], key: str) -> bool:
+    """A report may be reused when it was graded under ``key`` and the grader itself did not fail."""
+    return (
+        report is not None
+        and report.get("submission", {}).get("cache_key") == key
+        and report.get("status") != "error"  # the grader's own failure: try again next run
+    )
+
+
+def _grade_in_parallel(course, assignment, todo, run, *, jobs, device, grade, console) -> None:
+    # Byte-identical submissions (e.g. two untouched notebooks) share one key: grade one, copy the report.
+    by_key: dict[str, list[str]] = {}
+    for student in sorted(todo):
+        by_key.setdefault(todo[student], []).append(student)
+    columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=console, transient=False) as progress, ThreadPoolExecutor(max(1, jobs)) as pool:
+        task = progress.add_task(f"calificando {assignment}", total=len(todo))
+        futures = {pool.submit(_grade_one, course, assignment, group[0], device, grade): key for key, group in by_key.items()}
+        for future in as_completed(futures):
+            key = futures[future]
+            graded = future.result()  # _grade_one never raises
+            for student in by_key[key]:
+                report = dict(graded, submission={"student": student, "cache_key": key})
+                run.reports[student] = report
+                run.graded.append(student)
+                write_report(course, assignment, student, report)
+                progress.advance(task)
+
+
+def _grade_one(course: Course, assignment: str, student: str, device: str, grade) -> dict:
+    folder = submission_dir(course, assignment, student)
+    notebook = folder / course.assignment(assignment).notebook
+    target = notebook if notebook.is_file() else folder
+    try:
+        return grade(course, target, assignment, device=device)
+    except BaseException as exc:  # noqa: BLE001 - one submission must never stop the class
+        return failed_report(course, assignment, f"{type(exc).__name__}: {exc}", device)
+
+
+def failed_report(course: Course, assignment: str, message: str, device: str = "cpu") -> dict:
+    """A report in the grader's shape for a submission the grader could not finish: 0 on each part."""
+    parts = {
+        part: {
+            "score": 0.0,
+            "max_score": float(points),
+            "tests": [{"name": "calificación", "passed": False, "message": message, "kind": "error",
+                       "points": 0.0, "max_points": float(points)}],
+        }
+        for part, points in course.assignment(assignment).parts.items()
+    }
+    return {
+        "assignment": assignment, "score": 0.0, "max_score": course.assignment(assignment).max_score,
+        "parts": parts, "status": "error", "sandbox": None, "device": device, "seed": None,
+        "flags": [], "notes": [f"el calificador falló con esta entrega: {message}"],
+        "load_error": message, "timings": {},
+    }
+
+
+def _sync_gradebook(course: Course, assignment: str, run: ClassGrading) -> None:
+    """Write every report's scores and late penalty into gradebook.db (idempotent)."""
+    with open_gradebook(course) as gradebook:
+        for student in sorted(run.reports):
+            report = run.reports[student]
+            timestamp = read_timestamp(submission_dir(course, assignment, student))
+            late = record_report(gradebook, course, assignment, student, report, timestamp)
+            submission = dict(report.get("submission", {}))
+            submission["timestamp"] = timestamp.isoformat() if timestamp else None
+            updated = dict(report, submission=submission, late=late.as_dict(),
+                           final_score=round(max(0.0, float(report.get("score", 0.0)) - late.penalty), 6))
+            if updated != report:  # an unchanged report is not rewritten: a re-run changes nothing
+                write_report(course, assignment, student, updated)
+            run.reports[student] = updated
+
+
+def grader_fingerprint(course: Course, assignment: str, device: str = "cpu") -> str:
+    """Hash of everything besides the submission that decides a report."""
+    digest = hashlib.sha256()
+    paths = [REPO_ROOT / p for p in GRADER_SOURCES] + [
+        REPO_ROOT / "tests" / "hidden" / f"test_{assignment}.py",
+        course.root / "solutions" / f"{assignment}.py",
+    ]
+    for path in paths:
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            if file.is_file():
+                digest.update(str(file.relative_to(REPO_ROOT) if file.is_relative_to(REPO_ROOT) else file).encode())
+                digest.update(file.read_bytes())
+    settings = {
+        "seed": course.course.seed,
+        "grading": course.grading.model_dump(mode="json"),
+        "assignment": course.assignment(assignment).model_dump(mode="json", include={"name", "notebook", "parts"}),
+        "device": device,
+    }
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def submission_digest(folder: Path) -> str:
+    """Hash of the student's files in a collected submission (names and bytes)."""
+    digest = hashlib.sha256()
+    if folder.is_dir():
+        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+            if file.name in NBGRADER_BOOKKEEPING:
+                continue
+            digest.update(str(file.relative_to(folder)).encode() + b"\0")
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def read_report(course: Course, assignment: str, student: str) -> Optional[dict]:
+    path = reports_dir(course, assignment) / f"{student}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def read_reports(course: Course, assignment: str) -> dict[str, dict]:
+    """Every student's report of an assignment, by student id."""
+    folder = reports_dir(course, assignment)
+    reports = {}
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        report = read_report(course, assignment, path.stem)
+        if report is not None:
+            reports[path.stem] = report
+    return reports
+
+
+def write_report(course: Course, assignment: str, student: str, report: dict) -> Path:
+    """Atomically (tmp + os.replace): a crash never leaves half a report behind."""
+    folder = reports_dir(course, assignment)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{student}.json"
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{student}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(report, handle, ensure_ascii=False, indent=2, sort_keys=True)
+    os.replace(tmp, target)
+    return target
+
+
+def grade_class_cli(course: Course, assignment: str, *, jobs: int = 2, force: bool = False, device: str = "cpu") -> int:
+    """``autograder grade ASSIGNMENT``: grade, then print one line per student."""
+    console = Console()
+    run = grade_class(course, assignment, jobs=jobs, force=force, device=device, console=console)
+    if not run.reports:
+        console.print(f"No hay entregas recogidas de {assignment!r}: ejecute antes `autograder collect {assignment}`.")
+        return 0
+    table = Table(title=f"{assignment}: {len(run.graded)} calificadas, {len(run.reused)} sin cambios")
+    for column in ("estudiante", "puntaje", "atraso", "final", "estado"):
+        table.add_column(column)
+    for student, report in sorted(run.reports.items()):
+        late = report.get("late", {})
+        table.add_row(
+            student,
+            f"{report.get('score', 0):g}/{report.get('max_score', 0):g}",
+            f"-{late.get('penalty', 0):g} ({late.get('days_late', 0)} d)" if late.get("penalty") else "",
+            f"{report.get('final_score', 0):g}",
+            str(report.get("status")),
+        )
+    console.print(table)
+    console.print(f"Informes en {reports_dir(course, assignment)}; puntajes en {course.course_dir / 'gradebook.db'}")
+    return 0

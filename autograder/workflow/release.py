@@ -1,0 +1,74 @@
+"""``autograder release ASSIGNMENT``: source notebook -> nbgrader generate_assignment -> the exchange.
+
+Steps (each done by nbgrader itself, configured from course.yaml):
+
+1. write the solution-form source notebook (``autograder.content.build.write_source_notebook``);
+2. make every part's solution cell also an nbgrader *grade* cell worth its course.yaml points, so
+   the gradebook has one graded cell per part (what ``nbgrader export`` and the formgrader show);
+3. ``generate_assignment`` (stubs, checksums, the assignment and its cells in gradebook.db), with
+   the due date from course.yaml, and the roster added as nbgrader students;
+4. ``release_assignment`` into the exchange's outbound folder, where students fetch it.
+
+Example::
+
+    release_assignment(course, "convolutions", students=["ana", "bruno"])
+    # PosixPath('.nbgrader/exchange/redes-convolucionales/outbound/convolutions')
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Iterable
+
+import nbformat
+
+from autograder.config import Assignment, Course
+from autograder.workflow.nbgrader_setup import check_result, instructor_api, open_gradebook, prepare_folders
+
+
+def release_assignment(course: Course, name: str, students: Iterable[str] = ()) -> Path:
+    """Generate and release one assignment; return its folder in the exchange's outbound."""
+    from autograder.content.build import generate_release, write_source_notebook
+
+    assignment = course.assignment(name)
+    prepare_folders(course)
+    source = write_source_notebook(course, name, course.course_dir)
+    mark_parts_as_graded(source, assignment)
+    generate_release(course, name, course.course_dir)
+    register_in_gradebook(course, assignment, students)
+
+    # force: re-releasing replaces the previous version in the exchange.
+    api = instructor_api(course, {"ExchangeReleaseAssignment": {"force": True}})
+    check_result(api.release_assignment(name), "release_assignment")
+    return course.exchange_dir / course.course.id / "outbound" / name
+
+
+def mark_parts_as_graded(notebook_path: Path, assignment: Assignment) -> None:
+    """Give each part's solution cell ``grade: true`` and its points: nbgrader's "manually graded answer".
+
+    Our sandboxed grader, not nbgrader's executor, scores these cells; declaring them grade cells is
+    how nbgrader's gradebook gets one score per part with the right maximum.
+    """
+    notebook = nbformat.read(notebook_path, as_version=4)
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        part = meta.get("grade_id")
+        if meta.get("solution") and part in assignment.parts:
+            meta["grade"] = True
+            meta["points"] = float(assignment.parts[part])
+    nbformat.write(notebook, notebook_path)
+
+
+def register_in_gradebook(course: Course, assignment: Assignment, students: Iterable[str]) -> None:
+    """Due date (nbgrader stores naive UTC) and the roster, through nbgrader's Gradebook API."""
+    with open_gradebook(course) as gradebook:
+        gradebook.update_or_create_assignment(assignment.name, duedate=utc_naive(assignment.due))
+        for student in students:
+            gradebook.update_or_create_student(student)
+
+
+def utc_naive(moment: dt.datetime | None) -> dt.datetime | None:
+    """An aware datetime as the naive UTC value nbgrader's gradebook keeps (None stays None)."""
+    if moment is None:
+        return None
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)

@@ -1,0 +1,262 @@
+"""Hidden suite of the assignment "convolutions": conv2d, max_pool2d, avg_pool2d, conv_transpose2d.
+
+SECRET: run only through the grader (``autograder grade SUBMISSION --assignment convolutions``).
+Per part: matches the reference on Hypothesis cases plus regression ``@example``s (float64,
+strict shape and dtype); hand-computed examples (the lecture's transposed convolution); the
+input is not modified in place; gradients match torch's; invalid arguments raise.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from hypothesis import example, given
+
+from autograder import strategies as st
+from autograder.grading.harness import (check_close, check_grads, check_input_unchanged, check_raises, describing,
+                                        part, reference_call, scaled_examples)
+from solutions import convolutions as ref
+
+FLIPPED_KERNEL = "¿Volteaste el kernel? La capa convolucional calcula una correlación cruzada: el filtro no se invierte."
+NO_BIAS = "¿Olvidaste sumar el bias (uno por canal de salida)?"
+SAME_SIDE = ("Con padding='same' y relleno total impar, la fila/columna extra va abajo y a la derecha "
+             "(como en PyTorch).")
+ZERO_PADDED_MAX = ("El relleno del max-pool no debe ganar nunca: rellena con -inf, no con 0 "
+                   "(prueba con entradas negativas).")
+EXCLUDED_PAD = "avg_pool2d cuenta las celdas de relleno en el promedio (count_include_pad=True): divide por kH·kW."
+TRANSPOSED_FLIP = ("La convolución transpuesta reparte cada valor de entrada multiplicado por el kernel sin "
+                   "voltearlo (revisa el ejemplo de la clase).")
+TRANSPOSED_CROP = "El padding de la convolución transpuesta recorta p filas/columnas de cada borde de la salida."
+
+
+def _pair(value):
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def _conv2d_hints(case, device):
+    hints = [(FLIPPED_KERNEL, lambda: reference_call(ref.conv2d, case.with_flipped_kernel(), device))]
+    if case.bias is not None:
+        hints.append((NO_BIAS, lambda: ref.conv2d(*(t.to(device) for t in case.args()),
+                                                  **{**case.kwargs(), "bias": None})))
+    if case.padding == "same":
+        def wrong_side():  # the odd extra row/column on top/left instead of bottom/right
+            (kh, kw), (dh, dw) = case.weight.shape[-2:], _pair(case.dilation)
+            th, tw = dh * (kh - 1), dw * (kw - 1)
+            padded = F.pad(case.x, (tw - tw // 2, tw // 2, th - th // 2, th // 2))
+            return ref.conv2d(padded.to(device), case.weight.to(device), case.bias if case.bias is None
+                              else case.bias.to(device), dilation=case.dilation)
+        hints.append((SAME_SIDE, wrong_side))
+    return hints
+
+
+# --- conv2d -----------------------------------------------------------------------------------------
+
+def _with_examples(regressions):
+    """Decorate a ``@given(case=...)`` test with every regression case as an ``@example``."""
+    def decorate(test):
+        for case in reversed(regressions):
+            test = example(case=case)(test)
+        return test
+    return decorate
+
+
+@part("conv2d")
+@given(case=st.conv2d_cases())
+@_with_examples(st.conv2d_regressions())
+def test_conv2d_matches_reference(student, device, case):
+    got = student.run("conv2d", case)
+    check_close(got, reference_call(ref.conv2d, case, device), case=case, hints=_conv2d_hints(case, device),
+                hint="revisa el tamaño de salida, el stride, la dilatación y el padding por eje.")
+
+
+@part("conv2d", kind="examples")
+def test_conv2d_worked_example(student, device):
+    x = torch.arange(12.0, dtype=torch.float64).reshape(1, 1, 3, 4)
+    weight = torch.tensor([[[[1.0, 0.0], [0.0, -1.0]]], [[[0.0, 2.0], [1.0, 0.0]]]], dtype=torch.float64)
+    expected = torch.tensor([[[[-5.0, -5.0, -5.0], [-5.0, -5.0, -5.0]],
+                              [[6.0, 9.0, 12.0], [18.0, 21.0, 24.0]]]], dtype=torch.float64)
+    with describing("x = arange(12).reshape(1, 1, 3, 4), dos filtros 2x2 asimétricos, sin bias"):
+        check_close(student.call("conv2d", x, weight), expected.to(device), hint=FLIPPED_KERNEL)
+
+
+@part("conv2d", kind="input_unchanged")
+def test_conv2d_leaves_input_unchanged(student):
+    for case in st.conv2d_regressions():
+        check_input_unchanged(student, "conv2d", case)
+
+
+@part("conv2d", kind="gradients")
+@scaled_examples(0.4)
+@given(case=st.conv2d_cases())
+def test_conv2d_gradients(student, device, case):
+    x, weight, bias = case.x, case.weight, case.bias if case.bias is not None else torch.zeros(case.weight.shape[0],
+                                                                                               dtype=torch.float64)
+    options = {"stride": case.stride, "padding": case.padding, "dilation": case.dilation}
+    inputs = [t.to(device).requires_grad_(True) for t in (x, weight, bias)]
+    out = F.conv2d(*inputs, **options)
+    grad_output = st.random_tensor(out.shape, seed=11)
+    out.backward(grad_output.to(device))
+    with describing(case):
+        got = student.call("conv2d", x, weight, bias, grad_output=grad_output, grad_wrt=(0, 1, 2), **options)
+    check_grads(got, {i: t.grad for i, t in enumerate(inputs)}, case=case, names={0: "x", 1: "weight", 2: "bias"})
+
+
+@part("conv2d", kind="invalid_arguments")
+def test_conv2d_rejects_invalid_arguments(student):
+    for case in st.invalid_cases("conv2d"):
+        with describing(case):
+            check_raises(student, "conv2d", *case.args(), why=case.why, **case.kwargs())
+
+
+# --- max_pool2d / avg_pool2d ------------------------------------------------------------------------
+
+def _max_pool_hints(case, device):
+    def zero_padded():
+        ph, pw = _pair(case.padding)
+        padded = F.pad(case.x, (pw, pw, ph, ph))  # zeros: the classic mistake
+        return ref.max_pool2d(padded.to(device), case.kernel_size, case.stride, 0)
+    return [(ZERO_PADDED_MAX, zero_padded)]
+
+
+@part("max_pool2d")
+@given(case=st.max_pool2d_cases())
+@_with_examples(st.pool2d_regressions())
+def test_max_pool2d_matches_reference(student, device, case):
+    got = student.run("max_pool2d", case)
+    check_close(got, reference_call(ref.max_pool2d, case, device), case=case, hints=_max_pool_hints(case, device),
+                hint="stride=None significa stride = kernel_size; revisa el tamaño de salida por eje.")
+
+
+@part("max_pool2d", kind="examples")
+def test_max_pool2d_worked_examples(student, device):
+    x = torch.arange(16.0, dtype=torch.float64).reshape(1, 1, 4, 4)
+    with describing("x = arange(16).reshape(1, 1, 4, 4), kernel_size=2"):
+        check_close(student.call("max_pool2d", x, 2), torch.tensor([[[[5.0, 7.0], [13.0, 15.0]]]],
+                                                                   dtype=torch.float64, device=device))
+    negative = -torch.arange(1.0, 5.0, dtype=torch.float64).reshape(1, 1, 2, 2)
+    with describing("x = [[-1, -2], [-3, -4]], kernel_size=3, stride=1, padding=1"):
+        check_close(student.call("max_pool2d", negative, 3, stride=1, padding=1),
+                    torch.full((1, 1, 2, 2), -1.0, dtype=torch.float64, device=device), hint=ZERO_PADDED_MAX)
+
+
+@part("max_pool2d", kind="input_unchanged")
+def test_max_pool2d_leaves_input_unchanged(student):
+    for case in st.pool2d_regressions():
+        check_input_unchanged(student, "max_pool2d", case)
+
+
+@part("max_pool2d", kind="gradients")
+@scaled_examples(0.4)
+@given(case=st.max_pool2d_cases())
+def test_max_pool2d_gradients(student, device, case):
+    _check_pool_gradients(student, device, case, "max_pool2d", F.max_pool2d)
+
+
+@part("max_pool2d", kind="invalid_arguments")
+def test_max_pool2d_rejects_invalid_arguments(student):
+    for case in st.invalid_cases("max_pool2d"):
+        with describing(case):
+            check_raises(student, "max_pool2d", *case.args(), why=case.why, **case.kwargs())
+
+
+@part("avg_pool2d")
+@given(case=st.avg_pool2d_cases())
+@_with_examples(st.pool2d_regressions())
+def test_avg_pool2d_matches_reference(student, device, case):
+    got = student.run("avg_pool2d", case)
+    excluded = (EXCLUDED_PAD, lambda: F.avg_pool2d(*(t.to(device) for t in case.args()[:1]), case.kernel_size,
+                                                     case.stride, case.padding, count_include_pad=False))
+    check_close(got, reference_call(ref.avg_pool2d, case, device), case=case, hints=[excluded],
+                hint="stride=None significa stride = kernel_size; revisa el tamaño de salida por eje.")
+
+
+@part("avg_pool2d", kind="examples")
+def test_avg_pool2d_worked_examples(student, device):
+    x = torch.arange(16.0, dtype=torch.float64).reshape(1, 1, 4, 4)
+    with describing("x = arange(16).reshape(1, 1, 4, 4), kernel_size=2"):
+        check_close(student.call("avg_pool2d", x, 2), torch.tensor([[[[2.5, 4.5], [10.5, 12.5]]]],
+                                                                   dtype=torch.float64, device=device))
+    ones = torch.ones(1, 1, 2, 2, dtype=torch.float64)
+    with describing("x = unos (1, 1, 2, 2), kernel_size=3, stride=1, padding=1"):
+        check_close(student.call("avg_pool2d", ones, 3, stride=1, padding=1),
+                    torch.full((1, 1, 2, 2), 4.0 / 9.0, dtype=torch.float64, device=device), hint=EXCLUDED_PAD)
+
+
+@part("avg_pool2d", kind="input_unchanged")
+def test_avg_pool2d_leaves_input_unchanged(student):
+    for case in st.pool2d_regressions():
+        check_input_unchanged(student, "avg_pool2d", case)
+
+
+@part("avg_pool2d", kind="gradients")
+@scaled_examples(0.4)
+@given(case=st.avg_pool2d_cases())
+def test_avg_pool2d_gradients(student, device, case):
+    _check_pool_gradients(student, device, case, "avg_pool2d", F.avg_pool2d)
+
+
+@part("avg_pool2d", kind="invalid_arguments")
+def test_avg_pool2d_rejects_invalid_arguments(student):
+    for case in st.invalid_cases("avg_pool2d"):
+        with describing(case):
+            check_raises(student, "avg_pool2d", *case.args(), why=case.why, **case.kwargs())
+
+
+def _check_pool_gradients(student, device, case, name, torch_pool):
+    x = case.x.to(device).requires_grad_(True)
+    out = torch_pool(x, case.kernel_size, case.stride, case.padding)
+    grad_output = st.random_tensor(out.shape, seed=13)
+    out.backward(grad_output.to(device))
+    with describing(case):
+        got = student.call(name, case.x, case.kernel_size, grad_output=grad_output, grad_wrt=(0,),
+                           stride=case.stride, padding=case.padding)
+    check_grads(got, {0: x.grad}, case=case, names={0: "x"})
+
+
+# --- conv_transpose2d ---------------------------------------------------------------------------------
+
+@part("conv_transpose2d", builds_on=("conv2d",))
+@given(case=st.conv_transpose2d_cases())
+@_with_examples(st.conv_transpose2d_regressions())
+def test_conv_transpose2d_matches_reference(student, device, case):
+    got = student.run("conv_transpose2d", case)
+    hints = [(TRANSPOSED_FLIP, lambda: reference_call(ref.conv_transpose2d, case.with_flipped_kernel(), device))]
+    check_close(got, reference_call(ref.conv_transpose2d, case, device), case=case, hints=hints,
+                hint="tamaño de salida: (H − 1)·s − 2p + k + output_padding. " + TRANSPOSED_CROP)
+
+
+@part("conv_transpose2d", kind="examples", builds_on=("conv2d",))
+def test_conv_transpose2d_lecture_example(student, device):
+    known = st.lecture_transposed_example()
+    with describing("el ejemplo de la clase: entrada [[0, 1], [2, 3]], kernel [[1, 2], [3, 4]]"):
+        check_close(student.call("conv_transpose2d", *known.case.args()), known.expected.to(device),
+                    hint="debe dar [[0, 1, 2], [2, 10, 10], [6, 17, 12]]: cada entrada suma una copia del kernel "
+                         "escalada por ella.")
+
+
+@part("conv_transpose2d", kind="input_unchanged", builds_on=("conv2d",))
+def test_conv_transpose2d_leaves_input_unchanged(student):
+    for case in st.conv_transpose2d_regressions():
+        check_input_unchanged(student, "conv_transpose2d", case)
+
+
+@part("conv_transpose2d", kind="gradients", builds_on=("conv2d",))
+@scaled_examples(0.4)
+@given(case=st.conv_transpose2d_cases())
+def test_conv_transpose2d_gradients(student, device, case):
+    bias = case.bias if case.bias is not None else torch.zeros(case.weight.shape[1], dtype=torch.float64)
+    options = {"stride": case.stride, "padding": case.padding, "output_padding": case.output_padding}
+    inputs = [t.to(device).requires_grad_(True) for t in (case.x, case.weight, bias)]
+    out = F.conv_transpose2d(*inputs, **options)
+    grad_output = st.random_tensor(out.shape, seed=17)
+    out.backward(grad_output.to(device))
+    with describing(case):
+        got = student.call("conv_transpose2d", case.x, case.weight, bias, grad_output=grad_output,
+                           grad_wrt=(0, 1, 2), **options)
+    check_grads(got, {i: t.grad for i, t in enumerate(inputs)}, case=case, names={0: "x", 1: "weight", 2: "bias"})
+
+
+@part("conv_transpose2d", kind="invalid_arguments", builds_on=("conv2d",))
+def test_conv_transpose2d_rejects_invalid_arguments(student):
+    for case in st.invalid_cases("conv_transpose2d"):
+        with describing(case):
+            check_raises(student, "conv_transpose2d", *case.args(), why=case.why, **case.kwargs())

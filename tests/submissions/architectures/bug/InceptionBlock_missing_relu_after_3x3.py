@@ -1,0 +1,15 @@
+"""Falta la ReLU después de la convolución 3x3 / missing ReLU after the 3x3 conv.
+
+expect: bug InceptionBlock
+witness: InceptionBlock(3, 2, (2, 3), (1, 2), 2)
+input: randn(2, 3, 6, 5)
+"""
+
+
+class InceptionBlock(InceptionBlock):
+    def forward(self, x):
+        branch1 = F.relu(self.b1_1(x))
+        branch2 = self.b2_2(F.relu(self.b2_1(x)))
+        branch3 = F.relu(self.b3_2(F.relu(self.b3_1(x))))
+        branch4 = F.relu(self.b4_2(self.b4_1(x)))
+        return torch.cat([branch1, branch2, branch3, branch4], dim=1)

@@ -1,0 +1,15 @@
+"""Falta la ReLU después de fc2 / missing ReLU after fc2.
+
+expect: bug LeNet
+witness: LeNet()
+input: randn(3, 1, 28, 28)
+"""
+
+
+class LeNet(LeNet):
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        return self.fc3(self.fc2(x))

@@ -1,0 +1,13 @@
+"""Falta el max-pooling 3x3 después de conv1 / missing max-pool after the stem.
+
+expect: bug ResNet18
+witness: ResNet18(num_classes=5)
+input: randn(2, 3, 40, 32)
+"""
+
+
+class ResNet18(ResNet18):
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))

@@ -1,0 +1,19 @@
+"""Olvida la capa 1x1 final (devuelve base_channels canales) / forgets the 1x1 head.
+
+expect: bug UNet
+witness: UNet(1, 3, base_channels=2, depth=2, padding=0)
+input: randn(2, 1, 44, 60)
+"""
+
+
+class UNet(UNet):
+    def forward(self, x):
+        skips = []
+        for level, block in enumerate(self.down):
+            x = block(x if level == 0 else F.max_pool2d(x, 2))
+            skips.append(x)
+        skips.pop()
+        for up, up_conv in zip(self.up, self.up_conv):
+            x = up(x)
+            x = up_conv(torch.cat([center_crop(skips.pop(), x.shape[-2:]), x], dim=1))
+        return x

@@ -1,0 +1,185 @@
+"""The student notebooks are built from solutions/ and nothing else, and assignments/ is up to date.
+
+Builds every assignment once (nbgrader generate_assignment, in a temporary folder) and compares
+the result with the committed files, then reads the released notebooks for what the contract
+promises: one solution cell per part named by its grade_id, stubs instead of answers, the fixed
+import cell first, and a note that the file is generated.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.config import load_course
+from autograder.content.build import build_assignments, write_source_notebook
+from autograder.content.reference import IMPORT_HEADER, ContentError, part_sources
+from autograder.content.source_notebook import make_source_notebook
+
+COURSE = load_course()
+NAMES = [a.name for a in COURSE.assignments]
+COMMITTED = COURSE.root / "assignments"
+
+
+@pytest.fixture(scope="module")
+def rebuilt(tmp_path_factory) -> Path:
+    """A fresh build of every assignment, in a temporary folder."""
+    out = tmp_path_factory.mktemp("assignments")
+    build_assignments(COURSE, NAMES, out_dir=out)
+    return out
+
+
+def released(root: Path, name: str) -> nbformat.NotebookNode:
+    return nbformat.read(root / name / COURSE.assignment(name).notebook, as_version=4)
+
+
+def solution_region_lines(definition: str) -> set[str]:
+    """Stripped lines that appear only between the nbgrader markers of one definition."""
+    inside, outside, in_solution = set(), set(), False
+    for line in definition.splitlines():
+        stripped = line.strip()
+        if "BEGIN SOLUTION" in stripped:
+            in_solution = True
+        elif "END SOLUTION" in stripped:
+            in_solution = False
+        elif stripped:
+            (inside if in_solution else outside).add(stripped)
+    return inside - outside
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_notebook_is_up_to_date(rebuilt, name):
+    notebook = COURSE.assignment(name).notebook
+    committed = COMMITTED / name / notebook
+    assert committed.exists(), f"{committed} is missing: run `autograder build`"
+    fresh = (rebuilt / name / notebook).read_bytes()
+    assert committed.read_bytes() == fresh, f"{committed} is stale: run `autograder build {name}` and commit it"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_part_has_exactly_one_solution_cell_named_by_its_grade_id(rebuilt, name):
+    cells = released(rebuilt, name).cells
+    solution_ids = [c.metadata["nbgrader"]["grade_id"] for c in cells if c.metadata.get("nbgrader", {}).get("solution")]
+    assert sorted(solution_ids) == sorted(COURSE.assignment(name).parts)
+    all_ids = [c.metadata["nbgrader"]["grade_id"] for c in cells]
+    assert len(all_ids) == len(set(all_ids)), "grade_ids must be unique"
+    for cell in cells:
+        if not cell.metadata["nbgrader"]["solution"]:
+            assert cell.metadata["nbgrader"]["locked"], f"cell {cell.id} should be read-only"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_released_cells_hold_stubs_and_no_reference_code(rebuilt, name):
+    cells = {c.metadata["nbgrader"]["grade_id"]: c for c in released(rebuilt, name).cells}
+    references = part_sources(COURSE.root / "solutions" / f"{name}.py", list(COURSE.assignment(name).parts))
+    for part, definition in references.items():
+        stub = cells[part].source
+        assert "raise NotImplementedError()" in stub, part
+        leaked = solution_region_lines(definition) & {line.strip() for line in stub.splitlines()}
+        assert not leaked, f"{part}: reference lines in the student's notebook: {sorted(leaked)[:3]}"
+        # The stub still defines the part (signature and docstring stay for the student).
+        assert [n.name for n in ast.parse(stub).body] == [part]
+    text = (rebuilt / name / COURSE.assignment(name).notebook).read_text(encoding="utf-8")
+    assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_starts_with_generated_note_then_the_import_cell(rebuilt, name):
+    notebook = released(rebuilt, name)
+    assert notebook.metadata["autograder"]["generated_by"] == "autograder build"
+    assert notebook.cells[0].cell_type == "markdown"
+    assert "autograder build" in notebook.cells[0].source.splitlines()[0]
+    first_code = next(c for c in notebook.cells if c.cell_type == "code")
+    assert first_code.source == IMPORT_HEADER
+    assert any(c.source.strip() == "from autograder.public import check" for c in notebook.cells)
+    for part in COURSE.assignment(name).parts:
+        assert any(c.source.strip() == f'check("{part}")' for c in notebook.cells), part
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_source_notebook_holds_the_exact_reference_text(tmp_path, name):
+    path = write_source_notebook(COURSE, name, tmp_path)
+    assert path == tmp_path / "source" / name / COURSE.assignment(name).notebook
+    solution_text = (COURSE.root / "solutions" / f"{name}.py").read_text(encoding="utf-8")
+    cells = nbformat.read(path, as_version=4).cells
+    for part in COURSE.assignment(name).parts:
+        (cell,) = [c for c in cells if c.metadata["nbgrader"]["grade_id"] == part]
+        assert cell.metadata["nbgrader"] == {
+            "grade": False, "grade_id": part, "locked": False, "schema_version": 3, "solution": True,
+        }
+        assert cell.source in solution_text
+        assert cell.source.count("### BEGIN SOLUTION") == cell.source.count("### END SOLUTION") >= 1
+
+
+# --- the builder's errors, on a toy course -----------------------------------------------------
+
+TOY_COURSE = """\
+course: {id: toy, title: Toy, seed: 1}
+assignments:
+  - name: toy
+    parts: {double: 1, triple: 1}
+"""
+TOY_SOLUTION = '''\
+import torch
+
+
+def double(x):
+    """Duplica."""
+    ### BEGIN SOLUTION
+    return 2 * x
+    ### END SOLUTION
+
+
+def triple(x):
+    """Triplica."""
+    ### BEGIN SOLUTION
+    return 3 * x
+    ### END SOLUTION
+'''
+TOY_NARRATIVE = """\
+# %% [markdown]
+# # Juguete
+
+# %%
+{header}
+
+# %% part="double"
+
+# %% part="triple"
+"""
+
+
+def toy_course(tmp_path: Path, solution: str = TOY_SOLUTION, narrative: str | None = None):
+    (tmp_path / "course.yaml").write_text(TOY_COURSE)
+    (tmp_path / "solutions" / "notebooks").mkdir(parents=True)
+    (tmp_path / "solutions" / "toy.py").write_text(solution)
+    narrative = narrative if narrative is not None else TOY_NARRATIVE.format(header=IMPORT_HEADER)
+    (tmp_path / "solutions" / "notebooks" / "toy.py").write_text(narrative)
+    return load_course(tmp_path / "course.yaml")
+
+
+def test_toy_course_builds_its_cells_in_narrative_order(tmp_path):
+    notebook = make_source_notebook(toy_course(tmp_path), "toy")
+    assert [c.metadata["nbgrader"]["grade_id"] for c in notebook.cells] == ["cell-00", "cell-01", "cell-02", "double", "triple"]
+    assert notebook.cells[3].source.endswith("    ### END SOLUTION")
+
+
+@pytest.mark.parametrize(
+    "solution, narrative, message",
+    [
+        (TOY_SOLUTION + "\n\ndef helper():\n    pass\n", None, "'helper' is not a part"),
+        (TOY_SOLUTION.split("\n\n\ndef triple")[0] + "\n", None, "no top-level definition for part(s) triple"),
+        ("import numpy\n" + TOY_SOLUTION, None, "imports 'numpy'"),
+        (TOY_SOLUTION, TOY_NARRATIVE.format(header=IMPORT_HEADER).replace('part="triple"', 'part="double"'), "repeated placeholder: double"),
+        (TOY_SOLUTION, TOY_NARRATIVE.format(header=IMPORT_HEADER) + '\n# %% part="quadruple"\n', "unknown part: quadruple"),
+        (TOY_SOLUTION, TOY_NARRATIVE.format(header="import torch"), "first code cell must be exactly"),
+        (TOY_SOLUTION, TOY_NARRATIVE.format(header=IMPORT_HEADER).replace('part="triple"\n', 'part="triple"\nx = 1\n'), "must be empty"),
+    ],
+)
+def test_builder_names_the_file_and_the_mistake(tmp_path, solution, narrative, message):
+    course = toy_course(tmp_path, solution, narrative)
+    with pytest.raises(ContentError, match=re.escape(message)):
+        make_source_notebook(course, "toy")

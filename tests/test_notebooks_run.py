@@ -1,0 +1,101 @@
+"""Every notebook runs end to end in a real Jupyter kernel, as the instructor and the student get it.
+
+* Solution form (nbgrader's source notebook, built from solutions/): every cell runs without an
+  error and the applications reach their targets (LeNet's test accuracy, U-Net's mean IoU),
+  which the notebooks print as ``name = value`` lines.
+* Released form (the committed assignments/ notebook, stubs unfilled): the only errors are the
+  stubs' ``NotImplementedError``; the narrative, the checks and the data cells all run.
+
+Each notebook runs in the kernel ``python3`` of this virtualenv, in a temporary folder.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from autograder.config import load_course
+from autograder.content.build import write_source_notebook
+
+COURSE = load_course()
+NAMES = [a.name for a in COURSE.assignments]
+
+#: What each application must reach: (printed variable, lowest value), and its time budget on CPU.
+TARGETS = {
+    "architectures": [("exactitud_test", 0.95)],
+    "segmentation": [("iou_medio", 0.8)],
+}
+TRAINING_SECONDS = {"architectures": 60, "segmentation": 120}
+
+CELL_TIMEOUT = 300
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def execute(path: Path, workdir: Path, allow_errors: bool) -> nbformat.NotebookNode:
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        kernel_name="python3",
+        timeout=CELL_TIMEOUT,
+        allow_errors=allow_errors,
+        resources={"metadata": {"path": str(workdir)}},
+    )
+    client.execute()
+    return notebook
+
+
+def printed_text(notebook: nbformat.NotebookNode) -> str:
+    return "\n".join(
+        output.text
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "stream" and output.name == "stdout"
+    )
+
+
+def printed_value(text: str, variable: str) -> float:
+    found = re.findall(rf"^{variable} = ([0-9.]+)$", text, flags=re.MULTILINE)
+    assert len(found) == 1, f"the notebook should print `{variable} = <number>` once"
+    return float(found[0])
+
+
+def errors(notebook: nbformat.NotebookNode) -> list[tuple[str, nbformat.NotebookNode]]:
+    return [
+        (cell.metadata["nbgrader"]["grade_id"], output)
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "error"
+    ]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_solution_notebook_runs_and_reaches_its_targets(tmp_path, name):
+    source = write_source_notebook(COURSE, name, tmp_path / "course")
+    # allow_errors=False: any failing cell (an assert on a target included) fails the test.
+    notebook = execute(source, tmp_path, allow_errors=False)
+    text = printed_text(notebook)
+    for variable, lowest in TARGETS.get(name, []):
+        assert printed_value(text, variable) >= lowest
+    if name in TRAINING_SECONDS:
+        assert printed_value(text, "segundos_entrenamiento") < TRAINING_SECONDS[name]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_released_notebook_fails_only_in_its_stubs(tmp_path, name):
+    released = COURSE.root / "assignments" / name / COURSE.assignment(name).notebook
+    notebook = execute(released, tmp_path, allow_errors=True)
+    found = errors(notebook)
+    assert found, "an unfilled notebook should raise NotImplementedError somewhere"
+    unexpected = [(cell, f"{out.ename}: {out.evalue}") for cell, out in found if out.ename != "NotImplementedError"]
+    assert not unexpected, f"errors other than the stubs' NotImplementedError: {unexpected}"
+    for cell, output in found:
+        traceback = ANSI_ESCAPE.sub("", "\n".join(output.traceback))
+        assert "raise NotImplementedError()" in traceback, f"cell {cell}: raised outside a stub"
+    # The stub cells only define the parts; the error comes where the examples use them.
+    parts = set(COURSE.assignment(name).parts)
+    assert not [cell for cell, _ in found if cell in parts]
