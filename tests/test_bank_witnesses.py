@@ -133,6 +133,13 @@ def test_alternative_equals_reference_on_its_witness(entry: Entry):
     assert why is None, f"{entry.name}: {why}"
 
 
+@pytest.mark.parametrize("entry", [e for e in load_bank("attack") if e.witness], ids=lambda e: e.name)
+def test_delegating_attack_is_otherwise_correct(entry: Entry):
+    """A delegation to torch's own op computes the right answer: its 0 is the ban's doing alone."""
+    why = witness_difference(entry)
+    assert why is None, f"{entry.name}: {why}"
+
+
 def test_every_part_has_enough_bugs_and_every_entry_names_a_real_part():
     import yaml
 
@@ -145,3 +152,21 @@ def test_every_part_has_enough_bugs_and_every_entry_names_a_real_part():
     counts = Counter((e.assignment, e.part) for e in BUGS)
     short = {f"{a}.{p}": counts[(a, p)] for a in assignments() for p in parts[a] if counts[(a, p)] < MIN_BUGS_PER_PART}
     assert not short, f"parts with fewer than {MIN_BUGS_PER_PART} bugs: {short}"
+
+
+@pytest.mark.parametrize("entry", BUGS + ALTERNATIVES, ids=lambda e: e.name)
+def test_overlay_redefines_only_its_part(entry: Entry):
+    """What makes "a bug loses points only on its part" hold by construction: the overlay binds
+    its part and private helpers (``_name``) only; every other part is the reference's code."""
+    import ast
+
+    bound = set()
+    for node in ast.parse(entry.overlay()).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            bound.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+    assert bound - {entry.part} == {n for n in bound if n.startswith("_")}, f"{entry.name} binds {sorted(bound)}"

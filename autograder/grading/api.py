@@ -90,7 +90,7 @@ def grade_submission(course: Course, submission: Path, assignment: str, *, devic
         "profile": profile,
         "grader_version": grader_version(),
         "timings": {"total_s": round(finished - started, 3), "extract_s": round(extracted - started, 3),
-                    "suite_s": round(finished - extracted, 3)},
+                    "suite_s": round(finished - extracted, 3), **result.get("timings", {})},
     }
 
 

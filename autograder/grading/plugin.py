@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -21,7 +22,6 @@ from pathlib import Path
 import pytest
 
 from autograder.grading.failures import GradingFailure, fail
-from autograder.grading.proxy import StudentCode
 
 #: What a failure message says when the suite itself broke (never the test's source).
 INTERNAL_ERROR = ("Error interno del calificador en esta prueba ({kind}); no es un error de tu código: "
@@ -47,14 +47,17 @@ class GradingPlugin:
         self._worker = None
         self.load = None
         self._started_at = time.monotonic()
+        self.worker_ready_s: float | None = None
+        self.first_test_at: float | None = None
         self.budget_spent = False
         self.collection_errors: list[str] = []
         self.only_part = only_part
+        self._starter: threading.Event | None = None
+        self._release: threading.Event | None = None
 
     # --- the WorkerLink the proxy talks to --------------------------------------------------------
     def worker(self):
-        if self._worker is None:
-            self._start_worker()
+        self._ensure_started()
         return self._worker
 
     def record_ops(self, ops) -> None:
@@ -67,15 +70,45 @@ class GradingPlugin:
             fail(f"Se agotó el tiempo total de corrección de tu envío ({self.budget_s:g} s); "
                  "esta prueba no alcanzó a ejecutarse. ¿Hay bucles de Python que puedas vectorizar?")
 
+    def start_worker_in_background(self) -> None:
+        """Start the worker (its own torch import) while this process imports torch and pytest.
+
+        The starting thread stays alive until the session ends: bubblewrap's --die-with-parent
+        (PR_SET_PDEATHSIG) kills the worker when the *thread* that spawned it exits.
+        """
+        started = threading.Event()
+        self._release = threading.Event()
+
+        def start_and_hold():
+            try:
+                self._start_worker()
+            finally:
+                started.set()
+            self._release.wait()
+
+        threading.Thread(target=start_and_hold, name="worker-start", daemon=True).start()
+        self._starter = started
+
+    def _ensure_started(self) -> None:
+        if self._starter is not None:
+            self._starter.wait()
+            self._starter = None
+        if self._worker is None:
+            self._start_worker()
+
     def _start_worker(self) -> None:
         from autograder.sandbox.client import SandboxWorker
 
-        self._worker = SandboxWorker(self.source, device=self.target_device, limits=self.limits, sandbox=self.sandbox)
-        self.load = self._worker.start()
+        worker = SandboxWorker(self.source, device=self.target_device, limits=self.limits, sandbox=self.sandbox)
+        self.load = worker.start()
+        self._worker = worker
+        self.worker_ready_s = round(time.monotonic() - self._started_at, 3)
 
     # --- fixtures ----------------------------------------------------------------------------------
     @pytest.fixture(scope="session")
-    def student(self) -> StudentCode:
+    def student(self):
+        from autograder.grading.proxy import StudentCode
+
         return StudentCode(self)
 
     @pytest.fixture(scope="session")
@@ -100,8 +133,9 @@ class GradingPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item) -> None:
         self.current_part = _marker(item)["part"]
-        if self._worker is None:
-            self._start_worker()
+        self._ensure_started()
+        if self.first_test_at is None:
+            self.first_test_at = time.monotonic()
         if not self.load.ok:
             fail(f"Tu envío no se pudo ejecutar: {self.load.error}")
         if self.current_part not in self.load.defined:
@@ -119,8 +153,12 @@ class GradingPlugin:
         self._record(item, passed=report.passed, excinfo=call.excinfo)
 
     def pytest_sessionfinish(self, session) -> None:
+        if self._starter is not None:
+            self._ensure_started()
         if self._worker is not None:
             self._worker.close()
+        if self._release is not None:
+            self._release.set()
         self.write(finished=True)
 
     # --- results -----------------------------------------------------------------------------------
@@ -155,6 +193,9 @@ class GradingPlugin:
             "internal_errors": self.internal_errors,
             "collection_errors": self.collection_errors,
             "budget_spent": self.budget_spent,
+            "timings": {"worker_ready_s": self.worker_ready_s,
+                        "tests_s": None if self.first_test_at is None
+                        else round(time.monotonic() - self.first_test_at, 3)},
         }
         tmp = self.result_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")

@@ -95,7 +95,8 @@ class StudentCode:
                  "demasiados bucles de Python? Vectoriza con operaciones de tensores).")
         except client.WorkerCrashed as exc:
             fail(f"El proceso que ejecuta tu código terminó durante {what}: {exc.reason}")
-        self._link.record_ops(result.ops)
+        # describe() answers a plain dict: no ops to record.
+        self._link.record_ops(getattr(result, "ops", ()))
         return result
 
 

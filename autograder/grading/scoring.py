@@ -21,6 +21,8 @@ def score_parts(assignment: Assignment, grading: Grading, tests: list[dict],
                 ops_by_part: dict[str, list[str]]) -> tuple[dict, list[dict]]:
     """The report's "parts" (in course.yaml's order) and the "banned_op" flags."""
     failing_parts = {t["part"] for t in tests if not t["passed"]}
+    banned_parts = {p for p in assignment.parts if banned_ops_used(p, ops_by_part.get(p, ()))}
+    failing_parts |= banned_parts
     parts: dict[str, dict] = {}
     flags: list[dict] = []
     for part, points in assignment.parts.items():
@@ -36,7 +38,8 @@ def score_parts(assignment: Assignment, grading: Grading, tests: list[dict],
             passed, message = test["passed"], test["message"]
             if banned:
                 passed = False
-                message = _banned_message(part, banned) + (f"\n{message}" if message else "")
+                message = (_banned_message(part, banned) + _through_note(test.get("builds_on", ()), banned_parts)
+                           + (f"\n{message}" if message else ""))
             elif not passed:
                 message += _builds_on_note(test.get("builds_on", ()), failing_parts)
             entries.append({"name": test["name"], "passed": passed, "message": message, "kind": test["kind"],
@@ -53,6 +56,14 @@ def _banned_message(part: str, ops: list[str]) -> str:
     return (f"Parte anulada: `{part}` llegó a la implementación de torch de la operación que se pide "
             f"({', '.join(ops)}), directamente o por un alias (F.conv2d, torch.conv2d, nn.Conv2d, "
             "F.max_pool2d...). Escríbela con operaciones de tensores (F.pad, F.unfold, sumas, productos).")
+
+
+def _through_note(builds_on, banned_parts: set[str]) -> str:
+    through = [p for p in builds_on if p in banned_parts]
+    if not through:
+        return ""
+    return (f" Probablemente a través de {', '.join(f'`{p}`' for p in through)}, que también la usa: "
+            "corrígela y esta parte recupera sus puntos.")
 
 
 def _builds_on_note(builds_on, failing_parts: set[str]) -> str:

@@ -47,25 +47,29 @@ def configure_torch(device: str) -> None:
 def run_session(*, course_file: Path | None, assignment: str, source: str, profile: str, seed: int,
                 device: str, out: Path, sandbox: str = "auto", only_part: str | None = None) -> int:
     """Run the suite; write the raw results to ``out``; return pytest's exit code."""
-    import pytest
-    from hypothesis import settings
-
     from autograder.grading.plugin import GradingPlugin
-    from autograder.grading.profiles import register_profiles
     from autograder.sandbox.client import Limits
 
     course = load_course(course_file)
     grading = course.grading
-    register_profiles()
-    settings.load_profile(profile)
-    configure_torch(device)
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))  # solutions/ and tests/ are read from the repository
     limits = Limits(memory_mb=grading.memory_mb, cpu_seconds=int(grading.submission_timeout),
                     max_processes=grading.max_processes, max_output_kb=grading.max_output_kb,
                     call_timeout=float(grading.call_timeout))
     plugin = GradingPlugin(source=source, device=device, limits=limits, sandbox=sandbox,
                            budget_s=grading.submission_timeout, result_path=out, only_part=only_part)
+    # The worker's start (mostly its torch import) overlaps with ours: seconds per submission.
+    plugin.start_worker_in_background()
+
+    import pytest
+    from hypothesis import settings
+
+    from autograder.grading.profiles import register_profiles
+
+    register_profiles()
+    settings.load_profile(profile)
+    configure_torch(device)
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))  # solutions/ and tests/ are read from the repository
     args = [str(suite_path(assignment, profile)), "-c", str(PYTEST_INI), "--rootdir", str(REPO_ROOT),
             "-q", "-p", "no:cacheprovider", "-p", "no:randomly", f"--hypothesis-seed={seed}"]
     # pytest's terminal output is not the report: keep it out of the way.

@@ -175,7 +175,7 @@ class SandboxWorker:
             result = LoadResult(False, f"WorkerCrashed: {crash.reason}", "", [])
         else:
             defined = reply.get("defined", ())
-            result = LoadResult(bool(reply.get("ok")), _text(reply.get("error")), _text(reply.get("traceback")) or "",
+            result = LoadResult(reply.get("loaded") is True, _text(reply.get("error")), _text(reply.get("traceback")) or "",
                                 [str(name) for name in defined] if isinstance(defined, tuple) else [])
         self.load_result = result
         return result

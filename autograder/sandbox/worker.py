@@ -142,14 +142,14 @@ class Session:
             code = compile(source, SUBMISSION_FILE, "exec")
             exec(code, self.namespace)
         except SyntaxError as exc:
-            return {"ok": False, "error": f"SyntaxError: {exc.msg} (línea {exc.lineno})",
+            return {"loaded": False, "error": f"SyntaxError: {exc.msg} (línea {exc.lineno})",
                     "traceback": _cap(f"  File \"{SUBMISSION_FILE}\", línea {exc.lineno}\n    {(exc.text or '').rstrip()}\n"
                                       f"SyntaxError: {exc.msg}", MAX_TRACEBACK_CHARS),
                     "defined": ()}
         except Exception as exc:
-            return {"ok": False, "error": _last_line(exc), "traceback": student_traceback(exc),
+            return {"loaded": False, "error": _last_line(exc), "traceback": student_traceback(exc),
                     "defined": self._defined(before)}
-        return {"ok": True, "error": None, "traceback": "", "defined": self._defined(before)}
+        return {"loaded": True, "error": None, "traceback": "", "defined": self._defined(before)}
 
     def _defined(self, before) -> tuple:
         return tuple(name for name, value in self.namespace.items()

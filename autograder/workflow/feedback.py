@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import json
 import shutil
+import warnings
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from autograder.config import Course
 from autograder.workflow.grade_class import read_reports, submission_dir
 from autograder.workflow.gradebook import notebook_id
 from autograder.workflow.nbgrader_setup import check_result, instructor_api
 
-_TEMPLATES = Environment(loader=PackageLoader("autograder.workflow", "templates"), autoescape=select_autoescape())
+_TEMPLATES = Environment(loader=PackageLoader("autograder.workflow", "templates"), autoescape=True)  # every value escaped: messages carry student output
 
 #: What the page says when the grader could not run a submission to the end.
 STATUS_MESSAGES = {
@@ -58,8 +59,11 @@ def write_feedback(course: Course, name: str, release: bool = True) -> str:
             released.append(student)
     if released:
         api = instructor_api(course)
-        for student in released:
-            check_result(api.release_feedback(name, student), "release_feedback")
+        with warnings.catch_warnings():
+            # nbgrader 0.9.6's API passes a misspelt keyword to the exchange (traitlets warns).
+            warnings.simplefilter("ignore", DeprecationWarning)
+            for student in released:
+                check_result(api.release_feedback(name, student), "release_feedback")
     where = course.course_dir / "feedback"
     return f"{len(reports)} páginas de retroalimentación de {name!r} en {where} ({len(released)} publicadas en el exchange)"
 

@@ -33,7 +33,7 @@ def late_penalty(score: float, seconds_late: float, rule: LatePenalty) -> LateIn
     """Points lost by a submission ``seconds_late`` after the due date (on time: nothing)."""
     days = math.ceil(seconds_late / 86400) if seconds_late > 0 else 0
     fraction = min(rule.max, days * rule.per_day)
-    return LateInfo(max(0.0, float(seconds_late)), days, round(fraction, 6), round(score * fraction, 6))
+    return LateInfo(max(0.0, float(seconds_late)), days, fraction, round(score * fraction, 6))
 
 
 def seconds_late(submitted_at: Optional[dt.datetime], due: Optional[dt.datetime]) -> float:

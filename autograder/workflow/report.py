@@ -17,13 +17,13 @@ import io
 from collections import defaultdict
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from autograder.config import Course
 from autograder.workflow.grade_class import read_reports
 from autograder.workflow.nbgrader_setup import open_gradebook
 
-_TEMPLATES = Environment(loader=PackageLoader("autograder.workflow", "templates"), autoescape=select_autoescape())
+_TEMPLATES = Environment(loader=PackageLoader("autograder.workflow", "templates"), autoescape=True)  # every value escaped: messages carry student output
 
 #: Status of a student on the roster who never submitted.
 NOT_SUBMITTED = "sin_entrega"

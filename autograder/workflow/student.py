@@ -10,7 +10,6 @@ working folder and exchange cache, and nbgrader's ``CourseDirectory.student_id``
 """
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from nbgrader.auth import Authenticator
@@ -23,7 +22,6 @@ from autograder.workflow.nbgrader_setup import course_config
 
 def _exchange(course: Course, student: str, assignment: str, home: Path):
     config = course_config(course, student=student, student_home=home)
-    config.Exchange.log_level = logging.WARNING
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = assignment
     factory = ExchangeFactory(config=config)

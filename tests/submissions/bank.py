@@ -15,7 +15,9 @@ Keys: ``expect`` (``bug PART``, ``alternative PART`` or ``attack PART``; ``attac
 whole submission is the target), ``witness`` (an expression calling the part, or building the
 module), ``input`` (the witness input of a module), ``base`` (``reference``, the default, or
 ``none`` for a whole-file entry), ``needs`` (``bubblewrap`` when only that sandbox can contain
-it). Attack sources may use the placeholders of :data:`PLACEHOLDERS`, filled per run.
+it), and for attacks ``flag`` (a flag kind the report must carry, e.g. ``banned_op``),
+``status`` (the report status, e.g. ``load_error``) and ``others`` (``full``, the default: the
+parts it does not attack keep full marks; ``any``: no promise). Attack sources may use the placeholders of :data:`PLACEHOLDERS`, filled per run.
 
 Example::
 
@@ -61,6 +63,9 @@ class Entry:
     witness_input: str | None = None
     base: str = "reference"
     needs: tuple[str, ...] = field(default_factory=tuple)
+    flag: str | None = None  # a flag kind the report must carry for the part (e.g. banned_op)
+    status: str | None = None  # the report status an attack must end in (e.g. load_error)
+    others: str = "full"  # "full": the parts it does not attack keep full marks; "any": no promise
 
     @property
     def name(self) -> str:
@@ -121,6 +126,9 @@ def parse_entry(path: Path, assignment: str) -> Entry:
         witness_input=keys.get("input"),
         base=keys.get("base", "reference"),
         needs=tuple(keys.get("needs", "").split()),
+        flag=keys.get("flag"),
+        status=keys.get("status"),
+        others=keys.get("others", "full"),
     )
 
 

@@ -1,0 +1,10 @@
+"""Delega en torch: F.max_pool2d / delegates to torch's own op.
+
+expect: attack max_pool2d
+flag: banned_op
+witness: max_pool2d(randn(2, 3, 7, 6), 3, 2, 1)
+"""
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0):
+    return F.max_pool2d(x, kernel_size, stride, padding)

@@ -1,0 +1,156 @@
+"""Grading one bank entry for the quality gate, and the evidence gathered around it.
+
+For an attack, the gate prepares what the attack aims at before grading (a canary file in a
+folder outside the sandbox, a TCP listener on 127.0.0.1, a unique marker for the processes it
+tries to leave behind), fills the entry's placeholders with them, grades, and then records what
+happened outside: was the canary touched, did anything connect, is a marked process alive.
+Example::
+
+    outcome = grade_entry(entry, course)
+    outcome.report["parts"]["conv2d"]["score"], outcome.connections, outcome.leftover_pids
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from tests.submissions.bank import REPO_ROOT, Entry
+
+#: Tighter limits than course.yaml's, so the attacks that hang or hoard fail fast.
+#: Everything honest in the bank runs far below them (see README: make bench).
+GATE_GRADING = {"call_timeout": 20, "submission_timeout": 240, "memory_mb": 3072}
+CANARY_TEXT = "canario del quality gate: nadie debe tocar este archivo\n"
+#: How long processes the grader killed get to disappear before they count as leftovers.
+LEFTOVER_GRACE_S = 5.0
+
+
+def gate_course(folder: Path):
+    """course.yaml with the gate's limits, written to ``folder`` and loaded (the grader reads it)."""
+    from autograder.config import load_course
+
+    data = yaml.safe_load((REPO_ROOT / "course.yaml").read_text(encoding="utf-8"))
+    data["grading"].update(GATE_GRADING)
+    path = Path(folder) / "course.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return load_course(path)
+
+
+class _Listener:
+    """A TCP server on 127.0.0.1 that records every connection (none may arrive from a sandbox)."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self):
+        while not self._stop.is_set():
+            try:
+                conn, peer = self.sock.accept()
+            except (socket.timeout, OSError):
+                continue
+            self.connections.append(f"{peer[0]}:{peer[1]}")
+            conn.close()
+
+    def close(self) -> list[str]:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self.sock.close()
+        return self.connections
+
+
+@dataclass
+class Outcome:
+    """What grading one entry produced: the report (or the grader's error) and the evidence."""
+
+    entry: Entry
+    report: dict | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    canary_intact: bool = True
+    outside_files: list[str] = field(default_factory=list)
+    connections: list[str] = field(default_factory=list)
+    leftover_pids: list[int] = field(default_factory=list)
+
+    @property
+    def report_text(self) -> str:
+        return json.dumps(self.report, ensure_ascii=False) if self.report is not None else ""
+
+
+def _marked_processes(marker: str) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                if marker.encode() in handle.read():
+                    pids.append(int(entry))
+        except OSError:
+            continue
+    return pids
+
+
+def _leftovers(marker: str) -> list[int]:
+    """Processes carrying the marker that outlive the grace period; they are then ended (ours)."""
+    deadline = time.monotonic() + LEFTOVER_GRACE_S
+    pids = _marked_processes(marker)
+    while pids and time.monotonic() < deadline:
+        time.sleep(0.2)
+        pids = _marked_processes(marker)
+    for pid in pids:  # started by this test's attack: clean up so the machine stays usable
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    return pids
+
+
+def grade_entry(entry: Entry, course, *, only_part: str | None = None) -> Outcome:
+    """Grade one entry with profile "gate" and gather the evidence around it (see module doc)."""
+    from autograder.grading.api import grade_submission
+
+    outcome = Outcome(entry)
+    outside = Path(tempfile.mkdtemp(prefix="gate-outside-"))
+    canary = outside / "canary.txt"
+    canary.write_text(CANARY_TEXT, encoding="utf-8")
+    os.chmod(outside, 0o755)  # readable, as a real home folder would be; not writable by others
+    marker = f"gate-marker-{uuid.uuid4().hex}"
+    listener = _Listener()
+    values = {"__GATE_CANARY__": str(canary), "__GATE_MARKER__": marker,
+              "__GATE_PORT__": str(listener.port), "__GATE_OUTSIDE__": str(REPO_ROOT)}
+    work = Path(tempfile.mkdtemp(prefix="gate-submission-"))
+    submission = work / f"{entry.path.stem}.py"
+    submission.write_text(entry.source(values), encoding="utf-8")
+    started = time.monotonic()
+    try:
+        outcome.report = grade_submission(course, submission, entry.assignment, profile="gate",
+                                          only_part=only_part)
+    except Exception as exc:  # noqa: BLE001 - the grader failing is the finding
+        outcome.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        outcome.seconds = time.monotonic() - started
+        outcome.connections = listener.close()
+        outcome.leftover_pids = _leftovers(marker)
+        outcome.canary_intact = canary.exists() and canary.read_text(encoding="utf-8") == CANARY_TEXT
+        outcome.outside_files = sorted(p.name for p in outside.iterdir() if p.name != "canary.txt")
+        shutil.rmtree(outside, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
+    return outcome

@@ -1,0 +1,198 @@
+"""The grader end to end (autograder/grading/): real sandboxed workers, the real convolutions suite.
+
+The slow part is a handful of gradings, run once, concurrently (grade_submission is thread-safe:
+this also tests that), in the quick "gate" profile except the reference in "hidden".
+"""
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from autograder.cli import main as cli_main
+from autograder.config import load_course
+from autograder.grading.api import grade_submission
+from autograder.grading.banned_ops import banned_ops_used
+from autograder.grading.scoring import score_parts
+from tests.test_submission_loading import PARTS, REFERENCE, definitions, notebook_with_parts
+
+COURSE = load_course()
+REFERENCE_SOURCE = REFERENCE.read_text(encoding="utf-8")
+
+# A realistic one-part bug: max-pool padding with zeros (a padded cell wins over negative inputs).
+ZERO_PADDED_MAX_POOL = '''
+_reference_max_pool2d = max_pool2d
+
+def max_pool2d(x, kernel_size, stride=None, padding=0):
+    ph, pw = (padding, padding) if isinstance(padding, int) else padding
+    stride = kernel_size if stride is None else stride
+    return _reference_max_pool2d(F.pad(x, (pw, pw, ph, ph)), kernel_size, stride, 0)
+'''
+# Delegating conv2d to torch (banned), and avg_pool2d missing altogether.
+DELEGATES_AND_MISSES = '''
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
+    return F.conv2d(x, weight, bias, stride, padding, dilation)
+
+del avg_pool2d
+'''
+
+
+def without_timings(report: dict) -> dict:
+    return {key: value for key, value in report.items() if key != "timings"}
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> dict[str, dict]:
+    """Every grading this module inspects, graded concurrently."""
+    folder = tmp_path_factory.mktemp("submissions")
+    found = definitions(REFERENCE_SOURCE)
+    files = {
+        "reference_py": REFERENCE,
+        "reference_notebook": notebook_with_parts(folder / "convolutions.ipynb", {p: found[p] for p in PARTS}),
+        "bug": folder / "bug.py",
+        "bug_again": folder / "bug.py",
+        "banned_and_missing": folder / "banned.py",
+        "syntax_error": folder / "syntax.py",
+    }
+    files["bug"].write_text(REFERENCE_SOURCE + ZERO_PADDED_MAX_POOL, encoding="utf-8")
+    files["banned_and_missing"].write_text(REFERENCE_SOURCE + DELEGATES_AND_MISSES, encoding="utf-8")
+    files["syntax_error"].write_text(REFERENCE_SOURCE + "\ndef roto(:\n    pass\n", encoding="utf-8")
+    profiles = {"reference_py": "hidden"}
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = {name: pool.submit(grade_submission, COURSE, path, "convolutions",
+                                     profile=profiles.get(name, "gate")) for name, path in files.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def test_reference_as_python_file_gets_full_marks(reports):
+    report = reports["reference_py"]
+    failures = [(p, t["name"], t["message"]) for p, part in report["parts"].items() for t in part["tests"]
+                if not t["passed"]]
+    assert failures == []
+    assert report["score"] == report["max_score"] == 90.0
+    assert report["status"] == "graded" and report["flags"] == [] and report["load_error"] is None
+    assert report["sandbox"] in ("bubblewrap", "rlimits")
+    assert report["seed"] == COURSE.seed_for("convolutions", "hidden") and report["profile"] == "hidden"
+
+
+def test_report_has_the_contract_keys(reports):
+    report = reports["reference_py"]
+    assert {"assignment", "score", "max_score", "parts", "status", "sandbox", "device", "seed", "profile",
+            "flags", "notes", "load_error", "timings", "grader_version"} <= set(report)
+    assert list(report["parts"]) == PARTS
+    for part in report["parts"].values():
+        assert {"score", "max_score", "tests"} <= set(part)
+        kinds = {t["kind"] for t in part["tests"]}
+        assert {"matches_reference", "examples", "input_unchanged", "gradients", "invalid_arguments"} <= kinds
+        assert sum(t["max_points"] for t in part["tests"]) == pytest.approx(part["max_score"], abs=1e-3)
+    assert "total_s" in report["timings"]
+    json.dumps(report)
+
+
+def test_reference_as_notebook_gets_full_marks(reports):
+    report = reports["reference_notebook"]
+    assert report["score"] == report["max_score"] and report["notes"] == []
+
+
+def test_one_part_bug_loses_only_that_part(reports):
+    report = reports["bug"]
+    scores = {part: value["score"] for part, value in report["parts"].items()}
+    assert scores["max_pool2d"] < 15
+    assert {p: s for p, s in scores.items() if p != "max_pool2d"} == {"conv2d": 30, "avg_pool2d": 15,
+                                                                       "conv_transpose2d": 30}
+    failed = [t for t in report["parts"]["max_pool2d"]["tests"] if not t["passed"]]
+    message = next(t["message"] for t in failed if t["kind"] == "matches_reference")
+    assert message.startswith("Entrada: x: (") and "Esperado:" in message and "Obtenido:" in message
+    assert "-inf" in message  # the diagnosed hint, not a generic one
+    assert "def " not in message and "solutions" not in message and "assert" not in message
+
+
+def test_same_submission_and_seed_give_the_same_report(reports):
+    assert without_timings(reports["bug"]) == without_timings(reports["bug_again"])
+
+
+def test_banned_op_zeroes_only_that_part_and_missing_part_says_so(reports):
+    report = reports["banned_and_missing"]
+    assert report["parts"]["conv2d"]["score"] == 0
+    assert any(f["part"] == "conv2d" and f["kind"] == "banned_op" for f in report["flags"])
+    assert all("Parte anulada" in t["message"] for t in report["parts"]["conv2d"]["tests"])
+    assert report["parts"]["avg_pool2d"]["score"] == 0
+    assert all("no se encontró `avg_pool2d`" in t["message"] for t in report["parts"]["avg_pool2d"]["tests"])
+    assert report["parts"]["max_pool2d"]["score"] == 15
+    # The reference conv_transpose2d calls conv2d, so it reached torch's convolution too, and says through what.
+    assert all("a través de `conv2d`" in t["message"] for t in report["parts"]["conv_transpose2d"]["tests"])
+
+
+def test_import_error_scores_zero_everywhere_with_the_last_line(reports):
+    report = reports["syntax_error"]
+    assert report["status"] == "load_error" and report["score"] == 0
+    assert report["load_error"].startswith("SyntaxError")
+    for part in report["parts"].values():
+        assert part["tests"] and all(report["load_error"] in t["message"] for t in part["tests"])
+
+
+# --- the command line -----------------------------------------------------------------------------
+
+def test_cli_unknown_assignment_exits_2_with_one_line(capsys):
+    assert cli_main(["grade", str(REFERENCE), "--assignment", "no_existe"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "no_existe" in err
+
+
+def test_cli_bad_submission_exits_0_with_a_report(tmp_path, capsys):
+    notebook, out = tmp_path / "convolutions.ipynb", tmp_path / "report.json"
+    notebook.write_text("{esto no es json", encoding="utf-8")
+    assert cli_main(["grade", str(notebook), "--assignment", "convolutions", "--json", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["status"] == "load_error" and report["score"] == 0 and report["max_score"] == 90
+    assert "dañado" in report["load_error"]
+    assert "convolutions" in capsys.readouterr().out
+
+
+def test_cli_cuda_without_cuda_exits_2(capsys):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    assert cli_main(["grade", str(REFERENCE), "--assignment", "convolutions", "--device", "cuda"]) == 2
+    assert "CUDA" in capsys.readouterr().err
+
+
+# --- scoring, without workers ---------------------------------------------------------------------
+
+def _test(part, kind, passed, builds_on=()):
+    return {"name": f"test_{part}_{kind}", "part": part, "kind": kind, "passed": passed,
+            "message": "" if passed else "falló", "builds_on": list(builds_on)}
+
+
+def test_points_are_shared_by_kind_weight():
+    spec = COURSE.assignment("convolutions")
+    tests = [_test(p, k, True) for p in spec.parts for k in ("matches_reference", "gradients")]
+    tests[0]["passed"] = False  # conv2d matches_reference: 6 of the 7 weight units
+    tests[0]["message"] = "falló"
+    parts, flags = score_parts(spec, COURSE.grading, tests, {})
+    assert parts["conv2d"]["score"] == pytest.approx(30 * 1 / 7, abs=1e-3)
+    assert parts["max_pool2d"]["score"] == 15 and flags == []
+
+
+def test_dependent_part_failure_names_the_part_it_builds_on():
+    spec = COURSE.assignment("convolutions")
+    tests = [_test("conv2d", "matches_reference", False), _test("conv_transpose2d", "examples", False, ["conv2d"]),
+             _test("max_pool2d", "examples", True), _test("avg_pool2d", "examples", True)]
+    parts, _ = score_parts(spec, COURSE.grading, tests, {})
+    assert "`conv2d`" in parts["conv_transpose2d"]["tests"][0]["message"]
+    assert "`conv2d`" not in parts["conv2d"]["tests"][0]["message"]
+
+
+@pytest.mark.parametrize("part, op, banned", [
+    ("conv2d", "aten.convolution.default", True), ("conv2d", "aten._convolution.default", True),
+    ("conv2d", "aten.mkldnn_convolution.default", True), ("conv2d", "aten.im2col.default", False),
+    ("conv_transpose2d", "aten.convolution_backward.default", True), ("conv2d", "aten.max_pool2d.default", False),
+    ("max_pool2d", "aten.max_pool2d_with_indices.default", True), ("avg_pool2d", "aten.avg_pool2d.default", True),
+    ("avg_pool2d", "aten._adaptive_avg_pool2d.default", True), ("avg_pool2d", "aten.convolution.default", False),
+    ("max_pool2d", "aten.amax.default", False), ("LeNet", "aten.convolution.default", False),
+])
+def test_banned_ops_per_part(part, op, banned):
+    assert bool(banned_ops_used(part, {op, "aten.add.Tensor"})) is banned

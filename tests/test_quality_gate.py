@@ -1,0 +1,140 @@
+"""The quality gate: the grader, run on every submission of the bank, gives the verdict each expects.
+
+- every bug loses points on its part (graded with only that part's tests; the bug's overlay
+  redefines nothing else, see test_bank_witnesses.py, so no other part can change);
+- every correct alternative gets full marks on its part;
+- every attack is contained: a report comes back, the attacked part scores 0, the total is not
+  above what the honest parts earn (and they keep full marks unless the entry says otherwise),
+  the expected flag/status is there, the canary outside the sandbox is untouched, nothing
+  connected to our listener, no process it started survives, the report leaks neither the
+  hidden suite nor the reference and stays small.
+
+Entries are graded two at a time (profile "gate", tighter limits: tests/submissions/gate.py) in a
+background pool started at the first test, so the gate keeps both cores busy without
+pytest-xdist; under xdist each worker grades its own share instead. The counts are printed at
+the end ("bugs caught 74/74, ..."). Example::
+
+    .venv/bin/pytest tests/test_quality_gate.py -q
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.submissions.bank import Entry, load_bank
+from tests.submissions.gate import Outcome, gate_course, grade_entry
+
+# In test order (bugs, alternatives, attacks), so the pool finishes what the next test awaits.
+ENTRIES = load_bank("bug") + load_bank("alternative") + load_bank("attack")
+PARALLEL_GRADINGS = 2
+#: Text that only the hidden suites or the reference contain; no report may carry it.
+SECRET_SNIPPETS = ("### BEGIN SOLUTION", "def test_", "import pytest")
+MAX_REPORT_BYTES = 512 * 1024
+
+_tally: Counter = Counter()
+_passed: Counter = Counter()
+
+
+class _Scheduler:
+    """Grades entries in a pool as soon as the gate starts; each test waits for its own."""
+
+    def __init__(self, entries: list[Entry]):
+        self.course = gate_course(Path(tempfile.mkdtemp(prefix="gate-course-")))
+        # Under pytest-xdist the workers already share the cores: grade on demand, one at a time.
+        prefetch = "PYTEST_XDIST_WORKER" not in os.environ
+        self.pool = ThreadPoolExecutor(max_workers=PARALLEL_GRADINGS if prefetch else 1)
+        self.futures: dict[str, Future] = {}
+        if prefetch:
+            for entry in entries:
+                self.outcome_future(entry)
+
+    def outcome_future(self, entry: Entry) -> Future:
+        if entry.name not in self.futures:
+            only = None if entry.kind == "attack" else entry.part
+            self.futures[entry.name] = self.pool.submit(grade_entry, entry, self.course, only_part=only)
+        return self.futures[entry.name]
+
+
+@pytest.fixture(scope="module")
+def scheduler(request):
+    selected = {item.callspec.params["entry"].name for item in request.session.items
+                if getattr(item, "callspec", None) and "entry" in item.callspec.params}
+    scheduler = _Scheduler([e for e in ENTRIES if e.name in selected])  # honours -k: only what runs
+    yield scheduler
+    scheduler.pool.shutdown(wait=False, cancel_futures=True)
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    line = (f"quality gate: bugs caught {_passed['bug']}/{_tally['bug']}, alternatives "
+            f"{_passed['alternative']}/{_tally['alternative']}, attacks contained "
+            f"{_passed['attack']}/{_tally['attack']}")
+    if reporter is not None:
+        reporter.write_line("\n" + line)
+    else:
+        print(line)
+
+
+def _outcome(scheduler: _Scheduler, entry: Entry) -> Outcome:
+    outcome = scheduler.outcome_future(entry).result()
+    _tally[entry.kind] += 1
+    assert outcome.error is None, f"{entry.name}: the grader failed: {outcome.error}"
+    return outcome
+
+
+def _part_line(report: dict, part: str) -> str:
+    info = report["parts"][part]
+    failed = [t["message"].splitlines()[0] for t in info["tests"] if not t["passed"]][:2]
+    return f"{part}: {info['score']}/{info['max_score']} {failed}"
+
+
+@pytest.mark.parametrize("entry", load_bank("bug"), ids=lambda e: e.name)
+def test_bug_loses_points_on_its_part(scheduler, entry: Entry):
+    report = _outcome(scheduler, entry).report
+    part = report["parts"][entry.part]
+    assert part["score"] < part["max_score"], f"{entry.name} ({entry.description}) was not caught"
+    _passed["bug"] += 1
+
+
+@pytest.mark.parametrize("entry", load_bank("alternative"), ids=lambda e: e.name)
+def test_alternative_gets_full_marks(scheduler, entry: Entry):
+    report = _outcome(scheduler, entry).report
+    assert report["status"] == "graded", f"{entry.name}: status {report['status']}: {report['load_error']}"
+    part = report["parts"][entry.part]
+    assert part["score"] == part["max_score"], f"{entry.name}: {_part_line(report, entry.part)}"
+    assert not [f for f in report["flags"] if f["kind"] == "banned_op"], report["flags"]
+    _passed["alternative"] += 1
+
+
+@pytest.mark.parametrize("entry", load_bank("attack"), ids=lambda e: e.name)
+def test_attack_is_contained(scheduler, entry: Entry):
+    outcome = _outcome(scheduler, entry)
+    report = outcome.report
+    if "bubblewrap" in entry.needs and report["sandbox"] != "bubblewrap":
+        pytest.skip(f"only bubblewrap contains this attack; this machine ran {report['sandbox']!r}")
+    parts = report["parts"]
+    attacked = list(parts) if entry.part == "*" else [entry.part]
+    honest_max = sum(p["max_score"] for name, p in parts.items() if name not in attacked)
+
+    for part in attacked:
+        assert parts[part]["score"] == 0, f"{entry.name}: {_part_line(report, part)}"
+    assert report["score"] <= honest_max + 1e-9, f"{entry.name}: score {report['score']} > {honest_max}"
+    if entry.others == "full":
+        short = [_part_line(report, p) for p in parts if p not in attacked
+                 and parts[p]["score"] < parts[p]["max_score"]]
+        assert not short, f"{entry.name}: honest parts lost points: {short}"
+    if entry.flag:
+        kinds = {(f["kind"], f["part"]) for f in report["flags"]}
+        assert (entry.flag, entry.part) in kinds, f"{entry.name}: no {entry.flag} flag; flags: {report['flags']}"
+    if entry.status:
+        assert report["status"] == entry.status, f"{entry.name}: status {report['status']}"
+    assert outcome.canary_intact, f"{entry.name}: the canary file outside the sandbox was changed"
+    assert not outcome.outside_files, f"{entry.name}: created files outside: {outcome.outside_files}"
+    assert not outcome.connections, f"{entry.name}: reached the network: {outcome.connections}"
+    assert not outcome.leftover_pids, f"{entry.name}: processes survived the grading: {outcome.leftover_pids}"
+    text = outcome.report_text
+    assert not [s for s in SECRET_SNIPPETS if s in text], f"{entry.name}: the report leaks secret text"
+    assert len(text.encode()) < MAX_REPORT_BYTES, f"{entry.name}: report of {len(text)} characters"
+    _passed["attack"] += 1
