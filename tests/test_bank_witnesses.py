@@ -158,15 +158,7 @@ def test_every_part_has_enough_bugs_and_every_entry_names_a_real_part():
 def test_overlay_redefines_only_its_part(entry: Entry):
     """What makes "a bug loses points only on its part" hold by construction: the overlay binds
     its part and private helpers (``_name``) only; every other part is the reference's code."""
-    import ast
-
-    bound = set()
-    for node in ast.parse(entry.overlay()).body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            bound.update(t.id for t in targets if isinstance(t, ast.Name))
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
-    assert bound - {entry.part} == {n for n in bound if n.startswith("_")}, f"{entry.name} binds {sorted(bound)}"
+    bound = entry.bound_names()
+    assert entry.part in bound, f"{entry.name} does not define {entry.part}"
+    others = sorted(n for n in bound - {entry.part} if not n.startswith("_"))
+    assert not others, f"{entry.name} also binds {others}"

@@ -147,7 +147,7 @@ def test_cli_bad_submission_exits_0_with_a_report(tmp_path, capsys):
     assert cli_main(["grade", str(notebook), "--assignment", "convolutions", "--json", str(out)]) == 0
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["status"] == "load_error" and report["score"] == 0 and report["max_score"] == 90
-    assert "dañado" in report["load_error"]
+    assert "dañado" in report["load_error"] and report["sandbox"] in ("bubblewrap", "rlimits")
     assert "convolutions" in capsys.readouterr().out
 
 
@@ -196,3 +196,35 @@ def test_dependent_part_failure_names_the_part_it_builds_on():
 ])
 def test_banned_ops_per_part(part, op, banned):
     assert bool(banned_ops_used(part, {op, "aten.add.Tensor"})) is banned
+
+
+def test_check_runs_the_public_suite_with_full_messages(tmp_path, capsys):
+    from autograder.grading.session import suite_path
+
+    if not suite_path("convolutions", "public").exists():
+        pytest.skip("the public suite of convolutions is not written yet (autograder/public/suites/)")
+    found = definitions(REFERENCE_SOURCE)
+    cells = {p: found[p] for p in PARTS}
+    # The buggy max_pool2d and, in the same cell, the reference renamed as the helper it calls.
+    cells["max_pool2d"] = (found["max_pool2d"].replace("def max_pool2d(", "def _reference_max_pool2d(", 1)
+                           + ZERO_PADDED_MAX_POOL.replace("_reference_max_pool2d = max_pool2d", ""))
+    notebook = notebook_with_parts(tmp_path / "convolutions.ipynb", cells)
+    assert cli_main(["check", str(notebook), "--part", "max_pool2d"]) == 1
+    out = capsys.readouterr().out
+    assert "max_pool2d" in out and "conv_transpose2d" not in out
+    assert "Esperado" in out and "Obtenido" in out
+
+
+def test_mismatch_message_shows_a_few_numbers_and_points_at_nan():
+    import numpy as np
+
+    from autograder.grading.feedback import describe_mismatch, student_error_text
+
+    expected = np.arange(100.0).reshape(10, 10)
+    got = expected.copy()
+    got[3, 4] = np.nan
+    message = describe_mismatch(expected, got)
+    assert "posición (3, 4)" in message and "NaN" in message and "difieren 1 de 100" in message
+    assert len(message) < 400  # a few numbers, not the tensor
+    text = student_error_text("ValueError", "malo", "l1\nl2\n" + "\n".join(f"x{i}" for i in range(20)))
+    assert text.startswith("Tu código lanzó ValueError: malo") and "x19" in text and "l1" not in text

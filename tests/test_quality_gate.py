@@ -1,15 +1,17 @@
 """The quality gate: the grader, run on every submission of the bank, gives the verdict each expects.
 
-- every bug loses points on its part (graded with only that part's tests; the bug's overlay
-  redefines nothing else, see test_bank_witnesses.py, so no other part can change);
-- every correct alternative gets full marks on its part;
+- every bug loses points on its part (its overlay redefines nothing else, see
+  test_bank_witnesses.py, so no other part can change but those built on it);
+- every correct alternative gets full marks on its part, with no banned-op flag;
 - every attack is contained: a report comes back, the attacked part scores 0, the total is not
-  above what the honest parts earn (and they keep full marks unless the entry says otherwise),
+  above what the honest parts earn (and they keep full marks unless the entry says otherwise;
+  parts built on the attacked one, like conv_transpose2d on conv2d, may fall with it),
   the expected flag/status is there, the canary outside the sandbox is untouched, nothing
   connected to our listener, no process it started survives, the report leaks neither the
   hidden suite nor the reference and stays small.
 
-Entries are graded two at a time (profile "gate", tighter limits: tests/submissions/gate.py) in a
+Bugs and alternatives are graded in batches of independent parts, attacks one by one
+(tests/submissions/gate.py), two gradings at a time (profile "gate", tighter limits), in a
 background pool started at the first test, so the gate keeps both cores busy without
 pytest-xdist; under xdist each worker grades its own share instead. The counts are printed at
 the end ("bugs caught 74/74, ..."). Example::
@@ -26,8 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.submissions.bank import Entry, load_bank
-from tests.submissions.gate import Outcome, gate_course, grade_entry
+from tests.submissions.bank import Entry, dependents, load_bank
+from tests.submissions.gate import Outcome, batch_name, gate_course, grade_batch, plan_batches
 
 # In test order (bugs, alternatives, attacks), so the pool finishes what the next test awaits.
 ENTRIES = load_bank("bug") + load_bank("alternative") + load_bank("attack")
@@ -41,23 +43,27 @@ _passed: Counter = Counter()
 
 
 class _Scheduler:
-    """Grades entries in a pool as soon as the gate starts; each test waits for its own."""
+    """Grades the batches in a pool as soon as the gate starts; each test waits for its own."""
 
     def __init__(self, entries: list[Entry]):
         self.course = gate_course(Path(tempfile.mkdtemp(prefix="gate-course-")))
+        self.batches = plan_batches(entries)
+        self.batch_of = {e.name: i for i, batch in enumerate(self.batches) for e in batch}
         # Under pytest-xdist the workers already share the cores: grade on demand, one at a time.
         prefetch = "PYTEST_XDIST_WORKER" not in os.environ
         self.pool = ThreadPoolExecutor(max_workers=PARALLEL_GRADINGS if prefetch else 1)
-        self.futures: dict[str, Future] = {}
+        self.futures: dict[int, Future] = {}
         if prefetch:
-            for entry in entries:
-                self.outcome_future(entry)
+            for index in range(len(self.batches)):
+                self._future(index)
 
-    def outcome_future(self, entry: Entry) -> Future:
-        if entry.name not in self.futures:
-            only = None if entry.kind == "attack" else entry.part
-            self.futures[entry.name] = self.pool.submit(grade_entry, entry, self.course, only_part=only)
-        return self.futures[entry.name]
+    def _future(self, index: int) -> Future:
+        if index not in self.futures:
+            self.futures[index] = self.pool.submit(grade_batch, self.batches[index], self.course)
+        return self.futures[index]
+
+    def outcome(self, entry: Entry) -> Outcome:
+        return self._future(self.batch_of[entry.name]).result()
 
 
 @pytest.fixture(scope="module")
@@ -78,9 +84,9 @@ def scheduler(request):
 
 
 def _outcome(scheduler: _Scheduler, entry: Entry) -> Outcome:
-    outcome = scheduler.outcome_future(entry).result()
+    outcome = scheduler.outcome(entry)
     _tally[entry.kind] += 1
-    assert outcome.error is None, f"{entry.name}: the grader failed: {outcome.error}"
+    assert outcome.error is None, f"{batch_name(outcome.batch)}: the grader failed: {outcome.error}"
     return outcome
 
 
@@ -92,9 +98,10 @@ def _part_line(report: dict, part: str) -> str:
 
 @pytest.mark.parametrize("entry", load_bank("bug"), ids=lambda e: e.name)
 def test_bug_loses_points_on_its_part(scheduler, entry: Entry):
-    report = _outcome(scheduler, entry).report
-    part = report["parts"][entry.part]
-    assert part["score"] < part["max_score"], f"{entry.name} ({entry.description}) was not caught"
+    outcome = _outcome(scheduler, entry)
+    part = outcome.report["parts"][entry.part]
+    assert part["score"] < part["max_score"], (
+        f"{entry.name} ({entry.description}) was not caught; graded in {batch_name(outcome.batch)}")
     _passed["bug"] += 1
 
 
@@ -116,13 +123,15 @@ def test_attack_is_contained(scheduler, entry: Entry):
         pytest.skip(f"only bubblewrap contains this attack; this machine ran {report['sandbox']!r}")
     parts = report["parts"]
     attacked = list(parts) if entry.part == "*" else [entry.part]
-    honest_max = sum(p["max_score"] for name, p in parts.items() if name not in attacked)
+    # Parts built on the attacked one (the reference conv_transpose2d calls conv2d) may fall with it.
+    exposed = set(attacked).union(*(dependents(entry.assignment, p) for p in attacked))
+    honest_max = sum(p["max_score"] for name, p in parts.items() if name not in exposed)
 
     for part in attacked:
         assert parts[part]["score"] == 0, f"{entry.name}: {_part_line(report, part)}"
     assert report["score"] <= honest_max + 1e-9, f"{entry.name}: score {report['score']} > {honest_max}"
     if entry.others == "full":
-        short = [_part_line(report, p) for p in parts if p not in attacked
+        short = [_part_line(report, p) for p in parts if p not in exposed
                  and parts[p]["score"] < parts[p]["max_score"]]
         assert not short, f"{entry.name}: honest parts lost points: {short}"
     if entry.flag:

@@ -6,7 +6,7 @@ SOURCE below; tests that must kill it rely on the client's lazy restart (itself 
 from __future__ import annotations
 
 import os
-import subprocess
+import threading
 import time
 
 import numpy as np
@@ -70,6 +70,17 @@ def forged_print(x):
     print('{"ok": true, "value": 100.0, "$buffers": []}')
     os.write(2, fake)
     return x * 2
+
+def shout(n_bytes):
+    sys.stdout.write("x" * n_bytes)
+    return n_bytes
+
+def orphan_then_exit():
+    if os.fork() == 0:       # the child keeps the protocol pipes open while it sleeps
+        import time
+        time.sleep(60)
+        os._exit(0)
+    os._exit(5)
 
 def spin():
     while True:
@@ -202,6 +213,28 @@ def test_protocol_rejects_malformed_values(node, buffers):
         protocol.unpack(node, buffers)
 
 
+@pytest.mark.parametrize("payload", [b"[" * 200_000 + b"]" * 200_000, b"not json", b'"a string"', b"\xff\xfe"])
+def test_protocol_rejects_headers_that_are_not_a_json_object(payload):
+    with pytest.raises(protocol.ProtocolError):
+        _read_raw(payload)
+
+
+def _read_raw(payload: bytes):
+    read_fd, write_fd = os.pipe()
+    try:
+        os.set_blocking(write_fd, False)
+        writer = threading.Thread(target=lambda: protocol._write_all(
+            write_fd, len(payload).to_bytes(4, "big") + payload, time.monotonic() + 10))
+        writer.start()
+        try:
+            return protocol.read_message(read_fd, time.monotonic() + 10)
+        finally:
+            writer.join()
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+
+
 def test_protocol_enforces_size_caps():
     header, buffers = protocol.pack({"value": np.zeros(1000)})
     with pytest.raises(protocol.ProtocolError, match="cabecera"):
@@ -313,7 +346,13 @@ def test_a_tensor_subclass_or_patched_allclose_changes_nothing_here(worker):
 def test_forged_output_cannot_forge_a_reply(worker):
     result = worker.call("forged_print", (np.array([1.5]),))
     np.testing.assert_array_equal(result.value, [3.0])
-    assert '"value": 100.0' in worker.output
+    assert _eventually(lambda: '"value": 100.0' in worker.output)
+
+
+def test_huge_output_is_capped_and_the_call_still_answers(worker):
+    assert worker.call("shout", (8 * 1024 * 1024,)).value == 8 * 1024 * 1024
+    assert _eventually(lambda: "salida truncada" in worker.output)
+    assert len(worker.output) < 256 * 1024 + 200
 
 
 def test_ops_are_recorded_through_an_import_time_alias_and_torch_ops(worker):
@@ -368,6 +407,14 @@ def test_fork_bomb_is_capped_and_nothing_survives_the_worker(worker):
         time.sleep(0.1)
     assert not _processes_of(uid)
     assert worker.call("identity", (np.ones(1),)).value.tolist() == [1.0]  # restarts lazily
+
+
+def _eventually(condition, seconds: float = 5.0) -> bool:
+    """The captured output arrives on its own thread: give it a moment."""
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return condition()
 
 
 def _processes_of(uid: int) -> list[int]:
@@ -432,8 +479,10 @@ def test_rlimits_fallback_runs_and_says_so():
         assert w.start().ok
         assert w.sandbox_kind == "rlimits" and any("rlimits" in note for note in w.notes)
         assert "aten.convolution.default" in w.call("through_alias", (torch.ones(1, 1, 3, 3), torch.ones(1, 1, 2, 2))).ops
-        with pytest.raises(WorkerTimeout):
-            w.call("spin", timeout=1.0)
+        started = time.monotonic()
+        with pytest.raises(WorkerCrashed, match="código de salida 5"):  # not a timeout: the child holds the pipe
+            w.call("orphan_then_exit", timeout=20)
+        assert time.monotonic() - started < 10
         assert w.call("identity", (np.ones(1),)).value.tolist() == [1.0]
 
 

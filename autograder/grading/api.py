@@ -110,12 +110,20 @@ def _nothing_ran(spec, error: str) -> dict:
     """Raw results for a submission nothing could be extracted from: one failed entry per part."""
     tests = [{"name": "carga del envío", "part": part, "kind": "load", "builds_on": [], "passed": False,
               "message": error} for part in spec.parts]
-    return {"tests": tests, "ops_by_part": {}, "load": {"ok": False, "error": error}}
+    from autograder.sandbox.launch import bubblewrap_problem
+
+    # Nothing ran, but the report still names the sandbox this machine grades with.
+    sandbox = "bubblewrap" if bubblewrap_problem("cpu") is None else "rlimits"
+    return {"tests": tests, "ops_by_part": {}, "load": {"ok": False, "error": error}, "sandbox": sandbox}
 
 
 def _run_session(course: Course, assignment: str, sub: Submission, *, profile: str, seed: int, device: str,
                  only_part: str | None) -> tuple[dict, bool]:
     """Run autograder.grading.session in a child process; its raw results and whether it was killed."""
+    from autograder.grading.session import suite_path
+
+    if not suite_path(assignment, profile).exists():
+        raise GraderError(f"no {profile} suite for {assignment}: {suite_path(assignment, profile)} is missing")
     with tempfile.TemporaryDirectory(prefix="autograder-grade-") as tmp:
         source_file, out = Path(tmp) / "submission.py", Path(tmp) / "result.json"
         source_file.write_text(sub.source, encoding="utf-8")

@@ -109,7 +109,8 @@ def check_close(got, expected, *, case=None, what: str = "el resultado", atol: f
         got_array, info = _unwrap(got, what)
         want = _as_array(expected)
         want_dtype = str(expected.dtype) if isinstance(expected, torch.Tensor) else f"torch.{want.dtype}"
-        got_dtype = info.get("dtype", f"torch.{got_array.dtype}")
+        # The dtype of the bytes that came back, not what the worker claims about them.
+        got_dtype = f"torch.{got_array.dtype}"
         if isinstance(expected, torch.Tensor) and info.get("device") is not None:
             want_device = expected.device.type
             if str(info["device"]).split(":")[0] != want_device:

@@ -44,6 +44,8 @@ class GradingPlugin:
         self.ops_by_part: dict[str, set[str]] = defaultdict(set)
         self.internal_errors: list[str] = []
         self.current_part: str | None = None
+        self.gave_up: dict[str, tuple[str, str]] = {}
+        self.current_test: str | None = None
         self._worker = None
         self.load = None
         self._started_at = time.monotonic()
@@ -54,6 +56,7 @@ class GradingPlugin:
         self.only_part = only_part
         self._starter: threading.Event | None = None
         self._release: threading.Event | None = None
+        self._start_error: Exception | None = None
 
     # --- the WorkerLink the proxy talks to --------------------------------------------------------
     def worker(self):
@@ -82,6 +85,8 @@ class GradingPlugin:
         def start_and_hold():
             try:
                 self._start_worker()
+            except Exception as exc:  # re-raised in the main thread, where pytest reports it
+                self._start_error = exc
             finally:
                 started.set()
             self._release.wait()
@@ -93,6 +98,8 @@ class GradingPlugin:
         if self._starter is not None:
             self._starter.wait()
             self._starter = None
+        if self._start_error is not None:
+            raise RuntimeError(f"the sandboxed worker could not start: {self._start_error}")
         if self._worker is None:
             self._start_worker()
 
@@ -132,7 +139,7 @@ class GradingPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item) -> None:
-        self.current_part = _marker(item)["part"]
+        self.current_part, self.current_test = _marker(item)["part"], item.name
         self._ensure_started()
         if self.first_test_at is None:
             self.first_test_at = time.monotonic()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, Phase, settings
 
 #: Examples per @given test in each profile.
-MAX_EXAMPLES = {"hidden": 25, "gate": 8, "public": 6}
+MAX_EXAMPLES = {"hidden": 40, "gate": 8, "public": 6}
 
 PROFILES = tuple(MAX_EXAMPLES)
 

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import torch
 
-from autograder.grading.failures import StudentRaised, compose, describing, fail
+from autograder.grading.failures import GradingFailure, StudentRaised, compose, describing, fail
 from autograder.grading.feedback import student_error_text
 
 
@@ -29,6 +29,9 @@ class WorkerLink(Protocol):
     """What the proxy needs from the grading plugin (autograder/grading/plugin.py)."""
 
     call_timeout: float
+    current_part: str | None                   # the part of the test running now
+    current_test: str | None                   # that test's name
+    gave_up: dict                              # part -> the message of its first timeout/crash
 
     def worker(self): ...                      # the started SandboxWorker of this submission
     def record_ops(self, ops) -> None: ...     # attribute a call's aten ops to the part under test
@@ -86,15 +89,27 @@ class StudentCode:
     def _do(self, action, what: str):
         client = _client()
         self._link.check_budget()
+        earlier = self._link.gave_up.get(self._link.current_part)
+        if earlier is not None:
+            # One timeout or crash per part: retrying (Hypothesis shrinking, the part's other tests) would
+            # spend the whole submission's time on one hang.
+            test, message = earlier
+            if test != self._link.current_test:
+                message = f"No se ejecutó: en una prueba anterior de esta parte ({test}):\n{message}"
+            raise GradingFailure(message)
         try:
             result = action(self._link.worker())
         except client.StudentError as exc:
             raise StudentRaised(compose(student_error_text(exc.exc_type, exc.message, exc.traceback_tail))) from None
         except client.WorkerTimeout:
-            fail(f"{what} superó el límite de {self._link.call_timeout:g} s por llamada (¿un bucle infinito, o "
-                 "demasiados bucles de Python? Vectoriza con operaciones de tensores).")
+            message = compose(f"{what} superó el límite de {self._link.call_timeout:g} s por llamada (¿un bucle "
+                              "infinito, o demasiados bucles de Python? Vectoriza con operaciones de tensores).")
+            self._link.gave_up[self._link.current_part] = (self._link.current_test, message)
+            raise GradingFailure(message) from None
         except client.WorkerCrashed as exc:
-            fail(f"El proceso que ejecuta tu código terminó durante {what}: {exc.reason}")
+            message = compose(f"El proceso que ejecuta tu código terminó durante {what}: {exc.reason}")
+            self._link.gave_up[self._link.current_part] = (self._link.current_test, message)
+            raise GradingFailure(message) from None
         # describe() answers a plain dict: no ops to record.
         self._link.record_ops(getattr(result, "ops", ()))
         return result

@@ -132,7 +132,7 @@ BANNED_ATTRIBUTES = {
     "f_back": "recorre la pila de llamadas",
     "gi_frame": "recorre la pila de llamadas",
 }
-DISPATCH_INTERNALS = ("_pop_mode", "_push_mode", "_set_dispatch_mode", "_get_dispatch_mode",
+DISPATCH_INTERNALS = ("_C", "_pop_mode", "_push_mode", "_set_dispatch_mode", "_get_dispatch_mode",
                       "_unset_dispatch_mode", "_len_torch_dispatch_stack", "_get_current_dispatch_mode",
                       "_DisableTorchDispatch", "_disabled_torch_dispatch_impl", "DisableTorchFunction",
                       "_disabled_torch_function_impl", "_ExcludeDispatchKeyGuard", "_AutoDispatchBelow")
@@ -191,6 +191,10 @@ class _Scanner(ast.NodeVisitor):
         return None
 
     def check_dotted(self, node: ast.AST, dotted: str) -> None:
+        # Modules re-export their imports: F.torch.conv2d is torch.conv2d, np.os.system is os.system.
+        for module in ("torch", "os", "sys"):
+            if f".{module}." in dotted:
+                dotted = module + "." + dotted.rsplit(f".{module}.", 1)[1]
         if dotted in TORCH_OPS or any(dotted.startswith(op + ".") for op in TORCH_OPS):
             self.report(node, "torch_op", f"usa {dotted}, la implementación de PyTorch de una operación "
                                           "que la tarea pide programar", dotted)

@@ -200,6 +200,8 @@ class SandboxWorker:
     def _spawn(self) -> None:
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
+        protocol.widen_pipe(to_worker_w)
+        protocol.widen_pipe(from_worker_w)
         config = json.dumps({"device": self.device, "limits": asdict(self.limits)})
         plan = launch.plan_launch(self.sandbox, self.device, in_fd=to_worker_r, out_fd=from_worker_w, config=config)
         self.sandbox_kind = plan.kind
@@ -311,7 +313,8 @@ class SandboxWorker:
 
     def _receive(self, deadline: float, expect_ready: bool = False) -> dict:
         try:
-            header, buffers = protocol.read_message(self._recv_fd, deadline)
+            proc = self._proc
+            header, buffers = protocol.read_message(self._recv_fd, deadline, alive=lambda: proc.poll() is None)
             reply = {key: protocol.unpack(node, buffers) for key, node in header.items()}
         except protocol.Timeout:
             self._kill()

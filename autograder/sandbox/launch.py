@@ -89,7 +89,7 @@ def _drop_privileges(uid: int) -> list[str]:
 
 def bubblewrap_argv(bwrap: str, device: str, uid: int) -> list[str]:
     """bwrap options building the sandbox root (everything before the worker's own command)."""
-    argv = [bwrap, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+    argv = [bwrap, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--clearenv", "--hostname", "sandbox"]
     for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):  # merged-/usr systems: /lib -> usr/lib
@@ -111,9 +111,10 @@ def bubblewrap_argv(bwrap: str, device: str, uid: int) -> list[str]:
         argv += ["--ro-bind", str(WORKER_DIR / name), f"{SANDBOX_WORKER_DIR}/{name}"]
     argv += ["--proc", "/proc", "--dev", "/dev",
              "--size", str(TMPFS_BYTES), "--perms", "1777", "--tmpfs", "/tmp", "--chdir", "/tmp"]
-    if device == "cuda":
+    if device == "cuda":  # the driver's device nodes, and /sys where it looks up the GPUs
         for node in sorted(glob.glob("/dev/nvidia*")):
             argv += ["--dev-bind", node, node]
+        argv += ["--ro-bind", "/sys", "/sys"]
     for key, value in worker_environment("/tmp").items():
         argv += ["--setenv", key, value]
     return argv + ["--"] + _drop_privileges(uid)

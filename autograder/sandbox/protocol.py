@@ -46,6 +46,8 @@ ALLOWED_DTYPES = {
 MAX_HEADER_BYTES = 4 * 1024 * 1024
 MAX_MESSAGE_BYTES = 1024 * 1024 * 1024
 MAX_DEPTH = 32
+#: Bytes per read/write call; pipes are widened to this size (see widen_pipe).
+CHUNK_BYTES = 1 << 20
 MAX_NDIM = 16
 _LENGTH = struct.Struct(">I")
 
@@ -254,15 +256,19 @@ def write_message(fd: int, header: dict, buffers: list[bytes], deadline: float |
 
 
 def read_message(fd: int, deadline: float | None = None, *, max_header: int = MAX_HEADER_BYTES,
-                 max_total: int = MAX_MESSAGE_BYTES) -> tuple[dict, list[bytes]]:
-    """Receive one message, enforcing the header and total size caps before reading the bytes."""
-    (length,) = _LENGTH.unpack(_read_exact(fd, _LENGTH.size, deadline))
+                 max_total: int = MAX_MESSAGE_BYTES, alive=None) -> tuple[dict, list[bytes]]:
+    """Receive one message, enforcing the header and total size caps before reading the bytes.
+
+    ``alive()``, when given, is polled while waiting: once it is False the peer counts as gone
+    even if a child it forked still holds the pipe open.
+    """
+    (length,) = _LENGTH.unpack(_read_exact(fd, _LENGTH.size, deadline, alive))
     if length > max_header:
         raise ProtocolError(f"cabecera de {length} bytes (máximo {max_header})")
     try:
-        header = json.loads(_read_exact(fd, length, deadline).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ProtocolError(f"cabecera que no es JSON: {exc}") from None
+        header = json.loads(_read_exact(fd, length, deadline, alive).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: absurd nesting
+        raise ProtocolError(f"cabecera que no es JSON válido: {type(exc).__name__}") from None
     if not isinstance(header, dict):
         raise ProtocolError("la cabecera debe ser un objeto JSON")
     sizes = header.pop("$buffers", None)
@@ -270,26 +276,40 @@ def read_message(fd: int, deadline: float | None = None, *, max_header: int = MA
         raise ProtocolError("lista de búferes inválida")
     if length + sum(sizes) > max_total:
         raise ProtocolError(f"mensaje de {length + sum(sizes)} bytes (máximo {max_total})")
-    return header, [_read_exact(fd, size, deadline) for size in sizes]
+    return header, [_read_exact(fd, size, deadline, alive) for size in sizes]
 
 
-def _wait(fd: int, for_write: bool, deadline: float | None) -> None:
+def widen_pipe(fd: int) -> None:
+    """Ask for a 1 MiB pipe buffer (default 64 KiB): large arrays then cross in far fewer steps."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, CHUNK_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass  # not Linux, or over /proc/sys/fs/pipe-max-size: the default works, only slower
+
+
+def _wait(fd: int, for_write: bool, deadline: float | None, alive=None) -> None:
     if deadline is None:
         return
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise Timeout()
-    ready = select.select([], [fd], [], remaining) if for_write else select.select([fd], [], [], remaining)
-    if not any(ready):
-        raise Timeout()
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise Timeout()
+        step = remaining if alive is None else min(remaining, 0.25)
+        ready = select.select([], [fd], [], step) if for_write else select.select([fd], [], [], step)
+        if any(ready):
+            return
+        if alive is not None and not alive():
+            raise PeerClosed("el otro extremo terminó")
 
 
-def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
+def _read_exact(fd: int, size: int, deadline: float | None, alive=None) -> bytes:
     chunks, missing = [], size
     while missing:
-        _wait(fd, False, deadline)
+        _wait(fd, False, deadline, alive)
         try:
-            chunk = os.read(fd, min(missing, 1 << 20))
+            chunk = os.read(fd, min(missing, CHUNK_BYTES))
         except BlockingIOError:  # non-blocking fd: select said ready, the data went elsewhere
             continue
         if not chunk:
@@ -304,7 +324,7 @@ def _write_all(fd: int, data: bytes, deadline: float | None) -> None:
     while view:
         _wait(fd, True, deadline)
         try:
-            written = os.write(fd, view[: 1 << 16])
+            written = os.write(fd, view[:CHUNK_BYTES])
         except BlockingIOError:  # non-blocking fd with less room than the chunk: wait again
             continue
         except BrokenPipeError:

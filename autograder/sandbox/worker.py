@@ -351,6 +351,8 @@ def serve(in_fd: int, out_fd: int, session: Session) -> None:
         except StudentFailure as failure:
             reply = {"ok": False, "error": {"type": failure.exc_type, "message": failure.message,
                                             "traceback": failure.tb}}
+        except Exception as exc:  # a request this submission cannot serve (e.g. grads of an int tensor)
+            reply = {"ok": False, "error": {"type": type(exc).__name__, "message": _message(exc), "traceback": ""}}
         try:
             reply_header, reply_buffers = protocol.pack(reply, array_hook=session.to_wire)
         except Exception as exc:  # e.g. a complex tensor: the student's value cannot travel

@@ -25,6 +25,7 @@ ZERO_PADDED_MAX = ("El relleno del max-pool no debe ganar nunca: rellena con -in
 EXCLUDED_PAD = "avg_pool2d cuenta las celdas de relleno en el promedio (count_include_pad=True): divide por kH·kW."
 TRANSPOSED_FLIP = ("La convolución transpuesta reparte cada valor de entrada multiplicado por el kernel sin "
                    "voltearlo (revisa el ejemplo de la clase).")
+FORWARD_FIRST = "el resultado ya difiere antes de derivar: corrige primero la prueba principal de esta parte."
 TRANSPOSED_CROP = "El padding de la convolución transpuesta recorta p filas/columnas de cada borde de la salida."
 
 
@@ -97,6 +98,7 @@ def test_conv2d_gradients(student, device, case):
     out.backward(grad_output.to(device))
     with describing(case):
         got = student.call("conv2d", x, weight, bias, grad_output=grad_output, grad_wrt=(0, 1, 2), **options)
+    check_close(got, out, case=case, hint=FORWARD_FIRST)
     check_grads(got, {i: t.grad for i, t in enumerate(inputs)}, case=case, names={0: "x", 1: "weight", 2: "bias"})
 
 
@@ -209,6 +211,7 @@ def _check_pool_gradients(student, device, case, name, torch_pool):
     with describing(case):
         got = student.call(name, case.x, case.kernel_size, grad_output=grad_output, grad_wrt=(0,),
                            stride=case.stride, padding=case.padding)
+    check_close(got, out, case=case, hint=FORWARD_FIRST)
     check_grads(got, {0: x.grad}, case=case, names={0: "x"})
 
 
@@ -252,6 +255,7 @@ def test_conv_transpose2d_gradients(student, device, case):
     with describing(case):
         got = student.call("conv_transpose2d", case.x, case.weight, bias, grad_output=grad_output,
                            grad_wrt=(0, 1, 2), **options)
+    check_close(got, out, case=case, hint=FORWARD_FIRST)
     check_grads(got, {i: t.grad for i, t in enumerate(inputs)}, case=case, names={0: "x", 1: "weight", 2: "bias"})
 
 

@@ -26,6 +26,7 @@ Example::
 """
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -75,6 +76,19 @@ class Entry:
     def overlay(self) -> str:
         return self.path.read_text(encoding="utf-8")
 
+    def bound_names(self) -> set[str]:
+        """The top-level names the overlay binds (defs, classes, assignments, imports)."""
+        bound: set[str] = set()
+        for node in ast.parse(self.overlay()).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                bound.add(node.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                bound.update(t.id for t in targets if isinstance(t, ast.Name))
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        return bound
+
     def source(self, values: dict[str, str] | None = None) -> str:
         """The whole submission: student view of the reference (unless base: none) + the entry."""
         text = self.overlay()
@@ -95,6 +109,28 @@ def _reference_source(assignment: str) -> str:
     path = SOLUTIONS_DIR / f"{assignment}.py"
     lines = path.read_text(encoding="utf-8").splitlines()
     return "\n".join(line for line in lines if not _MARKER_LINE.match(line)) + "\n"
+
+
+def dependents(assignment: str, part: str) -> set[str]:
+    """The parts whose reference code calls ``part``, directly or through another part.
+
+    A bug or an attack on ``part`` may legitimately cost them points too (the reference
+    conv_transpose2d calls the student's conv2d; UNet builds on DoubleConv and center_crop).
+    """
+    uses = _uses(assignment)
+    found, frontier = set(), {part}
+    while frontier:
+        frontier = {p for p, used in uses.items() if used & frontier} - found
+        found |= frontier
+    return found - {part}
+
+
+@lru_cache(maxsize=None)
+def _uses(assignment: str) -> dict[str, frozenset[str]]:
+    tree = ast.parse(reference_source(assignment))
+    definitions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    return {name: frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in definitions) - {name}
+            for name, node in definitions.items()}
 
 
 def parse_entry(path: Path, assignment: str) -> Entry:

@@ -1,4 +1,10 @@
-"""Grading one bank entry for the quality gate, and the evidence gathered around it.
+"""Grading the bank for the quality gate: batches of entries, and the evidence around each grading.
+
+Grading is dominated by its fixed cost (a session process, a sandboxed worker importing torch),
+so bugs and alternatives are graded in BATCHES: one submission holding one entry per part, the
+reference underneath, never two parts of which one builds on the other (a bug in conv2d would
+otherwise be blamed on conv_transpose2d's bug). Each part's verdict then belongs to its entry
+alone. Attacks are graded one per submission: each tests the grader's isolation by itself.
 
 For an attack, the gate prepares what the attack aims at before grading (a canary file in a
 folder outside the sandbox, a TCP listener on 127.0.0.1, a unique marker for the processes it
@@ -6,8 +12,9 @@ tries to leave behind), fills the entry's placeholders with them, grades, and th
 happened outside: was the canary touched, did anything connect, is a marked process alive.
 Example::
 
-    outcome = grade_entry(entry, course)
-    outcome.report["parts"]["conv2d"]["score"], outcome.connections, outcome.leftover_pids
+    for batch in plan_batches(load_bank()):
+        outcome = grade_batch(batch, course)
+        outcome.report["parts"][batch[0].part]["score"], outcome.connections, outcome.leftover_pids
 """
 from __future__ import annotations
 
@@ -25,7 +32,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.submissions.bank import REPO_ROOT, Entry
+from tests.submissions.bank import REPO_ROOT, Entry, dependents, reference_source
 
 #: Tighter limits than course.yaml's, so the attacks that hang or hoard fail fast.
 #: Everything honest in the bank runs far below them (see README: make bench).
@@ -76,11 +83,60 @@ class _Listener:
         return self.connections
 
 
+def plan_batches(entries: list[Entry]) -> list[list[Entry]]:
+    """Group bugs (and alternatives) into submissions of independent parts; attacks stay alone.
+
+    Greedy, in the given order: an entry joins the first batch of the same assignment and kind
+    that has no entry for its part, no part it builds on or that builds on it, and no private
+    name in common (overlays bind ``_reference_<part>``-style helpers).
+    """
+    batches: list[list[Entry]] = []
+    for entry in entries:
+        home = None
+        if entry.kind != "attack" and entry.base == "reference":
+            for batch in batches:
+                if _fits(entry, batch):
+                    home = batch
+                    break
+        if home is None:
+            batches.append([entry])
+        else:
+            home.append(entry)
+    return batches
+
+
+def _fits(entry: Entry, batch: list[Entry]) -> bool:
+    first = batch[0]
+    if first.kind != entry.kind or first.assignment != entry.assignment or first.base != "reference":
+        return False
+    related = {entry.part} | dependents(entry.assignment, entry.part)
+    names = entry.bound_names()
+    for other in batch:
+        if other.part in related or entry.part in dependents(other.assignment, other.part):
+            return False
+        if names & other.bound_names():
+            return False
+    return True
+
+
+def batch_name(batch: list[Entry]) -> str:
+    return batch[0].name if len(batch) == 1 else f"{batch[0].assignment}/{batch[0].kind}-batch(" + \
+        ",".join(e.path.stem for e in batch) + ")"
+
+
+def batch_source(batch: list[Entry], values: dict[str, str]) -> str:
+    """The submission of a batch: one entry's own source, or the reference plus every overlay."""
+    if len(batch) == 1:
+        return batch[0].source(values)
+    overlays = "".join(f"\n\n# ---- overlay: {e.name} ----\n{e.overlay()}" for e in batch)
+    return reference_source(batch[0].assignment) + overlays
+
+
 @dataclass
 class Outcome:
-    """What grading one entry produced: the report (or the grader's error) and the evidence."""
+    """What grading one batch produced: the report (or the grader's error) and the evidence."""
 
-    entry: Entry
+    batch: list[Entry]
     report: dict | None = None
     error: str | None = None
     seconds: float = 0.0
@@ -123,11 +179,16 @@ def _leftovers(marker: str) -> list[int]:
     return pids
 
 
-def grade_entry(entry: Entry, course, *, only_part: str | None = None) -> Outcome:
-    """Grade one entry with profile "gate" and gather the evidence around it (see module doc)."""
+def grade_batch(batch: list[Entry], course) -> Outcome:
+    """Grade one batch with profile "gate" and gather the evidence around it (see module doc).
+
+    A lone bug or alternative is graded on its own part only (``only_part``): cheaper, and no
+    other part can change (its overlay binds nothing else).
+    """
     from autograder.grading.api import grade_submission
 
-    outcome = Outcome(entry)
+    only_part = batch[0].part if len(batch) == 1 and batch[0].kind != "attack" else None
+    outcome = Outcome(batch)
     outside = Path(tempfile.mkdtemp(prefix="gate-outside-"))
     canary = outside / "canary.txt"
     canary.write_text(CANARY_TEXT, encoding="utf-8")
@@ -137,11 +198,11 @@ def grade_entry(entry: Entry, course, *, only_part: str | None = None) -> Outcom
     values = {"__GATE_CANARY__": str(canary), "__GATE_MARKER__": marker,
               "__GATE_PORT__": str(listener.port), "__GATE_OUTSIDE__": str(REPO_ROOT)}
     work = Path(tempfile.mkdtemp(prefix="gate-submission-"))
-    submission = work / f"{entry.path.stem}.py"
-    submission.write_text(entry.source(values), encoding="utf-8")
+    submission = work / f"{batch[0].path.stem}.py"
+    submission.write_text(batch_source(batch, values), encoding="utf-8")
     started = time.monotonic()
     try:
-        outcome.report = grade_submission(course, submission, entry.assignment, profile="gate",
+        outcome.report = grade_submission(course, submission, batch[0].assignment, profile="gate",
                                           only_part=only_part)
     except Exception as exc:  # noqa: BLE001 - the grader failing is the finding
         outcome.error = f"{type(exc).__name__}: {exc}"

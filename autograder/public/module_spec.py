@@ -1,0 +1,103 @@
+"""Public checks of module parts against the statement's specification (no reference code).
+
+The statement fixes every parameter's name and shape (``conv1``, ``bn1``, ``downsample.0``...);
+``spec_table.SPECS`` lists them for a few constructor calls. A public check builds the student's
+module, loads weights CHOSEN BY THE CHECK under those names (zeros, BatchNorm at its initial
+state, a few known values), and checks properties that follow from the statement alone: e.g. a
+residual block whose convolutions are zero returns relu(x). Example::
+
+    spec = specs_of("ResidualBlock")[0]
+    block = build_with_weights(student, spec, device, {"conv1.weight": 0.0})
+    check_close(block.forward(x), torch.relu(x))
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from autograder.grading.harness import check_equal, describing, fail
+from autograder.public.spec_table import SPECS
+
+
+def specs_of(module: str) -> list[dict]:
+    """The spec-table entries of one module class, in table order."""
+    return [spec for spec in SPECS.values() if spec["module"] == module]
+
+
+def spec_label(spec: dict) -> str:
+    """``ResidualBlock(in_channels=2, out_channels=4, stride=2)``: how a failure names the module."""
+    init = ", ".join(f"{k}={tuple(v) if isinstance(v, list) else v!r}" for k, v in spec["init"].items())
+    return f"{spec['module']}({init})"
+
+
+def init_kwargs(spec: dict) -> dict:
+    """Constructor keyword arguments (lists from the table become tuples, e.g. c2=(3, 4))."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in spec["init"].items()}
+
+
+class ChosenWeights:
+    """Weights with the statement's names and shapes and values picked by a check.
+
+    It stands in for a reference module in ``StudentModule.load_reference_state``, which only
+    needs ``state_dict()``: that call compares names and shapes and then loads the values.
+    """
+
+    def __init__(self, tensors: dict[str, torch.Tensor]):
+        self.tensors = tensors
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        return dict(self.tensors)
+
+
+def initial_weights(spec: dict, *, seed: int | None = None) -> dict[str, torch.Tensor]:
+    """Every tensor of ``spec``: BatchNorm at its initial state (weight 1, bias 0, mean 0, var 1);
+    other parameters zero, or small random values from ``seed``."""
+    generator = torch.Generator().manual_seed(seed) if seed is not None else None
+    batch_norms = {name.rsplit(".", 1)[0] for name in spec["buffers"] if name.endswith("running_mean")}
+    tensors: dict[str, torch.Tensor] = {}
+    for name, shape in spec["parameters"].items():
+        owner, leaf = name.rsplit(".", 1) if "." in name else ("", name)
+        if owner in batch_norms:
+            tensors[name] = torch.ones(shape, dtype=torch.float64) if leaf == "weight" else torch.zeros(shape, dtype=torch.float64)
+        elif generator is not None:
+            fan_in = max(1, int(np.prod(shape[1:]))) if len(shape) > 1 else 1
+            tensors[name] = torch.randn(shape, generator=generator, dtype=torch.float64) / fan_in**0.5
+        else:
+            tensors[name] = torch.zeros(shape, dtype=torch.float64)
+    for name, shape in spec["buffers"].items():
+        if name.endswith("num_batches_tracked"):
+            tensors[name] = torch.zeros(shape, dtype=torch.int64)
+        elif name.endswith("running_var"):
+            tensors[name] = torch.ones(shape, dtype=torch.float64)
+        else:
+            tensors[name] = torch.zeros(shape, dtype=torch.float64)
+    return tensors
+
+
+def build_with_weights(student, spec: dict, device: str, weights: dict[str, torch.Tensor] | None = None):
+    """The student's module for ``spec`` in float64 on ``device``, holding ``weights``.
+
+    Fails listing missing, unexpected and mis-shaped names when the module does not follow the
+    statement. ``weights`` defaults to :func:`initial_weights` (zeros, BatchNorm at init).
+    """
+    label = spec_label(spec)
+    module = student.build(spec["module"], case=label, **init_kwargs(spec))
+    with describing(label):
+        module.double()
+        if device != "cpu":
+            module.to(device)
+        module.load_reference_state(ChosenWeights(weights if weights is not None else initial_weights(spec)))
+    return module
+
+
+def check_output_shape(got, expected: tuple, *, hint: str) -> None:
+    """Fail unless ``got`` (a CallResult) is a tensor of shape ``expected``."""
+    value = got.value
+    if not isinstance(value, np.ndarray):
+        fail(f"el forward debía devolver un torch.Tensor; devolvió {got.info.get('type', type(value).__name__)}.")
+    check_equal(tuple(value.shape), tuple(expected), what="la forma de la salida", hint=hint)
+
+
+def parameter_count(spec: dict) -> int:
+    """Scalars in the parameters of ``spec`` (e.g. 11,689,512 for ResNet18())."""
+    return int(sum(int(np.prod(shape)) for shape in spec["parameters"].values()))

@@ -1,0 +1,68 @@
+"""The Spanish report ``check(part)`` prints in a notebook: one ✔/✘ line per public check.
+
+Each failed check is followed by its message (the input, expected vs got, a hint), indented. A
+part whose stub still raises NotImplementedError gets one line instead of a list of failures.
+Example::
+
+    >>> report = {"parts": {"conv2d": {"score": 0.0, "max_score": 30.0, "tests": [
+    ...     {"name": "test_conv2d_matches_functional", "passed": False,
+    ...      "message": "Tu código lanzó NotImplementedError: "}]}}, "load_error": None, "notes": []}
+    >>> print(format_part_report(report, "conv2d"))
+    ✘ conv2d: no implementado todavía (tu función aún lanza NotImplementedError).
+"""
+from __future__ import annotations
+
+import importlib
+import textwrap
+
+NOT_IMPLEMENTED = "NotImplementedError"
+
+
+def test_title(name: str, assignment: str | None = None) -> str:
+    """The Spanish title of a public check: the first line of its docstring in the public suite.
+
+    Falls back to the name made readable: ``test_conv2d_matches_functional`` -> ``conv2d matches functional``.
+    """
+    name = name.split("[")[0]
+    if assignment:
+        try:
+            suite = importlib.import_module(f"autograder.public.suites.test_{assignment}")
+            doc = getattr(getattr(suite, name, None), "__doc__", None)
+        except Exception:  # a title is a nicety: never let it break the report
+            doc = None
+        if doc and doc.strip():
+            return doc.strip().splitlines()[0].rstrip(".")
+    return name.removeprefix("test_").replace("_", " ")
+
+
+def is_not_implemented(tests: list[dict]) -> bool:
+    """True when every failed check failed because the stub raised NotImplementedError."""
+    failed = [t for t in tests if not t["passed"]]
+    return bool(failed) and len(failed) == len(tests) and all(
+        f"lanzó {NOT_IMPLEMENTED}" in (t["message"] or "") for t in failed)
+
+
+def format_part_report(report: dict, part: str) -> str:
+    """The lines ``check(part)`` prints for ``part`` of a public-profile grading ``report``."""
+    if report.get("load_error"):
+        return (f"✘ {part}: tu código no se pudo ejecutar.\n"
+                f"    {report['load_error']}\n"
+                "    Pista: ejecuta de nuevo las celdas con tus definiciones y corrige el error.")
+    entry = report["parts"].get(part)
+    if entry is None or not entry["tests"]:
+        return f"? {part}: no hay comprobaciones públicas para esta parte."
+    tests = entry["tests"]
+    if is_not_implemented(tests):
+        return f"✘ {part}: no implementado todavía (tu función aún lanza NotImplementedError)."
+    passed = sum(t["passed"] for t in tests)
+    lines = [f"{'✔' if passed == len(tests) else '✘'} {part}: {passed} de {len(tests)} comprobaciones públicas pasan."]
+    for test in tests:
+        lines.append(f"  {'✔' if test['passed'] else '✘'} {test_title(test['name'], report.get('assignment'))}")
+        if not test["passed"] and test["message"]:
+            lines.append(textwrap.indent(test["message"].rstrip(), "      "))
+    for flag in report.get("flags", []):
+        if flag.get("part") in (part, None):
+            lines.append(f"  ⚠ {flag['message']}")
+    if passed == len(tests):
+        lines.append("  (Las pruebas ocultas de la calificación son más y con otras entradas.)")
+    return "\n".join(lines)

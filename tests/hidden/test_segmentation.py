@@ -1,0 +1,187 @@
+"""Hidden suite of the assignment "segmentation": center_crop, DoubleConv, UNet.
+
+SECRET: run only through the grader (``autograder grade SUBMISSION --assignment segmentation``).
+center_crop is graded like a function part (float64 values, exact shape, input unchanged,
+gradients). DoubleConv and UNet like modules: names and shapes ("structure"), the reference's
+output with its weights loaded by name ("matches_reference"), gradients; UNet also reproduces the
+paper's geometry (572 -> 388 with padding 0) and builds on DoubleConv and center_crop.
+"""
+from __future__ import annotations
+
+import torch
+from hypothesis import example, given
+
+from autograder import strategies as st
+from autograder.grading.harness import (check_close, check_grads, check_input_unchanged, check_raises, describing,
+                                        part, reference_call, scaled_examples)
+from solutions import segmentation as ref
+from tests.hidden.module_checks import (check_forward, check_module_gradients, check_module_input_unchanged,
+                                        loaded_student_module, reference_module)
+
+CROP_HINT = "el recorte empieza en top = (H − h) // 2 y left = (W − w) // 2 y mide exactamente h x w."
+CROP_SWAPPED = "¿Intercambiaste alto y ancho? size = (h, w): h recorta el eje H (dim -2) y w el eje W (dim -1)."
+CROP_CORNER = "Recortaste la esquina superior izquierda: el recorte debe quedar centrado."
+DOUBLE_CONV_HINT = ("conv1 (in → out) y conv2 (out → out), ambas 3x3 con el padding dado y bias; ReLU después de "
+                    "cada una; sin batch norm.")
+UNET_HINT = ("codificador: DoubleConv y max-pool 2x2 entre niveles; decodificador: up[i], luego "
+             "cat([center_crop(salto, x.shape[-2:]), x], dim=1) (el salto primero), luego up_conv[i]; al final head.")
+UNET_DEPENDS = ("UNet usa tu DoubleConv y tu center_crop: si alguno falla, corrígelo primero.")
+
+
+def _with_examples(cases):
+    def decorate(test):
+        for case in reversed(cases):
+            test = example(case=case)(test)
+        return test
+    return decorate
+
+
+def _crop_regressions():
+    """Odd and even margins on each axis, a pair and an int size, a no-op crop."""
+    return [
+        st.CenterCropCase(st.random_tensor((2, 3, 7, 10), 1), (4, 5)),
+        st.CenterCropCase(st.random_tensor((1, 2, 9, 6), 2), 3),
+        st.CenterCropCase(st.random_tensor((2, 1, 5, 8), 3), (5, 8)),
+    ]
+
+
+def _double_conv_regressions():
+    return [
+        st.ModuleCase("DoubleConv", {"in_channels": 2, "out_channels": 3, "padding": 1}, st.random_tensor((2, 2, 6, 9), 4)),
+        st.ModuleCase("DoubleConv", {"in_channels": 3, "out_channels": 2, "padding": 0}, st.random_tensor((2, 3, 9, 7), 5)),
+    ]
+
+
+def _unet_regressions():
+    """Both paddings, depth 2 and 3, non-square inputs."""
+    return [
+        st.ModuleCase("UNet", {"in_channels": 1, "num_classes": 2, "base_channels": 4, "depth": 3, "padding": 1},
+                      st.random_tensor((2, 1, 16, 24), 6)),
+        st.ModuleCase("UNet", {"in_channels": 2, "num_classes": 3, "base_channels": 4, "depth": 2, "padding": 0},
+                      st.random_tensor((1, 2, st.unet_valid_side(2, 0, 4), st.unet_valid_side(2, 0, 5)), 7)),
+    ]
+
+
+# --- center_crop ------------------------------------------------------------------------------------
+
+def _crop_hints(case):
+    h, w = (case.size, case.size) if isinstance(case.size, int) else case.size
+    return [(CROP_SWAPPED, lambda: ref.center_crop(case.x, (w, h))),
+            (CROP_CORNER, lambda: case.x[..., :h, :w])]
+
+
+@part("center_crop")
+@given(case=st.center_crop_cases())
+@_with_examples(_crop_regressions())
+def test_center_crop_matches_reference(student, device, case):
+    got = student.run("center_crop", case)
+    check_close(got, reference_call(ref.center_crop, case, device), case=case, hints=_crop_hints(case),
+                hint=CROP_HINT)
+
+
+@part("center_crop", kind="input_unchanged")
+def test_center_crop_leaves_input_unchanged(student):
+    for case in _crop_regressions():
+        check_input_unchanged(student, "center_crop", case)
+
+
+@part("center_crop", kind="gradients")
+def test_center_crop_gradients(student, device):
+    for case in _crop_regressions():
+        x = case.x.to(device).requires_grad_(True)
+        out = ref.center_crop(x, case.size)
+        grad_output = st.random_tensor(out.shape, seed=23)
+        out.backward(grad_output.to(device))
+        with describing(case):
+            got = student.call("center_crop", case.x, case.size, grad_output=grad_output, grad_wrt=(0,))
+        check_grads(got, {0: x.grad}, case=case, names={0: "x"})
+
+
+@part("center_crop", kind="invalid_arguments")
+def test_center_crop_rejects_a_size_larger_than_the_input(student):
+    x = st.random_tensor((1, 1, 4, 5), 9)
+    with describing("x: (1, 1, 4, 5), size=(6, 3)"):
+        check_raises(student, "center_crop", x, (6, 3), why="el recorte es más alto que la entrada")
+
+
+# --- DoubleConv -------------------------------------------------------------------------------------
+
+@part("DoubleConv", kind="structure")
+@scaled_examples(0.3)
+@given(case=st.double_conv_cases())
+def test_double_conv_structure(student, device, case):
+    loaded_student_module(student, case, reference_module(ref.DoubleConv, case, device), device)
+
+
+@part("DoubleConv")
+@given(case=st.double_conv_cases())
+@_with_examples(_double_conv_regressions())
+def test_double_conv_matches_reference(student, device, case):
+    reference = reference_module(ref.DoubleConv, case, device)
+    block = loaded_student_module(student, case, reference, device)
+    check_forward(block, reference, case, device, mode="eval", hint=DOUBLE_CONV_HINT)
+
+
+@part("DoubleConv", kind="gradients")
+@scaled_examples(0.3)
+@given(case=st.double_conv_cases())
+def test_double_conv_gradients(student, device, case):
+    reference = reference_module(ref.DoubleConv, case, device)
+    block = loaded_student_module(student, case, reference, device)
+    check_module_gradients(block, reference, case, device)
+
+
+@part("DoubleConv", kind="input_unchanged")
+def test_double_conv_leaves_input_unchanged(student, device):
+    for case in _double_conv_regressions():
+        block = loaded_student_module(student, case, reference_module(ref.DoubleConv, case, device), device)
+        check_module_input_unchanged(block, case)
+
+
+# --- UNet -------------------------------------------------------------------------------------------
+
+UNET_PARTS = ("DoubleConv", "center_crop")
+
+
+@part("UNet", kind="structure", builds_on=UNET_PARTS)
+@scaled_examples(0.3)
+@given(case=st.unet_cases())
+def test_unet_structure(student, device, case):
+    loaded_student_module(student, case, reference_module(ref.UNet, case, device), device)
+
+
+@part("UNet", builds_on=UNET_PARTS)
+@scaled_examples(0.6)
+@given(case=st.unet_cases())
+@_with_examples(_unet_regressions())
+def test_unet_matches_reference(student, device, case):
+    reference = reference_module(ref.UNet, case, device)
+    net = loaded_student_module(student, case, reference, device)
+    check_forward(net, reference, case, device, mode="eval", hint=UNET_HINT)
+
+
+@part("UNet", kind="examples", builds_on=UNET_PARTS)
+def test_unet_reproduces_the_paper_geometry(student, device):
+    """Ronneberger et al. (2015): padding 0, depth 4, a 572x572 input gives a 388x388 map."""
+    case = st.ModuleCase("UNet", {"in_channels": 1, "num_classes": 2, "base_channels": 1, "depth": 4, "padding": 0},
+                         st.random_tensor((1, 1, 572, 572), 10))
+    reference = reference_module(ref.UNet, case, device)
+    net = loaded_student_module(student, case, reference, device)
+    check_forward(net, reference, case, device, mode="eval",
+                  hint="con padding=0 (el artículo) una entrada de 572x572 da una salida de 388x388: "
+                       "cada DoubleConv quita 4 píxeles y los saltos se recortan al centro.")
+
+
+@part("UNet", kind="gradients", builds_on=UNET_PARTS)
+def test_unet_gradients(student, device):
+    for case in _unet_regressions():
+        reference = reference_module(ref.UNet, case, device)
+        net = loaded_student_module(student, case, reference, device)
+        check_module_gradients(net, reference, case, device)
+
+
+@part("UNet", kind="input_unchanged", builds_on=UNET_PARTS)
+def test_unet_leaves_input_unchanged(student, device):
+    case = _unet_regressions()[0]
+    net = loaded_student_module(student, case, reference_module(ref.UNet, case, device), device)
+    check_module_input_unchanged(net, case)
