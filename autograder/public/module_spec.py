@@ -90,6 +90,42 @@ def build_with_weights(student, spec: dict, device: str, weights: dict[str, torc
     return module
 
 
+def build_plain(student, spec: dict, device: str):
+    """The student's module for ``spec`` in float64 on ``device``, with its own initial weights.
+
+    For checks where the values do not matter (output shapes): nothing crosses the pipe but x.
+    """
+    module = student.build(spec["module"], case=spec_label(spec), **init_kwargs(spec))
+    with describing(spec_label(spec)):
+        module.double()
+        if device != "cpu":
+            module.to(device)
+    return module
+
+
+def check_layout(module, spec: dict) -> None:
+    """Fail unless the module's parameter and buffer names and shapes are those of ``spec``.
+
+    Like loading weights by name, but without sending any (a ResNet-18 has 11.7 M of them).
+    """
+    info = module.describe()
+    found = {name: tuple(shape) for group in ("parameters", "buffers") for name, shape in info[group].items()}
+    expected = {name: tuple(shape) for group in ("parameters", "buffers") for name, shape in spec[group].items()}
+    missing = [name for name in expected if name not in found]
+    unexpected = [name for name in found if name not in expected]
+    reshaped = [f"{name}: se esperaba {expected[name]}, tiene {found[name]}" for name in expected
+                if name in found and found[name] != expected[name]]
+    if not (missing or unexpected or reshaped):
+        return
+    lines = [f"Los parámetros de `{spec['module']}` no coinciden con el enunciado (nombres y formas)."]
+    for title, names in (("Faltan", missing), ("Sobran", unexpected), ("Con otra forma", reshaped)):
+        if names:
+            lines.append(f"{title}: " + ", ".join(names[:10]) + (" …" if len(names) > 10 else ""))
+    lines.append("Pista: usa exactamente los nombres de atributos del enunciado (p. ej. conv1, bn1, downsample).")
+    with describing(spec_label(spec)):
+        fail("\n".join(lines))
+
+
 def check_output_shape(got, expected: tuple, *, hint: str) -> None:
     """Fail unless ``got`` (a CallResult) is a tensor of shape ``expected``."""
     value = got.value

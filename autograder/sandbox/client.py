@@ -27,8 +27,6 @@ import time
 import weakref
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
-
 from autograder.sandbox import launch, protocol
 
 #: Seconds the worker may take to start (import torch, warm up) before the first request.
@@ -158,14 +156,18 @@ class SandboxWorker:
         self._generation = 0
         self._output = bytearray()
         self._dropped = [0]
-        self._started_once = False
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> LoadResult:
-        """Spawn the worker and exec the submission once in a fresh module namespace."""
+        """Spawn the worker and exec the submission once in a fresh module namespace.
+
+        The submission's own failures (syntax error, exception, hang or exit at import) come
+        back in the LoadResult. Raises WorkerCrashed when the worker itself cannot start (a
+        broken grading machine, not the student's fault) and RuntimeError when
+        ``sandbox="bubblewrap"`` was asked for and bubblewrap does not run here.
+        """
         self._kill()
         self._spawn()
-        self._started_once = True
         try:
             reply = self._exchange({"op": "load", "source": self.source}, self.limits.call_timeout)
         except WorkerTimeout:

@@ -58,10 +58,9 @@ def hand_in(course: Course, plan: StudentPlan, assignment: str) -> Path:
         reference = reference_code(source, list(course.assignment(assignment).parts))
         fill_notebook(notebook, cells_for(assignment, what, reference))
     inbound = submit_assignment_as(course, plan.student, assignment, home)
-    if plan.late_days:
-        due = course.assignment(assignment).due
-        submitted_at = due + dt.timedelta(days=plan.late_days)
-        set_submission_time(inbound, submitted_at)
+    due = course.assignment(assignment).due
+    if plan.late_days and due is not None:
+        set_submission_time(inbound, due + dt.timedelta(days=plan.late_days))
     return inbound
 
 

@@ -33,6 +33,19 @@ STATUS_MESSAGES = {
     "error": "No se pudo calificar tu entrega: {load_error}",
 }
 
+#: How a page names each kind of test (the suites' test names are identifiers, in English).
+KIND_LABELS = {
+    "matches_reference": "coincide con la referencia en entradas generadas",
+    "examples": "ejemplos resueltos (los de la clase incluidos)",
+    "gradients": "gradientes",
+    "input_unchanged": "no modifica la entrada",
+    "invalid_arguments": "rechaza argumentos inválidos",
+    "structure": "estructura del módulo (capas y formas)",
+    "train_mode": "modo entrenamiento (BatchNorm)",
+    "load": "carga de la entrega",
+    "error": "calificación",
+}
+
 #: nbgrader's files that ``release_feedback`` needs beside each page.
 _NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
 
@@ -76,6 +89,7 @@ def render_feedback(report: dict, student: str, title: str) -> str:
         report=_with_defaults(report),
         student=student,
         title=title,
+        label=test_label,
         late=report.get("late"),
         final_score=report.get("final_score"),
         status_message=message.format(load_error=report.get("load_error") or "") if message else "",
@@ -88,7 +102,7 @@ def gradescope_results(report: dict) -> dict:
     for part, result in report.get("parts", {}).items():
         for test in result.get("tests", []):
             tests.append({
-                "name": f"{part}: {test.get('name', '')}",
+                "name": f"{part}: {test_label(test)}",
                 "score": test.get("points", 0.0),
                 "max_score": test.get("max_points", 0.0),
                 "output": "" if test.get("passed") else test.get("message", ""),
@@ -96,6 +110,11 @@ def gradescope_results(report: dict) -> dict:
     late = report.get("late") or {}
     output = f"Atraso: {late['days_late']} día(s), −{late['penalty']:g} puntos." if late.get("penalty") else ""
     return {"score": report.get("final_score", report.get("score", 0.0)), "output": output, "tests": tests}
+
+
+def test_label(test: dict) -> str:
+    """A test's name for students: its kind in Spanish, else its identifier."""
+    return KIND_LABELS.get(test.get("kind", ""), test.get("name", ""))
 
 
 def _with_defaults(report: dict) -> dict:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -123,7 +124,18 @@ def _grade_in_parallel(course, assignment, todo, run, *, jobs, device, grade, co
                 run.reports[student] = report
                 run.graded.append(student)
                 write_report(course, assignment, student, report)
+                mirror_for_formgrader(course, assignment, student)
                 progress.advance(task)
+
+
+def mirror_for_formgrader(course: Course, assignment: str, student: str) -> None:
+    """Copy the submission to ``autograded/``, where nbgrader's formgrader opens it.
+
+    nbgrader's autograde would put an executed copy there; we never run student code outside the
+    sandbox, so the formgrader shows the notebook as submitted, beside the scores we recorded.
+    """
+    target = course.course_dir / "autograded" / student / assignment
+    shutil.copytree(submission_dir(course, assignment, student), target, dirs_exist_ok=True)
 
 
 def _grade_one(course: Course, assignment: str, student: str, device: str, grade) -> dict:
@@ -231,7 +243,7 @@ def write_report(course: Course, assignment: str, student: str, report: dict) ->
     target = folder / f"{student}.json"
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{student}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(report, handle, ensure_ascii=False, indent=2, sort_keys=True)
+        json.dump(report, handle, ensure_ascii=False, indent=2)  # keys in the grader's order: parts as in course.yaml
     os.replace(tmp, target)
     return target
 

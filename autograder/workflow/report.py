@@ -116,15 +116,23 @@ def failure_rates(reports: dict[str, dict]) -> list[dict]:
 
 
 def problem_submissions(reports: dict[str, dict]) -> list[dict]:
-    """Students whose submission crashed, timed out or was flagged, with why."""
+    """Students whose submission crashed, timed out or was flagged, with why (one row per kind of flag)."""
     problems = []
     for student, report in sorted(reports.items()):
         status = report.get("status")
         if status in PROBLEM_KINDS:
             problems.append({"student": student, "kind": PROBLEM_KINDS[status], "detail": report.get("load_error") or ""})
+        by_kind: dict[str, list[dict]] = defaultdict(list)
         for flag in report.get("flags", []):
-            kind = "usa la operación de torch" if flag.get("kind") == "banned_op" else "marcado para revisión"
-            problems.append({"student": student, "kind": kind, "detail": f"{flag.get('part') or ''}: {flag.get('message', '')}"})
+            by_kind[flag.get("kind", "")].append(flag)
+        for kind, flags in by_kind.items():
+            first = flags[0]
+            more = f" (y {len(flags) - 1} más)" if len(flags) > 1 else ""
+            problems.append({
+                "student": student,
+                "kind": "usa la operación de torch" if kind == "banned_op" else "marcado para revisión",
+                "detail": f"{first.get('part') or 'entrega'}: {first.get('message', '')}{more}",
+            })
     return problems
 
 

@@ -90,6 +90,7 @@ def _resnet_regressions():
 @part("InceptionBlock", kind="structure")
 @scaled_examples(0.3)
 @given(case=st.inception_block_cases())
+@_with_examples(_inception_regressions())
 def test_inception_block_structure(student, device, case):
     loaded_student_module(student, case, reference_module(ref.InceptionBlock, case, device), device)
 
@@ -106,6 +107,7 @@ def test_inception_block_matches_reference(student, device, case):
 @part("InceptionBlock", kind="gradients")
 @scaled_examples(0.3)
 @given(case=st.inception_block_cases())
+@_with_examples(_inception_regressions())
 def test_inception_block_gradients(student, device, case):
     reference = reference_module(ref.InceptionBlock, case, device)
     block = loaded_student_module(student, case, reference, device)
@@ -161,6 +163,7 @@ def test_residual_block_train_mode(student, device, case):
 @part("ResidualBlock", kind="gradients")
 @scaled_examples(0.3)
 @given(case=st.residual_block_cases())
+@_with_examples(_residual_regressions())
 def test_residual_block_gradients(student, device, case):
     reference = reference_module(ref.ResidualBlock, case, device)
     block = loaded_student_module(student, case, reference, device)
@@ -179,6 +182,7 @@ def test_residual_block_leaves_input_unchanged(student, device):
 @part("LeNet", kind="structure")
 @scaled_examples(0.2)
 @given(case=st.lenet_cases())
+@_with_examples(_lenet_regressions())
 def test_lenet_structure(student, device, case):
     loaded_student_module(student, case, reference_module(ref.LeNet, case, device), device)
 

@@ -109,6 +109,7 @@ def test_center_crop_rejects_a_size_larger_than_the_input(student):
 @part("DoubleConv", kind="structure")
 @scaled_examples(0.3)
 @given(case=st.double_conv_cases())
+@_with_examples(_double_conv_regressions())
 def test_double_conv_structure(student, device, case):
     loaded_student_module(student, case, reference_module(ref.DoubleConv, case, device), device)
 
@@ -125,6 +126,7 @@ def test_double_conv_matches_reference(student, device, case):
 @part("DoubleConv", kind="gradients")
 @scaled_examples(0.3)
 @given(case=st.double_conv_cases())
+@_with_examples(_double_conv_regressions())
 def test_double_conv_gradients(student, device, case):
     reference = reference_module(ref.DoubleConv, case, device)
     block = loaded_student_module(student, case, reference, device)
@@ -146,6 +148,7 @@ UNET_PARTS = ("DoubleConv", "center_crop")
 @part("UNet", kind="structure", builds_on=UNET_PARTS)
 @scaled_examples(0.3)
 @given(case=st.unet_cases())
+@_with_examples(_unet_regressions())
 def test_unet_structure(student, device, case):
     loaded_student_module(student, case, reference_module(ref.UNet, case, device), device)
 

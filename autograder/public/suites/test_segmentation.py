@@ -1,0 +1,133 @@
+"""Public checks of "segmentation": center_crop, DoubleConv, UNet.
+
+What students run (``check("UNet")``, ``autograder check segmentation.ipynb``). PUBLIC: no
+reference solution here. center_crop is compared with its definition in the statement (the crop
+starts at top = (H - h) // 2, left = (W - w) // 2); the modules with their parameter names and
+shapes (autograder/public/spec_table.py), output shapes (the paper's 572 -> 388) and properties
+that follow from the statement with weights chosen by the check.
+"""
+from __future__ import annotations
+
+import torch
+from hypothesis import given
+
+from autograder import strategies as st
+from autograder.grading.harness import check_close, check_input_unchanged, describing, part
+from autograder.public.module_spec import build_with_weights, check_output_shape, initial_weights, spec_label, specs_of
+
+UNET_PARTS = ("DoubleConv", "center_crop")
+
+
+def _crop_window(case):
+    """The statement's definition of the crop, as plain indexing."""
+    h, w = (case.size, case.size) if isinstance(case.size, int) else case.size
+    height, width = case.x.shape[-2:]
+    top, left = (height - h) // 2, (width - w) // 2
+    return case.x[..., top:top + h, left:left + w]
+
+
+@part("center_crop")
+@given(case=st.center_crop_cases())
+def test_center_crop_takes_the_centre(student, device, case):
+    """center_crop recorta (h, w) empezando en ((H − h) // 2, (W − w) // 2)"""
+    check_close(student.run("center_crop", case), _crop_window(case).to(device), case=case,
+                hint="top = (H − h) // 2 y left = (W − w) // 2; size puede ser un entero o un par (h, w).")
+
+
+@part("center_crop", kind="input_unchanged")
+def test_center_crop_leaves_input_unchanged(student):
+    """center_crop no modifica su entrada"""
+    check_input_unchanged(student, "center_crop", st.CenterCropCase(st.random_tensor((2, 3, 7, 10), 1), (4, 5)))
+
+
+# --- DoubleConv -------------------------------------------------------------------------------------
+
+@part("DoubleConv", kind="structure")
+def test_double_conv_structure(student, device):
+    """DoubleConv tiene conv1 (in → out) y conv2 (out → out), 3x3 con bias"""
+    for spec in specs_of("DoubleConv"):
+        build_with_weights(student, spec, device)
+
+
+@part("DoubleConv", kind="output_shape")
+def test_double_conv_output_shape(student, device):
+    """DoubleConv conserva H y W con padding=1 y quita 4 píxeles por eje con padding=0"""
+    for seed, spec in enumerate(specs_of("DoubleConv")):
+        init = spec["init"]
+        block = build_with_weights(student, spec, device, initial_weights(spec, seed=seed))
+        lost = 0 if init["padding"] == 1 else 4
+        with describing(spec_label(spec), "x: (2, C, 9, 7)"):
+            check_output_shape(block.forward(_input((2, init["in_channels"], 9, 7), seed)),
+                               (2, init["out_channels"], 9 - lost, 7 - lost),
+                               hint="pasa el padding a las dos convoluciones 3x3.")
+
+
+@part("DoubleConv", kind="properties")
+def test_double_conv_relu_after_each_convolution(student, device):
+    """DoubleConv aplica ReLU después de cada convolución"""
+    for spec in specs_of("DoubleConv"):
+        weights = initial_weights(spec)
+        out_channels = spec["init"]["out_channels"]
+        # relu(conv1(x)) is 0 with a negative conv1 bias, so conv2 only adds its (mixed-sign) bias.
+        weights["conv1.bias"] = torch.full((out_channels,), -1.0, dtype=torch.float64)
+        weights["conv2.weight"] = torch.full_like(weights["conv2.weight"], 0.1)
+        weights["conv2.bias"] = torch.linspace(-1.0, 1.5, out_channels, dtype=torch.float64)
+        block = build_with_weights(student, spec, device, weights)
+        x = _input((2, spec["init"]["in_channels"], 9, 7), 2)
+        lost = 0 if spec["init"]["padding"] == 1 else 4
+        expected = torch.relu(weights["conv2.bias"]).reshape(1, -1, 1, 1).expand(2, -1, 9 - lost, 7 - lost)
+        with describing(spec_label(spec), "conv1.weight = 0, conv1.bias = −1, conv2.weight = 0.1"):
+            check_close(block.forward(x), expected.to(device),
+                        hint="x = relu(conv1(x)); x = relu(conv2(x)): ReLU tras cada convolución, sin batch norm.")
+
+
+# --- UNet -------------------------------------------------------------------------------------------
+
+@part("UNet", kind="structure", builds_on=UNET_PARTS)
+def test_unet_structure(student, device):
+    """UNet tiene down, up, up_conv y head con los nombres y formas del enunciado"""
+    for spec in specs_of("UNet"):
+        build_with_weights(student, spec, device)
+
+
+@part("UNet", kind="output_shape", builds_on=UNET_PARTS)
+def test_unet_keeps_the_size_with_padding(student, device):
+    """Con padding=1, UNet devuelve (N, num_classes, H, W) si H y W son múltiplos de 2^depth"""
+    for seed, spec in enumerate(s for s in specs_of("UNet") if s["init"]["padding"] == 1):
+        init = spec["init"]
+        net = build_with_weights(student, spec, device, initial_weights(spec, seed=seed))
+        with describing(spec_label(spec), "x: (2, C, 16, 24)"):
+            check_output_shape(net.forward(_input((2, init["in_channels"], 16, 24), seed)),
+                               (2, init["num_classes"], 16, 24),
+                               hint="cada up[i] duplica H y W; concatena el salto recortado y aplica up_conv[i].")
+
+
+@part("UNet", kind="output_shape", builds_on=UNET_PARTS)
+def test_unet_reproduces_the_paper_geometry(student, device):
+    """Con padding=0 y depth=4, UNet lleva 572x572 a 388x388, como en el artículo"""
+    spec = [s for s in specs_of("UNet") if s["init"]["padding"] == 0][0]
+    net = build_with_weights(student, spec, device, initial_weights(spec, seed=3))
+    with describing(spec_label(spec), "x: (1, 1, 572, 572)"):
+        check_output_shape(net.forward(_input((1, spec["init"]["in_channels"], 572, 572), 4)),
+                           (1, spec["init"]["num_classes"], 388, 388),
+                           hint="sin padding cada DoubleConv quita 4 píxeles; recorta el centro de cada salto "
+                                "(center_crop) al tamaño de x antes de concatenar.")
+
+
+@part("UNet", kind="properties", builds_on=UNET_PARTS)
+def test_unet_returns_logits(student, device):
+    """UNet devuelve logits por píxel: con head.weight en cero, la salida es head.bias"""
+    spec = [s for s in specs_of("UNet") if s["init"]["padding"] == 1][0]
+    weights = initial_weights(spec, seed=5)
+    classes = spec["init"]["num_classes"]
+    weights["head.weight"] = torch.zeros_like(weights["head.weight"])
+    weights["head.bias"] = torch.linspace(-1.0, 1.0, classes, dtype=torch.float64)
+    net = build_with_weights(student, spec, device, weights)
+    with describing(spec_label(spec), "head.weight en cero; x: (1, C, 8, 12)"):
+        check_close(net.forward(_input((1, spec["init"]["in_channels"], 8, 12), 6)),
+                    weights["head.bias"].reshape(1, -1, 1, 1).expand(1, -1, 8, 12).to(device),
+                    hint="head es una convolución 1x1 sin activación después: la U-Net devuelve logits.")
+
+
+def _input(shape, seed):
+    return st.random_tensor(shape, seed)
