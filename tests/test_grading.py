@@ -208,6 +208,14 @@ def test_points_are_shared_by_kind_weight():
     assert parts["max_pool2d"]["score"] == 15 and flags == []
 
 
+def test_a_part_whose_tests_never_ran_scores_zero_with_a_message():
+    spec = COURSE.assignment("convolutions")
+    parts, _ = score_parts(spec, COURSE.grading, [_test("conv2d", "examples", True)], {})
+    assert parts["conv2d"]["score"] == 30
+    (entry,) = parts["max_pool2d"]["tests"]
+    assert parts["max_pool2d"]["score"] == 0 and not entry["passed"] and "`max_pool2d`" in entry["message"]
+
+
 def test_dependent_part_failure_names_the_part_it_builds_on():
     spec = COURSE.assignment("convolutions")
     tests = [_test("conv2d", "matches_reference", False), _test("conv_transpose2d", "examples", False, ["conv2d"]),

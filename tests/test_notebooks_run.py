@@ -10,6 +10,7 @@ Each notebook runs in the kernel ``python3`` of this virtualenv, in a temporary 
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from pathlib import Path
@@ -36,19 +37,57 @@ CELL_TIMEOUT = 300
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def execute(path: Path, workdir: Path, allow_errors: bool) -> nbformat.NotebookNode:
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        notebook,
-        kernel_name="python3",
-        timeout=CELL_TIMEOUT,
-        allow_errors=allow_errors,
-        resources={"metadata": {"path": str(workdir)}},
-    )
-    # One thread per kernel: torch's default (one per core) slows everything down when several
-    # processes share a small CI box, and the training targets do not depend on it.
-    client.execute(env={**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
-    return notebook
+def execute_all(jobs: list[tuple[Path, Path, bool]]) -> list[nbformat.NotebookNode | Exception]:
+    """Execute notebooks ``(path, workdir, allow_errors)``, as many at once as there are cores.
+
+    Each kernel is single-threaded, so running them side by side is what uses the machine; an
+    execution error is returned in the notebook's place, for its own test to raise.
+    """
+
+    async def run_all():
+        limit = asyncio.Semaphore(max(1, min(len(jobs), os.cpu_count() or 1)))
+
+        async def run_one(path, workdir, allow_errors):
+            async with limit:
+                notebook = nbformat.read(path, as_version=4)
+                client = NotebookClient(
+                    notebook,
+                    kernel_name="python3",
+                    timeout=CELL_TIMEOUT,
+                    allow_errors=allow_errors,
+                    resources={"metadata": {"path": str(workdir)}},
+                )
+                # One thread per kernel: torch's default (one per core) slows everything down when
+                # several processes share a small CI box, and the targets do not depend on it.
+                await client.async_execute(env={**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
+                return notebook
+
+        return await asyncio.gather(*(run_one(*job) for job in jobs), return_exceptions=True)
+
+    return asyncio.run(run_all())
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory) -> dict[tuple[str, str], nbformat.NotebookNode | Exception]:
+    """Every notebook in both forms, executed: ``{("solution" | "released", name): notebook}``."""
+    jobs, keys = [], []
+    # Longest first (the applications train), so the short ones fill the gaps.
+    for name in sorted(NAMES, key=lambda n: n not in TARGETS):
+        workdir = tmp_path_factory.mktemp(f"solution-{name}")
+        jobs.append((write_source_notebook(COURSE, name, workdir / "course"), workdir, False))
+        keys.append(("solution", name))
+    for name in NAMES:
+        released = COURSE.root / "assignments" / name / COURSE.assignment(name).notebook
+        jobs.append((released, tmp_path_factory.mktemp(f"released-{name}"), True))
+        keys.append(("released", name))
+    return dict(zip(keys, execute_all(jobs)))
+
+
+def result(executed, form: str, name: str) -> nbformat.NotebookNode:
+    outcome = executed[(form, name)]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
 
 def printed_text(notebook: nbformat.NotebookNode) -> str:
@@ -78,21 +117,23 @@ def errors(notebook: nbformat.NotebookNode) -> list[tuple[str, nbformat.Notebook
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_solution_notebook_runs_and_reaches_its_targets(tmp_path, name):
-    source = write_source_notebook(COURSE, name, tmp_path / "course")
-    # allow_errors=False: any failing cell (an assert on a target included) fails the test.
-    notebook = execute(source, tmp_path, allow_errors=False)
+def test_solution_notebook_runs_and_reaches_its_targets(executed, name):
+    # Executed with allow_errors=False: any failing cell (an assert on a target included) fails here.
+    notebook = result(executed, "solution", name)
     text = printed_text(notebook)
     for variable, lowest in TARGETS.get(name, []):
         assert printed_value(text, variable) >= lowest
     if name in TRAINING_SECONDS:
         assert printed_value(text, "segundos_entrenamiento") < TRAINING_SECONDS[name]
+    # The reference passes its own public checks, run from the notebook as a student runs them.
+    assert "No se pudieron ejecutar" not in text
+    for part in COURSE.assignment(name).parts:
+        assert re.search(rf"^✔ {part}:", text, flags=re.MULTILINE), f"check({part!r}) did not report a pass"
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_released_notebook_fails_only_in_its_stubs(tmp_path, name):
-    released = COURSE.root / "assignments" / name / COURSE.assignment(name).notebook
-    notebook = execute(released, tmp_path, allow_errors=True)
+def test_released_notebook_fails_only_in_its_stubs(executed, name):
+    notebook = result(executed, "released", name)
     found = errors(notebook)
     assert found, "an unfilled notebook should raise NotImplementedError somewhere"
     unexpected = [(cell, f"{out.ename}: {out.evalue}") for cell, out in found if out.ename != "NotImplementedError"]

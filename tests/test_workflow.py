@@ -199,7 +199,7 @@ def test_failure_rates_most_failed_first_and_problems_listed():
     reports = {"x": report("graded", False), "y": report("graded", True, [{"part": "p", "kind": "banned_op", "message": "F.conv2d"}]),
                "z": report("load_error", False)}
     rates = failure_rates(reports)
-    assert [(r["test"], r["failed"], r["total"]) for r in rates] == [("a", 1, 2), ("b", 0, 2)]
+    assert [(r["test"], r["failed"], r["total"]) for r in rates] == [("a (a)", 1, 2), ("b (b)", 0, 2)]
     kinds = {(p["student"], p["kind"]) for p in problem_submissions(reports)}
     assert kinds == {("y", "usa la operación de torch"), ("z", "no se pudo cargar")}
     rows = score_rows(["p"], reports, ["w"])

@@ -119,14 +119,14 @@ def check_close(got, expected, *, case=None, what: str = "el resultado", atol: f
         if isinstance(expected, torch.Tensor) and info.get("device") is not None:
             want_device = expected.device.type
             if str(info["device"]).split(":")[0] != want_device:
-                fail(f"{what} está en el dispositivo {info['device']}, pero se esperaba {want_device}.\n"
+                fail(f"{_capital(what)} está en el dispositivo {info['device']}, pero se esperaba {want_device}.\n"
                      "Pista: crea los tensores nuevos con device=x.device (o usa torch.zeros_like).")
         if tuple(got_array.shape) != tuple(want.shape):
-            fail(f"{what} tiene forma {tuple(got_array.shape)}; se esperaba {tuple(want.shape)}.\n"
+            fail(f"{_capital(what)} tiene forma {tuple(got_array.shape)}; se esperaba {tuple(want.shape)}.\n"
                  + (f"Pista: {hint}" if hint else "Pista: revisa la fórmula del tamaño de salida "
                     "⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1."))
         if got_dtype != want_dtype:
-            fail(f"{what} tiene dtype {got_dtype}; se esperaba {want_dtype}.\n"
+            fail(f"{_capital(what)} tiene dtype {got_dtype}; se esperaba {want_dtype}.\n"
                  "Pista: no conviertas a otro tipo; crea los tensores auxiliares con dtype=x.dtype.")
         if np.allclose(got_array, want, atol=atol, rtol=rtol, equal_nan=True):
             return
@@ -139,7 +139,7 @@ def check_close(got, expected, *, case=None, what: str = "el resultado", atol: f
             if alt.shape == got_array.shape and np.allclose(got_array, alt, atol=atol, rtol=rtol):
                 chosen = text
                 break
-        fail(f"{what} no coincide con el esperado.\n" + describe_mismatch(want, got_array)
+        fail(f"{_capital(what)} no coincide con lo esperado.\n" + describe_mismatch(want, got_array)
              + (f"\nPista: {chosen}" if chosen else ""))
 
 
@@ -148,7 +148,7 @@ def check_equal(got, expected, *, case=None, what: str = "el resultado", hint: s
     value = got.value if hasattr(got, "value") and hasattr(got, "ops") else got
     if value != expected:
         with describing(case):
-            fail(f"{what}: se esperaba {expected!r}; se obtuvo {value!r}." + (f"\nPista: {hint}" if hint else ""))
+            fail(f"{_capital(what)}: se esperaba {expected!r}; se obtuvo {value!r}." + (f"\nPista: {hint}" if hint else ""))
 
 
 def check_grads(got, expected: dict, *, case=None, atol: float = 1e-8, rtol: float = 1e-6,
@@ -162,7 +162,7 @@ def check_grads(got, expected: dict, *, case=None, atol: float = 1e-8, rtol: flo
         for key, want in expected.items():
             label = f"el gradiente respecto de {names.get(key, key)}"
             if key not in got.grads:
-                fail(f"no se pudo calcular {label}: ¿el resultado quedó desconectado del grafo "
+                fail(f"No se pudo calcular {label}: ¿el resultado quedó desconectado del grafo "
                      "(numpy, .item(), .detach(), torch.tensor(...) sobre valores calculados)?")
             check_close(got.grads[key], want, what=label, atol=atol, rtol=rtol,
                         hint=hint or "construye el resultado sólo con operaciones de tensores de torch para "
@@ -219,12 +219,16 @@ def to_device(value, device: str):
     return value
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _unwrap(got, what: str) -> tuple[np.ndarray, dict]:
     """The array and info of a CallResult (or a bare array); fail if it is not a tensor."""
     if hasattr(got, "value") and hasattr(got, "info"):
         value, info = got.value, dict(got.info or {})
         if not isinstance(value, np.ndarray) or info.get("type", "torch.Tensor") != "torch.Tensor":
-            fail(f"{what} debía ser un torch.Tensor; se obtuvo {info.get('type', type(value).__name__)}"
+            fail(f"{_capital(what)} debía ser un torch.Tensor; se obtuvo {info.get('type', type(value).__name__)}"
                  f" ({describe_array(value) if isinstance(value, np.ndarray) else repr(value)[:80]}).")
         return value, info
     return _as_array(got), {}

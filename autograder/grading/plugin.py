@@ -1,13 +1,14 @@
 """The pytest plugin that runs a grading suite against one submission's sandboxed worker.
 
-It gives the suites their fixtures (``student``, ``device``), starts the worker once (lazily, at
-the first test), records each test's outcome as (name, part, kind, passed, message) and the aten
+It gives the suites their fixtures (``student``, ``device``), starts the worker once (in the
+background, while pytest collects), records each test's outcome as (name, part, kind, passed, message) and the aten
 ops each part reached, and enforces the whole-submission time budget. The recorded results are
 rewritten to ``result_path`` after every test, so a run killed from outside still leaves what it
 graded. Used by autograder/grading/session.py::
 
     plugin = GradingPlugin(source=src, device="cpu", limits=limits, sandbox="auto",
                            budget_s=900, result_path=Path("result.json"))
+    plugin.start_worker_in_background()
     pytest.main([suite_file, ...], plugins=[plugin])
 """
 from __future__ import annotations
@@ -57,6 +58,7 @@ class GradingPlugin:
         self._starter: threading.Event | None = None
         self._release: threading.Event | None = None
         self._start_error: Exception | None = None
+        self.write(finished=False)  # even a session killed before its first test leaves a result
 
     # --- the WorkerLink the proxy talks to --------------------------------------------------------
     def worker(self):
@@ -128,7 +130,8 @@ class GradingPlugin:
 
     def pytest_collectreport(self, report) -> None:
         if report.failed:
-            self.collection_errors.append(f"{report.nodeid}: {report.longreprtext.splitlines()[-1:]}")
+            last = (report.longreprtext.strip().splitlines() or ["?"])[-1]
+            self.collection_errors.append(f"{report.nodeid}: {last}")
 
     def pytest_collection_modifyitems(self, config, items) -> None:
         if self.only_part is None:

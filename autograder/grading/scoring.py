@@ -26,7 +26,7 @@ def score_parts(assignment: Assignment, grading: Grading, tests: list[dict],
     parts: dict[str, dict] = {}
     flags: list[dict] = []
     for part, points in assignment.parts.items():
-        own = [t for t in tests if t["part"] == part]
+        own = [t for t in tests if t["part"] == part] or [_not_graded(part)]
         total_weight = sum(grading.weight(t["kind"]) for t in own)
         banned = banned_ops_used(part, ops_by_part.get(part, ()))
         if banned:
@@ -50,6 +50,12 @@ def score_parts(assignment: Assignment, grading: Grading, tests: list[dict],
         parts[part] = {"score": score, "max_score": float(points),
                        "tests": entries}
     return parts, flags
+
+
+def _not_graded(part: str) -> dict:
+    """The entry of a part none of whose tests ran (the time ran out, or its suite has none)."""
+    return {"name": "sin calificar", "part": part, "kind": "not_graded", "builds_on": [], "passed": False,
+            "message": f"`{part}` no alcanzó a calificarse (se agotó el tiempo total de corrección)."}
 
 
 def _banned_message(part: str, ops: list[str]) -> str:

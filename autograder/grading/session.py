@@ -20,8 +20,9 @@ from pathlib import Path
 
 from autograder.config import REPO_ROOT, load_course
 
-#: pytest's own configuration for grading runs: none of the repository's addopts (xdist...).
-PYTEST_INI = Path(__file__).with_name("grading_pytest.ini")
+#: pytest's configuration for grading runs: none of the repository's addopts (xdist...), no cache.
+#: Written beside the result file (a package-data file would not survive a plain install).
+PYTEST_INI = "[pytest]\naddopts =\npython_files = test_*.py\n"
 
 
 def suite_path(assignment: str, profile: str) -> Path:
@@ -33,6 +34,8 @@ def suite_path(assignment: str, profile: str) -> Path:
 
 def configure_torch(device: str) -> None:
     """Deterministic reference computations: no TF32, deterministic algorithms, one thread."""
+    if device == "cuda":  # cuBLAS reads this when CUDA initialises: before any CUDA call
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     import torch
 
     torch.set_num_threads(1)
@@ -41,7 +44,6 @@ def configure_torch(device: str) -> None:
         torch.backends.cudnn.allow_tf32 = False
         torch.backends.cudnn.benchmark = False
         torch.use_deterministic_algorithms(True, warn_only=True)
-        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
 
 
 def run_session(*, course_file: Path | None, assignment: str, source: str, profile: str, seed: int,
@@ -70,7 +72,9 @@ def run_session(*, course_file: Path | None, assignment: str, source: str, profi
     configure_torch(device)
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))  # solutions/ and tests/ are read from the repository
-    args = [str(suite_path(assignment, profile)), "-c", str(PYTEST_INI), "--rootdir", str(REPO_ROOT),
+    ini = out.with_name("grading_pytest.ini")
+    ini.write_text(PYTEST_INI, encoding="utf-8")
+    args = [str(suite_path(assignment, profile)), "-c", str(ini), "--rootdir", str(REPO_ROOT),
             "-q", "-p", "no:cacheprovider", "-p", "no:randomly", f"--hypothesis-seed={seed}"]
     # pytest's terminal output is not the report: keep it out of the way.
     with contextlib.redirect_stdout(io.StringIO()):

@@ -18,8 +18,7 @@ def print_summary(report: dict, *, details: bool, console: Console | None = None
     table.add_column("fallas")
     for name, part in report["parts"].items():
         failed = [t for t in part["tests"] if not t["passed"]]
-        first = failed[0]["message"].splitlines()[-1][:90] if failed and failed[0]["message"] else ""
-        summary = f"{len(failed)}/{len(part['tests'])}: {first}" if failed else "—"
+        summary = f"fallan {len(failed)} de {len(part['tests'])}: {_gist(failed[0]['message'])}" if failed else "—"
         table.add_row(name, f"{part['score']:g} / {part['max_score']:g}", summary)
     console.print(table)
     console.print(f"estado: {report['status']}  ·  sandbox: {report['sandbox']}  ·  dispositivo: {report['device']}"
@@ -36,3 +35,11 @@ def print_summary(report: dict, *, details: bool, console: Console | None = None
                 if not test["passed"]:
                     console.rule(f"{name} · {test['name']}")
                     console.print(test["message"], markup=False)
+
+
+def _gist(message: str, width: int = 100) -> str:
+    """One line of a failure message for the table: its hint when it has one."""
+    lines = [line for line in message.splitlines() if line.strip()]
+    hints = [line.removeprefix("Pista: ") for line in lines if line.startswith("Pista:")]
+    chosen = hints[0] if hints else next((l for l in lines if not l.startswith("Entrada:")), "")
+    return chosen if len(chosen) <= width else chosen[:width - 1] + "…"

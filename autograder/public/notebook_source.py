@@ -12,20 +12,28 @@ Example::
 from __future__ import annotations
 
 import ast
+import sys
 from typing import Iterable
 
 #: Statements that define something; everything else (assignments, calls, loops) is dropped.
 _DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
+#: Besides the standard library, the only packages a part may use (the statement's rules).
+_PART_PACKAGES = frozenset({"torch", "numpy", "math"})
 
-def _imports_the_checker(node: ast.stmt) -> bool:
-    # The cell `from autograder.public import check` belongs to the notebook, not to the
-    # submission: the worker never needs (and must not rely on) the grader's package.
+
+def _imports_something_else(node: ast.stmt) -> bool:
+    """True for an import the parts never need: the checker itself (``from autograder.public
+    import check``) and the applications' libraries (matplotlib, scikit-learn, scikit-image).
+    Dropping them keeps the sandboxed worker from failing to load a plotting library."""
     if isinstance(node, ast.ImportFrom):
-        return (node.module or "").split(".")[0] == "autograder"
-    if isinstance(node, ast.Import):
-        return any(alias.name.split(".")[0] == "autograder" for alias in node.names)
-    return False
+        modules = [] if node.level else [node.module or ""]
+    elif isinstance(node, ast.Import):
+        modules = [alias.name for alias in node.names]
+    else:
+        return False
+    return any(not (m.split(".")[0] in _PART_PACKAGES or m.split(".")[0] in sys.stdlib_module_names)
+               for m in modules)
 
 
 def definitions_from_cells(cells: Iterable[str]) -> str:
@@ -43,7 +51,7 @@ def definitions_from_cells(cells: Iterable[str]) -> str:
         except SyntaxError:
             continue
         for node in tree.body:
-            if isinstance(node, _DEFINITIONS) and not _imports_the_checker(node):
+            if isinstance(node, _DEFINITIONS) and not _imports_something_else(node):
                 segment = ast.get_source_segment(cell, node, padded=False)
                 # Decorators sit above the node's first line; include them.
                 first_line = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])

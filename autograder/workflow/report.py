@@ -20,6 +20,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader
 
 from autograder.config import Course
+from autograder.workflow.feedback import test_label
 from autograder.workflow.grade_class import read_reports
 from autograder.workflow.nbgrader_setup import open_gradebook
 
@@ -30,6 +31,14 @@ NOT_SUBMITTED = "sin_entrega"
 
 #: How the report names each status that is a problem.
 PROBLEM_KINDS = {"load_error": "no se pudo cargar", "timeout": "tiempo agotado", "error": "el calificador falló"}
+
+#: How the report names each kind of flag in a report (other kinds are shown as they come).
+FLAG_KINDS = {
+    "banned_op": "usa la operación de torch",
+    "static_scan": "marcado para revisión",
+    "timeout": "tiempo agotado en una llamada",
+    "crash": "el proceso terminó",
+}
 
 
 def class_report_dir(course: Course, assignment: str) -> Path:
@@ -105,7 +114,7 @@ def failure_rates(reports: dict[str, dict]) -> list[dict]:
             continue  # a crash fails every test; it says nothing about which mistake is common
         for part, result in report.get("parts", {}).items():
             for test in result.get("tests", []):
-                key = (part, test.get("name", ""))
+                key = (part, f"{test_label(test)} ({test.get('name', '')})")
                 total[key] += 1
                 failed[key] += 0 if test.get("passed") else 1
     rates = [
@@ -130,7 +139,7 @@ def problem_submissions(reports: dict[str, dict]) -> list[dict]:
             more = f" (y {len(flags) - 1} más)" if len(flags) > 1 else ""
             problems.append({
                 "student": student,
-                "kind": "usa la operación de torch" if kind == "banned_op" else "marcado para revisión",
+                "kind": FLAG_KINDS.get(kind, kind),
                 "detail": f"{first.get('part') or 'entrega'}: {first.get('message', '')}{more}",
             })
     return problems
@@ -142,6 +151,7 @@ def histograms_png(parts: dict[str, float], reports: dict[str, dict]) -> str:
 
     matplotlib.use("Agg")  # no display on a server; set before pyplot is imported
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     panels = [(part, points, [r.get("parts", {}).get(part, {}).get("score", 0.0) for r in reports.values()])
               for part, points in parts.items()]
@@ -155,6 +165,7 @@ def histograms_png(parts: dict[str, float], reports: dict[str, dict]) -> str:
         axis.set_title(f"{title} (máx. {points:g})")
         axis.set_xlabel("puntaje")
         axis.set_ylabel("estudiantes")
+        axis.yaxis.set_major_locator(MaxNLocator(integer=True))  # students are counted whole
     for axis in list(axes.flat)[len(panels):]:
         axis.axis("off")
     figure.tight_layout()

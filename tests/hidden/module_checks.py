@@ -18,10 +18,20 @@ import functools
 from typing import Callable, Iterable
 
 import torch
+from hypothesis import example
 from torch import nn
 
 from autograder import strategies as st
 from autograder.grading.harness import StudentRaised, check_close, check_grads, describing, fail
+
+
+def with_examples(cases):
+    """Decorate a ``@given(case=...)`` test with each regression case as an ``@example``."""
+    def decorate(test):
+        for case in reversed(cases):
+            test = example(case=case)(test)
+        return test
+    return decorate
 
 
 @functools.lru_cache(maxsize=8)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from hypothesis import example, given
+from hypothesis import given
 
 from autograder import strategies as st
 from autograder.grading.harness import check_equal, describing, part, scaled_examples
 from solutions import architectures as ref
 from tests.hidden.module_checks import (check_buffers, check_forward, check_module_gradients,
                                         check_module_input_unchanged, loaded_student_module, parameter_count,
-                                        reference_module)
+                                        reference_module, with_examples)
 
 #: The published size of ResNet-18 with 1000 classes (He et al., 2015; torchvision).
 RESNET18_PARAMETERS = 11_689_512
@@ -52,14 +52,6 @@ def _residual_hints(block, x):
     return [(RELU_BEFORE_SUM, relu_before_sum), (NO_FINAL_RELU, no_final_relu)]
 
 
-def _with_examples(cases):
-    def decorate(test):
-        for case in reversed(cases):
-            test = example(case=case)(test)
-        return test
-    return decorate
-
-
 def _residual_regressions():
     """Both shortcut rules: identity (same channels, stride 1) and downsample (stride 2, new channels)."""
     return [
@@ -90,14 +82,14 @@ def _resnet_regressions():
 @part("InceptionBlock", kind="structure")
 @scaled_examples(0.3)
 @given(case=st.inception_block_cases())
-@_with_examples(_inception_regressions())
+@with_examples(_inception_regressions())
 def test_inception_block_structure(student, device, case):
     loaded_student_module(student, case, reference_module(ref.InceptionBlock, case, device), device)
 
 
 @part("InceptionBlock")
 @given(case=st.inception_block_cases())
-@_with_examples(_inception_regressions())
+@with_examples(_inception_regressions())
 def test_inception_block_matches_reference(student, device, case):
     reference = reference_module(ref.InceptionBlock, case, device)
     block = loaded_student_module(student, case, reference, device)
@@ -107,7 +99,7 @@ def test_inception_block_matches_reference(student, device, case):
 @part("InceptionBlock", kind="gradients")
 @scaled_examples(0.3)
 @given(case=st.inception_block_cases())
-@_with_examples(_inception_regressions())
+@with_examples(_inception_regressions())
 def test_inception_block_gradients(student, device, case):
     reference = reference_module(ref.InceptionBlock, case, device)
     block = loaded_student_module(student, case, reference, device)
@@ -126,7 +118,7 @@ def test_inception_block_leaves_input_unchanged(student, device):
 @part("ResidualBlock", kind="structure")
 @scaled_examples(0.3)
 @given(case=st.residual_block_cases())
-@_with_examples(_residual_regressions())
+@with_examples(_residual_regressions())
 def test_residual_block_structure(student, device, case):
     reference = reference_module(ref.ResidualBlock, case, device)
     block = loaded_student_module(student, case, reference, device)
@@ -140,11 +132,10 @@ def test_residual_block_structure(student, device, case):
 
 @part("ResidualBlock")
 @given(case=st.residual_block_cases())
-@_with_examples(_residual_regressions())
+@with_examples(_residual_regressions())
 def test_residual_block_matches_reference(student, device, case):
     reference = reference_module(ref.ResidualBlock, case, device)
     block = loaded_student_module(student, case, reference, device)
-    reference.eval()
     check_forward(block, reference, case, device, mode="eval", hint=RESIDUAL_HINT,
                   hints=_residual_hints(reference, case.x.to(device)))
 
@@ -152,7 +143,7 @@ def test_residual_block_matches_reference(student, device, case):
 @part("ResidualBlock", kind="train_mode")
 @scaled_examples(0.5)
 @given(case=st.residual_block_cases())
-@_with_examples(_residual_regressions())
+@with_examples(_residual_regressions())
 def test_residual_block_train_mode(student, device, case):
     reference = reference_module(ref.ResidualBlock, case, device)
     block = loaded_student_module(student, case, reference, device)
@@ -163,7 +154,7 @@ def test_residual_block_train_mode(student, device, case):
 @part("ResidualBlock", kind="gradients")
 @scaled_examples(0.3)
 @given(case=st.residual_block_cases())
-@_with_examples(_residual_regressions())
+@with_examples(_residual_regressions())
 def test_residual_block_gradients(student, device, case):
     reference = reference_module(ref.ResidualBlock, case, device)
     block = loaded_student_module(student, case, reference, device)
@@ -182,7 +173,7 @@ def test_residual_block_leaves_input_unchanged(student, device):
 @part("LeNet", kind="structure")
 @scaled_examples(0.2)
 @given(case=st.lenet_cases())
-@_with_examples(_lenet_regressions())
+@with_examples(_lenet_regressions())
 def test_lenet_structure(student, device, case):
     loaded_student_module(student, case, reference_module(ref.LeNet, case, device), device)
 
@@ -190,7 +181,7 @@ def test_lenet_structure(student, device, case):
 @part("LeNet")
 @scaled_examples(0.6)
 @given(case=st.lenet_cases())
-@_with_examples(_lenet_regressions())
+@with_examples(_lenet_regressions())
 def test_lenet_matches_reference(student, device, case):
     reference = reference_module(ref.LeNet, case, device)
     net = loaded_student_module(student, case, reference, device)
@@ -233,7 +224,7 @@ def test_resnet18_structure(student, device):
 @part("ResNet18", builds_on=("ResidualBlock",))
 @scaled_examples(0.08)
 @given(case=st.resnet18_cases())
-@_with_examples(_resnet_regressions())
+@with_examples(_resnet_regressions())
 def test_resnet18_matches_reference(student, device, case):
     reference = reference_module(ref.ResNet18, case, device)
     net = loaded_student_module(student, case, reference, device)

@@ -8,15 +8,14 @@ paper's geometry (572 -> 388 with padding 0) and builds on DoubleConv and center
 """
 from __future__ import annotations
 
-import torch
-from hypothesis import example, given
+from hypothesis import given
 
 from autograder import strategies as st
 from autograder.grading.harness import (check_close, check_grads, check_input_unchanged, check_raises, describing,
                                         part, reference_call, scaled_examples)
 from solutions import segmentation as ref
 from tests.hidden.module_checks import (check_forward, check_module_gradients, check_module_input_unchanged,
-                                        loaded_student_module, reference_module)
+                                        loaded_student_module, reference_module, with_examples)
 
 CROP_HINT = "el recorte empieza en top = (H − h) // 2 y left = (W − w) // 2 y mide exactamente h x w."
 CROP_SWAPPED = "¿Intercambiaste alto y ancho? size = (h, w): h recorta el eje H (dim -2) y w el eje W (dim -1)."
@@ -26,14 +25,6 @@ DOUBLE_CONV_HINT = ("conv1 (in → out) y conv2 (out → out), ambas 3x3 con el 
 UNET_HINT = ("codificador: DoubleConv y max-pool 2x2 entre niveles; decodificador: up[i], luego "
              "cat([center_crop(salto, x.shape[-2:]), x], dim=1) (el salto primero), luego up_conv[i]; al final head.")
 UNET_DEPENDS = ("UNet usa tu DoubleConv y tu center_crop: si alguno falla, corrígelo primero.")
-
-
-def _with_examples(cases):
-    def decorate(test):
-        for case in reversed(cases):
-            test = example(case=case)(test)
-        return test
-    return decorate
 
 
 def _crop_regressions():
@@ -72,7 +63,7 @@ def _crop_hints(case):
 
 @part("center_crop")
 @given(case=st.center_crop_cases())
-@_with_examples(_crop_regressions())
+@with_examples(_crop_regressions())
 def test_center_crop_matches_reference(student, device, case):
     got = student.run("center_crop", case)
     check_close(got, reference_call(ref.center_crop, case, device), case=case, hints=_crop_hints(case),
@@ -109,14 +100,14 @@ def test_center_crop_rejects_a_size_larger_than_the_input(student):
 @part("DoubleConv", kind="structure")
 @scaled_examples(0.3)
 @given(case=st.double_conv_cases())
-@_with_examples(_double_conv_regressions())
+@with_examples(_double_conv_regressions())
 def test_double_conv_structure(student, device, case):
     loaded_student_module(student, case, reference_module(ref.DoubleConv, case, device), device)
 
 
 @part("DoubleConv")
 @given(case=st.double_conv_cases())
-@_with_examples(_double_conv_regressions())
+@with_examples(_double_conv_regressions())
 def test_double_conv_matches_reference(student, device, case):
     reference = reference_module(ref.DoubleConv, case, device)
     block = loaded_student_module(student, case, reference, device)
@@ -126,7 +117,7 @@ def test_double_conv_matches_reference(student, device, case):
 @part("DoubleConv", kind="gradients")
 @scaled_examples(0.3)
 @given(case=st.double_conv_cases())
-@_with_examples(_double_conv_regressions())
+@with_examples(_double_conv_regressions())
 def test_double_conv_gradients(student, device, case):
     reference = reference_module(ref.DoubleConv, case, device)
     block = loaded_student_module(student, case, reference, device)
@@ -148,7 +139,7 @@ UNET_PARTS = ("DoubleConv", "center_crop")
 @part("UNet", kind="structure", builds_on=UNET_PARTS)
 @scaled_examples(0.3)
 @given(case=st.unet_cases())
-@_with_examples(_unet_regressions())
+@with_examples(_unet_regressions())
 def test_unet_structure(student, device, case):
     loaded_student_module(student, case, reference_module(ref.UNet, case, device), device)
 
@@ -156,7 +147,7 @@ def test_unet_structure(student, device, case):
 @part("UNet", builds_on=UNET_PARTS)
 @scaled_examples(0.6)
 @given(case=st.unet_cases())
-@_with_examples(_unet_regressions())
+@with_examples(_unet_regressions())
 def test_unet_matches_reference(student, device, case):
     reference = reference_module(ref.UNet, case, device)
     net = loaded_student_module(student, case, reference, device)
