@@ -4,7 +4,8 @@
 (they can take minutes, or change state). So from every executed cell we keep only the top-level
 ``import``, ``def`` and ``class`` statements, in execution order: a later definition of a name
 simply overrides an earlier one when the worker runs the source, exactly as in the notebook.
-Example::
+Imports of anything but the standard library, torch and numpy (the checker itself, plotting and
+the applications' datasets) are dropped too: no part needs them. Example::
 
     >>> definitions_from_cells(["x = 1\\ndef f():\\n    return 2", "print(f())"])
     'def f():\\n    return 2'

@@ -109,13 +109,26 @@ def check_module_gradients(module, reference: nn.Module, case, device: str, *, m
         expected[f"param:{name}"] = parameter.grad if parameter.grad is not None else torch.zeros_like(parameter)
         names[f"param:{name}"] = name
     with describing(case, f"modo {mode}"):
-        got = module.forward(case.x, grad_output=grad_output, grad_wrt=(0, "params"))
+        got = backward_through(lambda: module.forward(case.x, grad_output=grad_output, grad_wrt=(0, "params")),
+                               tuple(out.shape))
         missing = [names[key] for key in expected if got.grads.get(key) is None]
         if missing:
             fail("no llegó gradiente a: " + ", ".join(missing[:8]) + ("…" if len(missing) > 8 else "") +
                  ".\nPista: usa cada capa declarada en __init__ dentro de forward, y sólo operaciones de torch "
                  "(nada de .detach(), .item() ni numpy).")
         check_grads(got, expected, names=names)
+
+
+def backward_through(call, expected_shape: tuple):
+    """``call()`` (a student call with ``grad_output``); an output of the wrong shape, which makes
+    the worker's backward fail, becomes a clear message instead of autograd's."""
+    try:
+        return call()
+    except StudentRaised as exc:
+        if "Mismatch in shape" not in str(exc):
+            raise
+        fail(f"la salida no tiene la forma esperada {expected_shape}, así que no se pudo comparar el gradiente.\n"
+             "Pista: corrige primero la forma de la salida (la prueba que compara el resultado lo muestra).")
 
 
 def check_module_input_unchanged(module, case) -> None:

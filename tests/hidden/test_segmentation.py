@@ -14,7 +14,7 @@ from autograder import strategies as st
 from autograder.grading.harness import (check_close, check_grads, check_input_unchanged, check_raises, describing,
                                         part, reference_call, scaled_examples)
 from solutions import segmentation as ref
-from tests.hidden.module_checks import (check_forward, check_module_gradients, check_module_input_unchanged,
+from tests.hidden.module_checks import (backward_through, check_forward, check_module_gradients, check_module_input_unchanged,
                                         loaded_student_module, reference_module, with_examples)
 
 CROP_HINT = "el recorte empieza en top = (H − h) // 2 y left = (W − w) // 2 y mide exactamente h x w."
@@ -84,7 +84,8 @@ def test_center_crop_gradients(student, device):
         grad_output = st.random_tensor(out.shape, seed=23)
         out.backward(grad_output.to(device))
         with describing(case):
-            got = student.call("center_crop", case.x, case.size, grad_output=grad_output, grad_wrt=(0,))
+            got = backward_through(lambda: student.call("center_crop", case.x, case.size, grad_output=grad_output,
+                                                        grad_wrt=(0,)), tuple(out.shape))
         check_grads(got, {0: x.grad}, case=case, names={0: "x"})
 
 
