@@ -81,6 +81,14 @@ def test_spec_table_is_up_to_date():
         "autograder/public/spec_table.py is stale: run .venv/bin/python -m tests.test_public_checks")
 
 
+def test_spec_table_has_the_published_resnet18():
+    from autograder.public.module_spec import parameter_count, specs_of
+
+    default = [s for s in specs_of("ResNet18") if s["init"] == {"num_classes": 1000, "in_channels": 3}]
+    assert len(default) == 1 and parameter_count(default[0]) == 11_689_512
+    assert "layer2.0.downsample.0.weight" in default[0]["parameters"]  # torchvision's key layout
+
+
 if __name__ == "__main__":
     print(f"written: {write_spec_table()}")
 

@@ -66,6 +66,7 @@ def grade_submission(course: Course, submission: Path, assignment: str, *, devic
     if only_part is not None:
         spec = spec.model_copy(update={"parts": {only_part: spec.parts[only_part]}})
     parts, flags = score_parts(spec, course.grading, result["tests"], result.get("ops_by_part", {}))
+    flags += _gave_up_flags(result.get("gave_up", {}))
     flags += _static_scan_flags(sub.source, list(spec.parts))
     load = result.get("load") or {}
     load_error = sub.error or (None if load.get("ok", True) else load.get("error"))
@@ -151,17 +152,33 @@ def _run_session(course: Course, assignment: str, sub: Submission, *, profile: s
     return result, killed
 
 
+def _gave_up_flags(gave_up: dict) -> list[dict]:
+    """A part whose code hung past the per-call limit or killed its worker: listed in the class report."""
+    what = {"timeout": "superó el límite de tiempo por llamada", "crash": "hizo terminar el proceso de corrección"}
+    return [{"part": part, "kind": entry["kind"], "message": f"`{part}` {what[entry['kind']]} (en {entry['test']})."}
+            for part, entry in gave_up.items()]
+
+
 def _static_scan_flags(source: str, parts: list[str]) -> list[dict]:
-    """Static-scan findings as "flagged for review" flags; they never change the score."""
-    try:
-        from autograder.grading.static_scan import scan_source
-    except ImportError:  # the scanner is optional: the aten-level check is what scores
-        return []
+    """Static-scan findings as "flagged for review" flags; they never change the score.
+
+    A use of torch's own conv/pool (``nn.Conv2d``, ``F.max_pool2d``...) is only suspicious in an
+    assignment with a part that may not reach it: modules are meant to use nn layers.
+    """
+    from autograder.grading.banned_ops import BANNED_OPS
+    from autograder.grading.static_scan import scan_source
+    from autograder.grading.submission import IMPORT_HEADER
+
+    restricted = [part for part in parts if part in BANNED_OPS]
+    header_lines = IMPORT_HEADER.count("\n") + 1  # the header and the blank line after it
     flags = []
     for finding in scan_source(source):
-        where = getattr(finding, "name", None) or getattr(finding, "scope", None) or getattr(finding, "enclosing", None)
-        flags.append({"part": where if where in parts else None, "kind": "static_scan",
-                      "message": f"Marcado para revisión (línea {finding.line}, {finding.kind}): {finding.message}"})
+        part = finding.scope if finding.scope in parts else None
+        if finding.kind == "torch_op" and (not restricted or (part is not None and part not in restricted)):
+            continue
+        line = max(finding.line - header_lines, 1)
+        flags.append({"part": part, "kind": "static_scan",
+                      "message": f"Marcado para revisión (línea {line}, {finding.kind}): {finding.message}"})
     return flags
 
 

@@ -45,7 +45,7 @@ class GradingPlugin:
         self.ops_by_part: dict[str, set[str]] = defaultdict(set)
         self.internal_errors: list[str] = []
         self.current_part: str | None = None
-        self.gave_up: dict[str, tuple[str, str]] = {}
+        self.gave_up: dict[str, tuple[str, str, str]] = {}
         self.current_test: str | None = None
         self._worker = None
         self.load = None
@@ -203,6 +203,7 @@ class GradingPlugin:
             "internal_errors": self.internal_errors,
             "collection_errors": self.collection_errors,
             "budget_spent": self.budget_spent,
+            "gave_up": {part: {"test": test, "kind": kind} for part, (test, _m, kind) in sorted(self.gave_up.items())},
             "timings": {"worker_ready_s": self.worker_ready_s,
                         "tests_s": None if self.first_test_at is None
                         else round(time.monotonic() - self.first_test_at, 3)},

@@ -31,7 +31,7 @@ class WorkerLink(Protocol):
     call_timeout: float
     current_part: str | None                   # the part of the test running now
     current_test: str | None                   # that test's name
-    gave_up: dict                              # part -> the message of its first timeout/crash
+    gave_up: dict                              # part -> (test, message, "timeout"|"crash") of its first one
 
     def worker(self): ...                      # the started SandboxWorker of this submission
     def record_ops(self, ops) -> None: ...     # attribute a call's aten ops to the part under test
@@ -93,7 +93,7 @@ class StudentCode:
         if earlier is not None:
             # One timeout or crash per part: retrying (Hypothesis shrinking, the part's other tests) would
             # spend the whole submission's time on one hang.
-            test, message = earlier
+            test, message, _kind = earlier
             if test != self._link.current_test:
                 message = f"No se ejecutó: en una prueba anterior de esta parte ({test}):\n{message}"
             raise GradingFailure(message)
@@ -104,11 +104,11 @@ class StudentCode:
         except client.WorkerTimeout:
             message = compose(f"{what} superó el límite de {self._link.call_timeout:g} s por llamada (¿un bucle "
                               "infinito, o demasiados bucles de Python? Vectoriza con operaciones de tensores).")
-            self._link.gave_up[self._link.current_part] = (self._link.current_test, message)
+            self._link.gave_up[self._link.current_part] = (self._link.current_test, message, "timeout")
             raise GradingFailure(message) from None
         except client.WorkerCrashed as exc:
             message = compose(f"El proceso que ejecuta tu código terminó durante {what}: {exc.reason}")
-            self._link.gave_up[self._link.current_part] = (self._link.current_test, message)
+            self._link.gave_up[self._link.current_part] = (self._link.current_test, message, "crash")
             raise GradingFailure(message) from None
         # describe() answers a plain dict: no ops to record.
         self._link.record_ops(getattr(result, "ops", ()))
