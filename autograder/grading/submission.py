@@ -21,7 +21,7 @@ from pathlib import Path
 from autograder.config import Assignment, load_course
 
 #: The notebooks' fixed import cell, given to every submission.
-IMPORT_HEADER = "import math\nimport torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
+from autograder.content.reference import IMPORT_HEADER  # the notebook's fixed import cell, one copy
 
 
 @dataclass

@@ -20,6 +20,13 @@ from autograder.public.notebook_source import definitions_from_cells, executed_c
 from autograder.public.report import format_part_report
 
 
+class CheckReport(dict):
+    """The grading report of a check; shows nothing as a cell's value (the printed text is the report)."""
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
 def assignment_of(course, part: str) -> str | None:
     """The name of the assignment that has ``part`` (course.yaml), or None."""
     for assignment in course.assignments:
@@ -28,7 +35,7 @@ def assignment_of(course, part: str) -> str | None:
     return None
 
 
-def check(part: str, *, cells: Iterable[str] | None = None, course=None, quiet: bool = False) -> dict | None:
+def check(part: str, *, cells: Iterable[str] | None = None, course=None, quiet: bool = False) -> "CheckReport | None":
     """Run the public checks of ``part`` on the notebook's definitions; print and return the report.
 
     ``cells`` (default: the IPython session's executed cells) and ``course`` (default: the
@@ -57,4 +64,4 @@ def check(part: str, *, cells: Iterable[str] | None = None, course=None, quiet: 
         say(f"? No se pudieron ejecutar las comprobaciones de {part}: {type(exc).__name__}: {exc}")
         return None
     say(format_part_report(report, part))
-    return report
+    return CheckReport(report)
