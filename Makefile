@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/autograder demo
 
+# One pytest worker per core; a file's tests stay together (their fixtures start notebooks and workers).
 test: $(STAMP)
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n auto --dist loadfile
 
 bench: $(STAMP)
 	$(PY) bench/grading_speed.py

@@ -3,8 +3,9 @@
 - every bug loses points on its part (its overlay redefines nothing else, see
   test_bank_witnesses.py, so no other part can change but those built on it);
 - every correct alternative gets full marks on its part, with no banned-op flag;
-- every attack is contained: a report comes back, the attacked part scores 0, the total is not
-  above what the honest parts earn (and they keep full marks unless the entry says otherwise;
+- every attack is contained: a report comes back, no correctness test of the attacked part
+  passes (a delegation to torch's op scores 0 with a banned_op flag), the total is not above
+  what the honest parts earn (and they keep full marks unless the entry says otherwise;
   parts built on the attacked one, like conv_transpose2d on conv2d, may fall with it),
   the expected flag/status is there, the canary outside the sandbox is untouched, nothing
   connected to our listener, no process it started survives, the report leaks neither the
@@ -37,6 +38,8 @@ PARALLEL_GRADINGS = 2
 #: Text that only the hidden suites or the reference contain; no report may carry it.
 SECRET_SNIPPETS = ("### BEGIN SOLUTION", "def test_", "import pytest")
 MAX_REPORT_BYTES = 512 * 1024
+#: Test kinds that check the part's outputs: an attack must never pass one of them.
+CORRECTNESS_KINDS = {"matches_reference", "examples", "gradients", "train_mode"}
 
 _tally: Counter = Counter()
 _passed: Counter = Counter()
@@ -74,13 +77,17 @@ def scheduler(request):
     yield scheduler
     scheduler.pool.shutdown(wait=False, cancel_futures=True)
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    line = (f"quality gate: bugs caught {_passed['bug']}/{_tally['bug']}, alternatives "
-            f"{_passed['alternative']}/{_tally['alternative']}, attacks contained "
-            f"{_passed['attack']}/{_tally['attack']}")
-    if reporter is not None:
-        reporter.write_line("\n" + line)
-    else:
-        print(line)
+    done = sorted((f.result() for f in scheduler.futures.values() if f.done() and not f.cancelled()),
+                  key=lambda o: -o.seconds)
+    lines = [f"\nquality gate: bugs caught {_passed['bug']}/{_tally['bug']}, alternatives "
+             f"{_passed['alternative']}/{_tally['alternative']}, attacks contained "
+             f"{_passed['attack']}/{_tally['attack']} ({len(done)} gradings, "
+             f"{sum(o.seconds for o in done):.0f} s of grading in all)",
+             "slowest: " + ", ".join(f"{batch_name(o.batch)} {o.seconds:.0f} s" for o in done[:4])]
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled():  # the counts are the gate's output: show them
+        for line in lines:
+            reporter.write_line(line) if reporter is not None else print(line)
 
 
 def _outcome(scheduler: _Scheduler, entry: Entry) -> Outcome:
@@ -125,11 +132,17 @@ def test_attack_is_contained(scheduler, entry: Entry):
     attacked = list(parts) if entry.part == "*" else [entry.part]
     # Parts built on the attacked one (the reference conv_transpose2d calls conv2d) may fall with it.
     exposed = set(attacked).union(*(dependents(entry.assignment, p) for p in attacked))
-    honest_max = sum(p["max_score"] for name, p in parts.items() if name not in exposed)
-
     for part in attacked:
-        assert parts[part]["score"] == 0, f"{entry.name}: {_part_line(report, part)}"
-    assert report["score"] <= honest_max + 1e-9, f"{entry.name}: score {report['score']} > {honest_max}"
+        cheated = [t["name"] for t in parts[part]["tests"] if t["passed"] and t["kind"] in CORRECTNESS_KINDS]
+        assert not cheated, f"{entry.name}: correctness tests passed: {cheated}"
+        if entry.flag == "banned_op":
+            assert parts[part]["score"] == 0, f"{entry.name}: {_part_line(report, part)}"
+    # What it may earn honestly: the untouched parts, plus properties its code really has (a
+    # subclass keeping the reference's layers has the right structure; returning zeros leaves the
+    # input unchanged), never a correctness test.
+    honest_max = sum(p["max_score"] for name, p in parts.items() if name not in exposed) + sum(
+        t["max_points"] for name in exposed for t in parts[name]["tests"] if t["kind"] not in CORRECTNESS_KINDS)
+    assert report["score"] <= honest_max + 1e-6, f"{entry.name}: score {report['score']} > {honest_max}"
     if entry.others == "full":
         short = [_part_line(report, p) for p in parts if p not in exposed
                  and parts[p]["score"] < parts[p]["max_score"]]

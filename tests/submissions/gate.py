@@ -2,9 +2,9 @@
 
 Grading is dominated by its fixed cost (a session process, a sandboxed worker importing torch),
 so bugs and alternatives are graded in BATCHES: one submission holding one entry per part, the
-reference underneath, never two parts of which one builds on the other (a bug in conv2d would
-otherwise be blamed on conv_transpose2d's bug). Each part's verdict then belongs to its entry
-alone. Attacks are graded one per submission: each tests the grader's isolation by itself.
+reference underneath, never two parts of which one builds on the other (the reference
+conv_transpose2d calls conv2d: a conv2d bug would make a conv_transpose2d bug look caught).
+Each part's verdict then belongs to its entry alone. Attacks are graded one per submission: each tests the grader's isolation by itself.
 
 For an attack, the gate prepares what the attack aims at before grading (a canary file in a
 folder outside the sandbox, a TCP listener on 127.0.0.1, a unique marker for the processes it
@@ -35,8 +35,8 @@ import yaml
 from tests.submissions.bank import REPO_ROOT, Entry, dependents, reference_source
 
 #: Tighter limits than course.yaml's, so the attacks that hang or hoard fail fast.
-#: Everything honest in the bank runs far below them (see README: make bench).
-GATE_GRADING = {"call_timeout": 20, "submission_timeout": 240, "memory_mb": 3072}
+#: Every honest call in the bank takes a small fraction of them (bench/grading_speed.py).
+GATE_GRADING = {"call_timeout": 12, "submission_timeout": 240, "memory_mb": 3072}
 CANARY_TEXT = "canario del quality gate: nadie debe tocar este archivo\n"
 #: How long processes the grader killed get to disappear before they count as leftovers.
 LEFTOVER_GRACE_S = 5.0
