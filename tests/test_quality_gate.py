@@ -11,8 +11,8 @@
   connected to our listener, no process it started survives, the report leaks neither the
   hidden suite nor the reference and stays small.
 
-Bugs and alternatives are graded in batches of independent parts, attacks one by one
-(tests/submissions/gate.py), two gradings at a time (profile "gate", tighter limits), in a
+Bugs, alternatives and delegations are graded in batches of independent parts, the other
+attacks one by one (tests/submissions/gate.py), cores + 1 gradings at a time (profile "gate", tighter limits), in a
 background pool started at the first test, so the gate keeps both cores busy without
 pytest-xdist; under xdist each worker grades its own share instead. The counts are printed at
 the end ("bugs caught 74/74, ..."). Example::
@@ -34,7 +34,8 @@ from tests.submissions.gate import Outcome, batch_name, gate_course, grade_batch
 
 # In test order (bugs, alternatives, attacks), so the pool finishes what the next test awaits.
 ENTRIES = load_bank("bug") + load_bank("alternative") + load_bank("attack")
-PARALLEL_GRADINGS = 2
+# Gradings spend part of their time starting processes: one more than the cores keeps them busy.
+PARALLEL_GRADINGS = (os.cpu_count() or 2) + 1
 #: Text that only the hidden suites or the reference contain; no report may carry it.
 SECRET_SNIPPETS = ("### BEGIN SOLUTION", "def test_", "import pytest")
 MAX_REPORT_BYTES = 512 * 1024
@@ -130,13 +131,17 @@ def test_attack_is_contained(scheduler, entry: Entry):
         pytest.skip(f"only bubblewrap contains this attack; this machine ran {report['sandbox']!r}")
     parts = report["parts"]
     attacked = list(parts) if entry.part == "*" else [entry.part]
-    # Parts built on the attacked one (the reference conv_transpose2d calls conv2d) may fall with it.
-    exposed = set(attacked).union(*(dependents(entry.assignment, p) for p in attacked))
     for part in attacked:
         cheated = [t["name"] for t in parts[part]["tests"] if t["passed"] and t["kind"] in CORRECTNESS_KINDS]
         assert not cheated, f"{entry.name}: correctness tests passed: {cheated}"
         if entry.flag == "banned_op":
             assert parts[part]["score"] == 0, f"{entry.name}: {_part_line(report, part)}"
+    # The parts this submission attacks (a batch of delegations attacks several), and the parts
+    # built on them (the reference conv_transpose2d calls conv2d), which may fall with them.
+    exposed = set()
+    for member in outcome.batch:
+        targets = list(parts) if member.part == "*" else [member.part]
+        exposed.update(targets, *(dependents(member.assignment, p) for p in targets))
     # What it may earn honestly: the untouched parts, plus properties its code really has (a
     # subclass keeping the reference's layers has the right structure; returning zeros leaves the
     # input unchanged), never a correctness test.

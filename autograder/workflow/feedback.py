@@ -17,14 +17,13 @@ import shutil
 import warnings
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader
 
 from autograder.config import Course
 from autograder.workflow.grade_class import read_reports, submission_dir
 from autograder.workflow.gradebook import notebook_id
 from autograder.workflow.nbgrader_setup import check_result, instructor_api
 
-_TEMPLATES = Environment(loader=PackageLoader("autograder.workflow", "templates"), autoescape=True)  # every value escaped: messages carry student output
+from autograder.workflow.html import TEMPLATES as _TEMPLATES
 
 #: What the page says when the grader could not run a submission to the end.
 STATUS_MESSAGES = {

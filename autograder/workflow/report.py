@@ -17,14 +17,13 @@ import io
 from collections import defaultdict
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader
 
 from autograder.config import Course
 from autograder.workflow.feedback import test_label
 from autograder.workflow.grade_class import read_reports
 from autograder.workflow.nbgrader_setup import open_gradebook
 
-_TEMPLATES = Environment(loader=PackageLoader("autograder.workflow", "templates"), autoescape=True)  # every value escaped: messages carry student output
+from autograder.workflow.html import TEMPLATES as _TEMPLATES
 
 #: Status of a student on the roster who never submitted.
 NOT_SUBMITTED = "sin_entrega"

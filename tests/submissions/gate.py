@@ -2,9 +2,10 @@
 
 Grading is dominated by its fixed cost (a session process, a sandboxed worker importing torch),
 so bugs and alternatives are graded in BATCHES: one submission holding one entry per part, the
-reference underneath, never two parts of which one builds on the other (the reference
+reference underneath (delegation attacks too: the ban is judged part by part), never two parts
+of which one builds on the other (the reference
 conv_transpose2d calls conv2d: a conv2d bug would make a conv_transpose2d bug look caught).
-Each part's verdict then belongs to its entry alone. Attacks are graded one per submission: each tests the grader's isolation by itself.
+Each part's verdict then belongs to its entry alone. Other attacks are graded one per submission: each tests the grader's isolation by itself.
 
 For an attack, the gate prepares what the attack aims at before grading (a canary file in a
 folder outside the sandbox, a TCP listener on 127.0.0.1, a unique marker for the processes it
@@ -36,7 +37,7 @@ from tests.submissions.bank import REPO_ROOT, Entry, dependents, reference_sourc
 
 #: Tighter limits than course.yaml's, so the attacks that hang or hoard fail fast.
 #: Every honest call in the bank takes a small fraction of them (bench/grading_speed.py).
-GATE_GRADING = {"call_timeout": 12, "submission_timeout": 240, "memory_mb": 3072}
+GATE_GRADING = {"call_timeout": 8, "submission_timeout": 240, "memory_mb": 2048}
 CANARY_TEXT = "canario del quality gate: nadie debe tocar este archivo\n"
 #: How long processes the grader killed get to disappear before they count as leftovers.
 LEFTOVER_GRACE_S = 5.0
@@ -83,8 +84,13 @@ class _Listener:
         return self.connections
 
 
+def batchable(entry: Entry) -> bool:
+    """Bugs, alternatives and plain delegations to torch's op; not attacks on the grader itself."""
+    return entry.base == "reference" and (entry.kind != "attack" or entry.flag == "banned_op")
+
+
 def plan_batches(entries: list[Entry]) -> list[list[Entry]]:
-    """Group bugs (and alternatives) into submissions of independent parts; attacks stay alone.
+    """Group entries into submissions of independent parts; attacks on the grader stay alone.
 
     Greedy, in the given order: an entry joins the first batch of the same assignment and kind
     that has no entry for its part, no part it builds on or that builds on it, and no private
@@ -93,7 +99,7 @@ def plan_batches(entries: list[Entry]) -> list[list[Entry]]:
     batches: list[list[Entry]] = []
     for entry in entries:
         home = None
-        if entry.kind != "attack" and entry.base == "reference":
+        if batchable(entry):
             for batch in batches:
                 if _fits(entry, batch):
                     home = batch
@@ -107,7 +113,7 @@ def plan_batches(entries: list[Entry]) -> list[list[Entry]]:
 
 def _fits(entry: Entry, batch: list[Entry]) -> bool:
     first = batch[0]
-    if first.kind != entry.kind or first.assignment != entry.assignment or first.base != "reference":
+    if first.kind != entry.kind or first.assignment != entry.assignment or not batchable(first):
         return False
     related = {entry.part} | dependents(entry.assignment, entry.part)
     names = entry.bound_names()
