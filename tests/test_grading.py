@@ -208,6 +208,17 @@ def test_points_are_shared_by_kind_weight():
     assert parts["max_pool2d"]["score"] == 15 and flags == []
 
 
+def test_an_unchanged_input_earns_nothing_while_the_output_is_wrong():
+    """Code that returns zeros leaves its input alone too: that alone is worth no points."""
+    spec = COURSE.assignment("convolutions")
+    tests = [_test("conv2d", "matches_reference", False), _test("conv2d", "input_unchanged", True),
+             _test("max_pool2d", "matches_reference", True), _test("max_pool2d", "input_unchanged", True)]
+    parts, _ = score_parts(spec, COURSE.grading, tests, {})
+    assert parts["conv2d"]["score"] == 0
+    assert not parts["conv2d"]["tests"][1]["passed"] and "prueba principal" in parts["conv2d"]["tests"][1]["message"]
+    assert parts["max_pool2d"]["score"] == 15
+
+
 def test_a_part_whose_tests_never_ran_scores_zero_with_a_message():
     spec = COURSE.assignment("convolutions")
     parts, _ = score_parts(spec, COURSE.grading, [_test("conv2d", "examples", True)], {})

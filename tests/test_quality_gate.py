@@ -12,9 +12,9 @@
   hidden suite nor the reference and stays small.
 
 Bugs, alternatives and delegations are graded in batches of independent parts, the other
-attacks one by one (tests/submissions/gate.py), cores + 1 gradings at a time (profile "gate", tighter limits), in a
-background pool started at the first test, so the gate keeps both cores busy without
-pytest-xdist; under xdist each worker grades its own share instead. The counts are printed at
+attacks one by one (tests/submissions/gate.py), one grading per core (profile "gate", tighter
+limits), in a background pool started at the first test; run it with ``--dist loadfile`` under
+xdist (as ``make test`` does) so that one worker owns the whole file. The counts are printed at
 the end ("bugs caught 74/74, ..."). Example::
 
     .venv/bin/pytest tests/test_quality_gate.py -q
@@ -34,8 +34,8 @@ from tests.submissions.gate import Outcome, batch_name, gate_course, grade_batch
 
 # In test order (bugs, alternatives, attacks), so the pool finishes what the next test awaits.
 ENTRIES = load_bank("bug") + load_bank("alternative") + load_bank("attack")
-# Gradings spend part of their time starting processes: one more than the cores keeps them busy.
-PARALLEL_GRADINGS = (os.cpu_count() or 2) + 1
+# One grading per core (each is a session process plus its sandboxed worker, mostly one busy at a time).
+PARALLEL_GRADINGS = os.cpu_count() or 2
 #: Text that only the hidden suites or the reference contain; no report may carry it.
 SECRET_SNIPPETS = ("### BEGIN SOLUTION", "def test_", "import pytest")
 MAX_REPORT_BYTES = 512 * 1024
@@ -53,13 +53,12 @@ class _Scheduler:
         self.course = gate_course(Path(tempfile.mkdtemp(prefix="gate-course-")))
         self.batches = plan_batches(entries)
         self.batch_of = {e.name: i for i, batch in enumerate(self.batches) for e in batch}
-        # Under pytest-xdist the workers already share the cores: grade on demand, one at a time.
-        prefetch = "PYTEST_XDIST_WORKER" not in os.environ
-        self.pool = ThreadPoolExecutor(max_workers=PARALLEL_GRADINGS if prefetch else 1)
+        # Started at once, in test order. With `make test` (xdist --dist loadfile) this whole file
+        # runs in one xdist worker, so the pool is still what grades two at a time.
+        self.pool = ThreadPoolExecutor(max_workers=PARALLEL_GRADINGS)
         self.futures: dict[int, Future] = {}
-        if prefetch:
-            for index in range(len(self.batches)):
-                self._future(index)
+        for index in range(len(self.batches)):
+            self._future(index)
 
     def _future(self, index: int) -> Future:
         if index not in self.futures:

@@ -13,6 +13,13 @@ from __future__ import annotations
 from autograder.config import Assignment, Grading
 from autograder.grading.banned_ops import banned_ops_used
 
+#: Kinds that say nothing about correctness on their own (code that returns zeros leaves its input
+#: unchanged too): they earn points only while the part's main comparison passes.
+CONDITIONAL_KINDS = frozenset({"input_unchanged"})
+MAIN_KIND = "matches_reference"
+CONDITIONAL_MESSAGE = ("Esta prueba sólo suma puntos cuando la salida es correcta: corrige primero la prueba "
+                       "principal de esta parte (coincide con la referencia).")
+
 #: Scores are rounded so that float noise never makes two identical runs differ.
 DIGITS = 4
 
@@ -32,6 +39,7 @@ def score_parts(assignment: Assignment, grading: Grading, tests: list[dict],
         if banned:
             flags.append({"part": part, "kind": "banned_op",
                           "message": f"`{part}` usó la implementación de torch ({', '.join(banned)})."})
+        main_failed = any(t["kind"] == MAIN_KIND and not t["passed"] for t in own)
         entries = []
         for test in own:
             max_points = round(points * grading.weight(test["kind"]) / total_weight, DIGITS)
@@ -40,6 +48,8 @@ def score_parts(assignment: Assignment, grading: Grading, tests: list[dict],
                 passed = False
                 message = (_banned_message(part, banned) + _through_note(test.get("builds_on", ()), banned_parts)
                            + (f"\n{message}" if message else ""))
+            elif passed and main_failed and test["kind"] in CONDITIONAL_KINDS:
+                passed, message = False, CONDITIONAL_MESSAGE
             elif not passed:
                 message += _builds_on_note(test.get("builds_on", ()), failing_parts)
             entries.append({"name": test["name"], "passed": passed, "message": message, "kind": test["kind"],

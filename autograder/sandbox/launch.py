@@ -102,15 +102,19 @@ def bubblewrap_argv(bwrap: str, device: str, uid: int) -> list[str]:
     # The interpreter and the virtualenv at their own paths, below parents we create 0755
     # ourselves (bwrap would make them 0700 as root), so an unprivileged uid can reach them
     # even below /root, and sees nothing else there (not the repository around .venv/).
+    # The private /tmp comes first: a checkout (and its .venv) below /tmp is then bound on top of
+    # it, not hidden by it.
+    argv += ["--proc", "/proc", "--dev", "/dev",
+             "--size", str(TMPFS_BYTES), "--perms", "1777", "--tmpfs", "/tmp"]
     prefixes = list(dict.fromkeys([os.path.realpath(sys.base_prefix), sys.base_prefix, sys.prefix]))
     for parent in _parents(prefixes + [f"{SANDBOX_WORKER_DIR}/{WORKER_FILES[0]}"]):
-        argv += ["--perms", "0755", "--dir", parent]
+        if parent != "/tmp":
+            argv += ["--perms", "0755", "--dir", parent]
     for prefix in prefixes:
         argv += ["--ro-bind", prefix, prefix]
     for name in WORKER_FILES:
         argv += ["--ro-bind", str(WORKER_DIR / name), f"{SANDBOX_WORKER_DIR}/{name}"]
-    argv += ["--proc", "/proc", "--dev", "/dev",
-             "--size", str(TMPFS_BYTES), "--perms", "1777", "--tmpfs", "/tmp", "--chdir", "/tmp"]
+    argv += ["--chdir", "/tmp"]
     if device == "cuda":  # the driver's device nodes, and /sys where it looks up the GPUs
         for node in sorted(glob.glob("/dev/nvidia*")):
             argv += ["--dev-bind", node, node]

@@ -37,7 +37,7 @@ from tests.submissions.bank import REPO_ROOT, Entry, dependents, reference_sourc
 
 #: Tighter limits than course.yaml's, so the attacks that hang or hoard fail fast.
 #: Every honest call in the bank takes a small fraction of them (bench/grading_speed.py).
-GATE_GRADING = {"call_timeout": 8, "submission_timeout": 240, "memory_mb": 2048}
+GATE_GRADING = {"call_timeout": 8, "submission_timeout": 240, "memory_mb": 3072}
 CANARY_TEXT = "canario del quality gate: nadie debe tocar este archivo\n"
 #: How long processes the grader killed get to disappear before they count as leftovers.
 LEFTOVER_GRACE_S = 5.0
