@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import os
 import sys
 from pathlib import Path
 
 from autograder.config import REPO_ROOT, load_course
+from autograder.sandbox.worker import configure_torch  # the worker's settings, one definition
 
 #: pytest's configuration for grading runs: none of the repository's addopts (xdist...), no cache.
 #: Written beside the result file (a package-data file would not survive a plain install).
@@ -30,20 +30,6 @@ def suite_path(assignment: str, profile: str) -> Path:
     if profile == "public":
         return REPO_ROOT / "autograder" / "public" / "suites" / f"test_{assignment}.py"
     return REPO_ROOT / "tests" / "hidden" / f"test_{assignment}.py"
-
-
-def configure_torch(device: str) -> None:
-    """Deterministic reference computations: no TF32, deterministic algorithms, one thread."""
-    if device == "cuda":  # cuBLAS reads this when CUDA initialises: before any CUDA call
-        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    import torch
-
-    torch.set_num_threads(1)
-    if device == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-        torch.backends.cudnn.benchmark = False
-        torch.use_deterministic_algorithms(True, warn_only=True)
 
 
 def run_session(*, course_file: Path | None, assignment: str, source: str, profile: str, seed: int,

@@ -77,15 +77,20 @@ def start_rss_watchdog(memory_mb: int) -> None:
 
 
 def configure_torch(device: str):
+    """One thread; on CUDA no TF32 and deterministic kernels. The trusted session calls this too,
+    so student and reference compute under the same settings."""
+    if device == "cuda":  # cuBLAS reads this when CUDA initialises: before any CUDA call
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     import torch
 
     torch.set_num_threads(1)
     if device == "cuda":
-        # Reproducible float64-tight comparisons: no TF32, deterministic kernels.
-        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-        torch.backends.cudnn.allow_tf32 = False
         torch.backends.cuda.matmul.allow_tf32 = False
-        torch.use_deterministic_algorithms(True)
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cudnn.benchmark = False
+        # warn_only: an op with no deterministic CUDA kernel (max-pool backward) must not make a
+        # correct answer raise.
+        torch.use_deterministic_algorithms(True, warn_only=True)
     return torch
 
 
