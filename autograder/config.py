@@ -47,6 +47,37 @@ class CourseInfo(_Strict):
     timezone: str = "UTC"
 
 
+class SubmissionLimits(_Strict):
+    """Caps on what a student hands the trusted side (collect, loading a submission).
+
+    A file, a submission or an LMS archive beyond them is refused (with a note), never read
+    whole: the trusted process's memory and disk stay bounded whatever a student uploads.
+    """
+
+    #: One file of a submission (a notebook with image outputs is a few MB).
+    file_mb: float = Field(20, gt=0)
+    #: Everything one student submits for one assignment.
+    submission_mb: float = Field(50, gt=0)
+    #: How many files (and folders) one submission may hold.
+    files: int = Field(500, ge=1)
+    #: An LMS zip's uncompressed total, counted while it is read (not from its headers).
+    archive_mb: float = Field(2048, gt=0)
+    #: An LMS zip's largest expansion of one entry (uncompressed / compressed bytes).
+    compression_ratio: float = Field(200, gt=1)
+
+    @property
+    def file_bytes(self) -> int:
+        return int(self.file_mb * 2**20)
+
+    @property
+    def submission_bytes(self) -> int:
+        return int(self.submission_mb * 2**20)
+
+    @property
+    def archive_bytes(self) -> int:
+        return int(self.archive_mb * 2**20)
+
+
 class Grading(_Strict):
     call_timeout: float = Field(120, gt=0)
     submission_timeout: float = Field(900, gt=0)
@@ -54,6 +85,7 @@ class Grading(_Strict):
     max_processes: int = Field(64, ge=1)
     max_output_kb: int = Field(256, ge=1)
     test_weights: dict[str, float] = Field(default_factory=dict)
+    submission_limits: SubmissionLimits = SubmissionLimits()
 
     @field_validator("test_weights")
     @classmethod

@@ -1,7 +1,8 @@
 """The whole loop, real everything: nbgrader release -> students fetch/submit through the exchange
 -> collect -> the sandboxed grader -> gradebook.db -> feedback -> class report, in a temporary
 course folder. Students (from the demo's sample class): ana (reference), bruno (realistic bugs),
-fabian (broken JSON), gabriela (reference, a day and a half late) and hugo (never submitted).
+fabian (broken JSON), gabriela (reference, through the LMS a day and a half late: its zip's date)
+and hugo (never submitted).
 """
 from __future__ import annotations
 
@@ -18,9 +19,8 @@ from nbgrader.plugins.export import CsvExportPlugin
 
 from autograder.cli import main as autograder_main
 from autograder.config import REPO_ROOT
-from autograder.workflow.collect import collect_assignment
 from autograder.workflow.course_copy import write_course_copy
-from autograder.workflow.demo import DEMO_LIMITS, hand_in
+from autograder.workflow.demo import DEMO_LIMITS, collect_class, hand_in
 from autograder.workflow.feedback import write_feedback
 from autograder.workflow.grade_class import grade_class, reports_dir
 from autograder.workflow.gradebook import gradebook_scores
@@ -41,7 +41,7 @@ def graded_class(tmp_path_factory):
     for student in STUDENTS:
         if ASSIGNMENT in plans[student].hand_ins:
             hand_in(course, plans[student], ASSIGNMENT)
-    collect_assignment(course, ASSIGNMENT)
+    collect_class(course, ASSIGNMENT)
     started = time.monotonic()
     run = grade_class(course, ASSIGNMENT, jobs=2)
     print(f"\ngraded {len(run.graded)} submissions of {ASSIGNMENT} in {time.monotonic() - started:.1f} s")

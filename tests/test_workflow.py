@@ -23,7 +23,7 @@ from nbgrader.plugins.export import CsvExportPlugin
 from autograder.config import LatePenalty, load_course
 from autograder.workflow.collect import collect_assignment, collected_students
 from autograder.workflow.course_copy import write_course_copy
-from autograder.workflow.demo import fresh_folder, hand_in
+from autograder.workflow.demo import add_to_lms_zip, fresh_folder, hand_in
 from autograder.workflow.feedback import feedback_dir, write_feedback
 from autograder.workflow.grade_class import grade_class, reports_dir, submission_dir
 from autograder.workflow.gradebook import gradebook_scores
@@ -141,12 +141,14 @@ def test_a_crashing_grader_costs_one_report_and_is_retried(course):
     assert grader.calls == ["boom"]  # the grader's own failure is not cached
 
 
-def test_late_submission_penalised_from_nbgrader_timestamp(course):
+def test_late_submission_penalised_from_the_lms_date(course):
+    # Lateness comes from what the student cannot write: here the LMS zip's own date of the upload.
     due = course.assignment(ASSIGNMENT).due
-    stamp = submission_dir(course, ASSIGNMENT, "ana") / "timestamp.txt"
-    late = (due + dt.timedelta(days=2, hours=1)).astimezone(dt.timezone.utc)
-    stamp.write_text(late.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+    notebook = submission_dir(course, ASSIGNMENT, "ana") / "convolutions.ipynb"
+    lms = add_to_lms_zip(course, ASSIGNMENT, "ana", notebook, due + dt.timedelta(days=2, hours=1))
+    collect_assignment(course, ASSIGNMENT, lms_zip=lms)
     report = grade_class(course, ASSIGNMENT, grade=StandInGrader()).reports["ana"]
+    assert report["submission"]["received_from"] == "fecha de la entrada en el zip del LMS"
     assert report["late"]["days_late"] == 3 and report["late"]["penalty"] == pytest.approx(27.0)
     assert report["final_score"] == pytest.approx(63.0)
     exported = export_rows(course)

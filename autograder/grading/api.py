@@ -56,7 +56,7 @@ def grade_submission(course: Course, submission: Path, assignment: str, *, devic
         raise GraderError(f"unknown part {only_part!r} of {assignment!r}; parts: {', '.join(spec.parts)}")
     _require_device(device)
     seed = course.seed_for(assignment, profile) if seed is None else int(seed)
-    sub = load_submission(Path(submission), spec)
+    sub = load_submission(Path(submission), spec, course.grading.submission_limits)
     extracted = time.monotonic()
     if sub.error is not None:
         result, killed = _nothing_ran(spec, sub.error), False

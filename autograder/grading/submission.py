@@ -16,9 +16,10 @@ from __future__ import annotations
 import ast
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from autograder.config import Assignment, load_course
+from autograder.config import Assignment, SubmissionLimits, load_course
+from autograder.student_files import Refused, read_file, scan, shown_name
 
 #: The notebooks' fixed import cell, given to every submission.
 from autograder.content.reference import IMPORT_HEADER  # the notebook's fixed import cell, one copy
@@ -36,35 +37,58 @@ class Submission:
     error: str | None = None
 
 
-def load_submission(path: Path | str, assignment: Assignment | str) -> Submission:
-    """Read a .ipynb, a .py or a folder holding the assignment's notebook (see module doc)."""
+def load_submission(path: Path | str, assignment: Assignment | str,
+                    limits: SubmissionLimits | None = None) -> Submission:
+    """Read a .ipynb, a .py or a folder holding the assignment's notebook (see module doc).
+
+    Files are read through :mod:`autograder.student_files`: a symlink, a device, a FIFO, a hard
+    link or a file beyond ``limits`` is refused with a note that names it, and nothing of it is read.
+    """
     if isinstance(assignment, str):
         assignment = load_course().assignment(assignment)
+    limits = limits or SubmissionLimits()
     path = Path(path)
     notes: list[str] = []
-    if path.is_dir():
-        found = _pick_from_folder(path, assignment)
-        if found is None:
-            return _unreadable(f"La carpeta {path.name} no contiene {assignment.notebook} ni un único .ipynb/.py.")
-        notes.append(f"Se calificó {found.relative_to(path)} de la carpeta {path.name}.")
-        path = found
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return _unreadable(f"No se pudo leer {path.name}: {exc}")
-    if path.suffix == ".ipynb":
-        return _from_notebook(text, path.name, list(assignment.parts), notes)
+        if path.is_dir():
+            found = _pick_from_folder(path, assignment, limits, notes)
+            if found is None:  # what was refused is part of why
+                return _unreadable(" ".join([f"La carpeta {path.name} no contiene {assignment.notebook} ni un único "
+                                             ".ipynb/.py que se pueda leer.", *notes]))
+            notes.append(f"Se calificó {found} de la carpeta {path.name}.")
+            name, data = found, read_file(path, found, limits)
+        else:
+            name, data = path.name, read_file(path.parent, path.name, limits, follow_root=True)
+        text = data.decode("utf-8")
+    except Refused as exc:
+        return _with_notes(_unreadable(f"No se pudo leer {exc.refusal.path}: {exc.refusal.reason}."), notes)
+    except UnicodeDecodeError as exc:  # its message would quote the bytes: name the position only
+        return _with_notes(_unreadable(f"No se pudo leer {shown_name(name)}: no es texto UTF-8 (byte no válido "
+                                       f"en la posición {exc.start})."), notes)
+    except OSError as exc:
+        return _with_notes(_unreadable(f"No se pudo leer {shown_name(name)}: {exc.strerror}."), notes)
+    if name.endswith(".ipynb"):
+        return _from_notebook(text, PurePosixPath(name).name, list(assignment.parts), notes)
     return _from_python(text, list(assignment.parts), notes)
+
+
+def _with_notes(sub: Submission, notes: list[str]) -> Submission:
+    sub.notes[:0] = notes
+    return sub
 
 
 def _unreadable(message: str) -> Submission:
     return Submission(source=IMPORT_HEADER, notes=[message], error=message)
 
 
-def _pick_from_folder(folder: Path, assignment: Assignment) -> Path | None:
-    candidates = sorted(p for p in folder.rglob("*") if p.suffix in (".ipynb", ".py") and p.is_file()
-                        and ".ipynb_checkpoints" not in p.parts)
-    named = [p for p in candidates if p.name == assignment.notebook]
+def _pick_from_folder(folder: Path, assignment: Assignment, limits: SubmissionLimits,
+                      notes: list[str]) -> str | None:
+    """The file to grade in ``folder`` (a path relative to it): the assignment's notebook, else
+    its only .ipynb/.py. Only regular files count; every refused entry gets a note."""
+    tree = scan(folder, limits, read=lambda relpath: False)
+    notes.extend(tree.notes())
+    candidates = sorted((p for p in tree.files if p.endswith((".ipynb", ".py"))), key=lambda p: p.split("/"))
+    named = [p for p in candidates if PurePosixPath(p).name == assignment.notebook]
     if named:
         return named[0]
     return candidates[0] if len(candidates) == 1 else None

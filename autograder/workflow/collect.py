@@ -1,43 +1,107 @@
 """``autograder collect ASSIGNMENT [--zip Z]``: submissions into ``<course_dir>/submitted/<student>/<assignment>/``.
 
-From the exchange, nbgrader's ``collect`` takes each student's latest submission (with its
-``timestamp.txt``, which the late penalty reads). Without a shared exchange, an LMS zip goes
-through nbgrader's ``zip_collect``; inside the zip each notebook is named ``<student>_<notebook>``
-or ``<student>/<notebook>`` (e.g. ``ana_convolutions.ipynb``). Every collected student is added
-to the gradebook, as nbgrader's autograde would. Example::
+Two sources, one rule: a bad entry costs its own student only. Whatever one student hands in,
+collect takes everyone else's submission, prints one line per thing it skipped (which file, why),
+never aborts the class and never leaves anything behind that a later collect would trip on.
+
+- **The exchange** (nbgrader's layout, ``<exchange>/<course>/inbound/<student>+<assignment>+<timestamp>+<random>/``):
+  each student's latest folder (by the timestamp in its name, as nbgrader's collect) is read
+  through :mod:`autograder.student_files` and copied by us, not by nbgrader's collect, which
+  follows symlinks: a symlink, FIFO, device, hard link, archive or oversized file is refused with
+  a note in that student's report and nothing of it is read or copied.
+- **An LMS zip** (``--zip``): see :mod:`autograder.workflow.lms_zip`.
+
+Each collected submission gets a receipt (:mod:`autograder.workflow.receipts`): when it was
+received, from what the student cannot write. A submission replaces the one already in
+``submitted/`` only when it is new (other bytes) and not older; the swap is atomic (staged in
+``<course_dir>/.collect/``, then renamed into place). Every collected student is added to the
+gradebook, as nbgrader's autograde would. Example::
 
     collect_assignment(course, "convolutions")                       # from the exchange
     collect_assignment(course, "convolutions", lms_zip=Path("moodle.zip"))
 """
 from __future__ import annotations
 
+import datetime as dt
+import os
 import shutil
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from nbgrader.apps.zipcollectapp import ZipCollectApp
-from nbgrader.coursedir import CourseDirectory
-
 from autograder.config import Course
-from autograder.workflow.nbgrader_setup import check_result, course_config, instructor_api, open_gradebook
+from autograder.student_files import Refused, scan, shown_name, write_tree
+from autograder.workflow.arrival import Arrival, student_id_problem
+from autograder.workflow.late import TIMESTAMP_MAX_BYTES, format_timestamp, parse_timestamp
+from autograder.workflow.nbgrader_setup import open_gradebook, prepare_folders
+from autograder.workflow.receipts import Receipt, files_digest, iso, read_receipts, write_receipts
 
-#: How zip_collect reads a student id and a notebook from a file's path inside the extracted zip.
-LMS_FILE_PATTERN = r".*/(?P<student_id>[^/_]+)[/_](?P<file_id>[^/]+\.ipynb)$"
+#: nbgrader's bookkeeping files inside a submission.
+TIMESTAMP_FILE = "timestamp.txt"
+
+
+@dataclass
+class Collected:
+    """What one collect did: students installed or updated, unchanged, and one line per skip."""
+
+    assignment: str
+    collected: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def summary(self, folder: Path, students: list[str]) -> str:
+        lines = [f"{len(students)} entregas de {self.assignment!r} recogidas en {folder}: {', '.join(students) or '(ninguna)'}"]
+        if self.collected or self.unchanged:
+            lines[0] += f" ({len(self.collected)} nuevas o actualizadas, {len(self.unchanged)} sin cambios)"
+        lines += [f"  omitido: {line}" for line in self.skipped]
+        return "\n".join(lines)
 
 
 def collect_assignment(course: Course, name: str, lms_zip: Optional[Path] = None) -> str:
-    """Collect one assignment's submissions; return a one-line summary (in Spanish)."""
+    """Collect one assignment's submissions; return a summary (in Spanish), one line per skip."""
+    result = collect(course, name, lms_zip)
+    return result.summary(course.course_dir / "submitted", collected_students(course, name))
+
+
+def collect(course: Course, name: str, lms_zip: Optional[Path] = None, *,
+            now: Optional[dt.datetime] = None) -> Collected:
+    """Collect from the exchange (or from ``lms_zip``) into ``submitted/``; see the module doc."""
     course.assignment(name)  # an unknown name fails here, with the list of known ones
+    prepare_folders(course)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    result = Collected(name)
+    receipts = read_receipts(course, name)
     if lms_zip is None:
-        check_result(instructor_api(course).collect(name, update=True), "collect")
+        arrivals = exchange_arrivals(course, name, receipts, now, result.skipped)
     else:
-        _zip_collect(course, name, Path(lms_zip))
-    students = collected_students(course, name)
+        from autograder.workflow.lms_zip import zip_arrivals
+
+        arrivals = zip_arrivals(course, name, Path(lms_zip), result.skipped)
+    for arrival in arrivals:
+        previous = receipts.get(arrival.student)
+        digest = files_digest(arrival.files)
+        if previous is not None and previous.digest == digest and previous.origin == arrival.origin \
+                and submission_folder(course, name, arrival.student).is_dir():
+            result.unchanged.append(arrival.student)
+            receipts[arrival.student] = receipt_for(arrival, digest)
+            continue
+        if previous is not None and previous.received > arrival.received_at:
+            result.skipped.append(f"{shown_name(arrival.origin)}: {arrival.student} ya tiene una entrega recibida "
+                                  f"después ({previous.origin}); se conserva esa")
+            continue
+        try:
+            install(course, name, arrival.student, arrival.files)
+        except OSError as exc:  # our own disk: the grader's problem, reported, never the others' loss
+            result.skipped.append(f"{shown_name(arrival.origin)}: no se pudo copiar a submitted/ ({exc.strerror})")
+            continue
+        receipts[arrival.student] = receipt_for(arrival, digest)
+        result.collected.append(arrival.student)
+    write_receipts(course, name, receipts)
     with open_gradebook(course) as gradebook:
-        for student in students:
+        for student in collected_students(course, name):
             gradebook.update_or_create_student(student)
-    folder = course.course_dir / "submitted"
-    return f"{len(students)} entregas de {name!r} recogidas en {folder}: {', '.join(students) or '(ninguna)'}"
+    return result
 
 
 def collected_students(course: Course, name: str) -> list[str]:
@@ -45,20 +109,98 @@ def collected_students(course: Course, name: str) -> list[str]:
     submitted = course.course_dir / "submitted"
     if not submitted.is_dir():
         return []
-    return sorted(p.name for p in submitted.iterdir() if (p / name).is_dir())
+    return sorted(p.name for p in submitted.iterdir() if (p / name).is_dir() and not (p / name).is_symlink())
 
 
-def _zip_collect(course: Course, name: str, lms_zip: Path) -> None:
-    if not lms_zip.is_file():
-        raise FileNotFoundError(f"no existe el zip {lms_zip}")
-    archive = course.course_dir / "downloaded" / name / "archive"
-    archive.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(lms_zip, archive / lms_zip.name)
+def submission_folder(course: Course, name: str, student: str) -> Path:
+    return course.course_dir / "submitted" / student / name
 
-    config = course_config(course)
-    config.FileNameCollectorPlugin.named_regexp = LMS_FILE_PATTERN
-    config.ZipCollectApp.force = True  # a new zip replaces what an earlier one extracted
-    app = ZipCollectApp(config=config)
-    app.coursedir = CourseDirectory(config=config)
-    app.coursedir.assignment_id = name
-    app.start()
+
+def receipt_for(arrival: Arrival, digest: str) -> Receipt:
+    return Receipt(
+        source=arrival.source, origin=arrival.origin, digest=digest, received_at=iso(arrival.received_at),
+        received_from=arrival.received_from,
+        first_seen=iso(arrival.first_seen) if arrival.first_seen else None,
+        latest_ctime=iso(arrival.latest_ctime) if arrival.latest_ctime else None,
+        claimed=iso(arrival.claimed) if arrival.claimed else None, notes=list(arrival.notes),
+        refused=arrival.refused,
+    )
+
+
+def install(course: Course, name: str, student: str, files: dict[str, bytes]) -> None:
+    """Put ``files`` in ``submitted/<student>/<name>/`` in one rename (the old folder goes whole)."""
+    if student_id_problem(student):  # never a path outside submitted/, whatever the caller checked
+        raise ValueError(f"invalid student id {student!r}")
+    staging_root = course.course_dir / ".collect"
+    staging_root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=staging_root, prefix=f"{name}-"))
+    try:
+        fresh = staging / "new"
+        fresh.mkdir()
+        write_tree(fresh, files)
+        target = submission_folder(course, name, student)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if os.path.lexists(target):
+            os.rename(target, staging / "old")
+        os.rename(fresh, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def exchange_arrivals(course: Course, name: str, receipts: dict[str, Receipt], now: dt.datetime,
+                      skipped: list[str]) -> list[Arrival]:
+    """Each student's latest inbound folder of ``name``, read as student files."""
+    inbound = course.exchange_dir / course.course.id / "inbound"
+    if not inbound.is_dir():
+        raise FileNotFoundError(f"no existe la carpeta de entregas del exchange {inbound}: "
+                                f"¿se publicó la tarea con `autograder release {name}`?")
+    latest: dict[str, tuple[dt.datetime, str]] = {}
+    for entry in sorted(os.listdir(inbound)):
+        fields = entry.rsplit("+", 3)  # nbgrader: <student>+<assignment>+<timestamp>[+<random>]
+        if len(fields) < 3 or fields[1] != name:
+            continue
+        student, stamp = fields[0], parse_timestamp(fields[2])
+        problem = student_id_problem(student)
+        if problem or stamp is None:
+            skipped.append(f"{shown_name(entry)}: {problem or 'la fecha de su nombre no se puede leer'}")
+            continue
+        if student not in latest or (stamp, entry) > latest[student]:
+            latest[student] = (stamp, entry)
+    limits = course.grading.submission_limits
+    arrivals = []
+    for student, (_, entry) in sorted(latest.items()):
+        try:
+            tree = scan(inbound / entry, limits)
+        except Refused as exc:
+            skipped.append(f"{shown_name(entry)}: {exc.refusal.reason}")
+            continue
+        files = {relpath: data for relpath, data in tree.files.items() if data is not None}
+        notes = tree.notes()
+        claimed = None
+        if TIMESTAMP_FILE in files:
+            stamp_text = files[TIMESTAMP_FILE][:TIMESTAMP_MAX_BYTES + 1]
+            claimed = parse_timestamp(stamp_text.decode("utf-8", "replace")) if len(stamp_text) <= TIMESTAMP_MAX_BYTES else None
+            if claimed is None:
+                # nbgrader's tools parse this file too (with a parser that opens paths): keep only one it can read.
+                del files[TIMESTAMP_FILE]
+                notes.append("timestamp.txt no tiene una fecha legible; se ignoró.")
+        for refusal in tree.refused:
+            skipped.append(f"{shown_name(entry)}/{refusal.path}: {refusal.reason}")
+        ctime = dt.datetime.fromtimestamp(tree.latest_ctime, dt.timezone.utc)
+        previous = receipts.get(student)
+        seen = now
+        if previous is not None and previous.origin == entry and previous.digest == files_digest(files) \
+                and previous.first_seen:
+            seen = dt.datetime.fromisoformat(previous.first_seen)
+        if ctime <= seen:
+            received, how = ctime, "hora de cambio (ctime) de la carpeta de entrega en el exchange"
+        else:
+            received, how = seen, "primera vez que collect vio esta entrega"
+        arrivals.append(Arrival(student, "exchange", entry, files, received, how, notes, claimed, ctime, seen,
+                                refused=len(tree.refused)))
+    return arrivals
+
+
+def write_timestamp(moment: dt.datetime) -> bytes:
+    """A ``timestamp.txt`` in nbgrader's format (for submissions that came with none)."""
+    return format_timestamp(moment).encode("ascii")

@@ -1,8 +1,11 @@
 """``autograder demo`` (``make demo``): the whole course loop on a sample class, from scratch.
 
 In a throwaway folder (recreated each run): release the three assignments through nbgrader;
-each student of ``sample_class/class.yaml`` fetches, fills and submits through the real exchange;
-then collect, grade (sandboxed), feedback and the class report, and print where to open them.
+each student of ``sample_class/class.yaml`` fetches, fills and submits through the real exchange
+(a late student hands in through the LMS instead: the demo runs before the due dates, and the
+LMS zip's own date is evidence a sceptical instructor accepts, where a rewritten timestamp.txt is
+not); then collect (exchange and LMS zip), grade (sandboxed), feedback and the class report, and
+print where to open them.
 The demo shortens the per-call timeout so the infinite-loop student costs seconds, not minutes.
 Example::
 
@@ -13,7 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import time
+import zipfile
 from pathlib import Path
+
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
@@ -22,6 +28,7 @@ from autograder.workflow.course_copy import write_course_copy
 from autograder.workflow.collect import collect_assignment
 from autograder.workflow.feedback import feedback_dir, write_feedback
 from autograder.workflow.grade_class import grade_class, reports_dir
+from autograder.workflow.lms_zip import extended_timestamp
 from autograder.workflow.release import release_assignment
 from autograder.workflow.report import class_report_dir, write_class_report
 from autograder.workflow.sample_class import (
@@ -47,7 +54,9 @@ def fresh_folder(folder: Path) -> None:
 
 
 def hand_in(course: Course, plan: StudentPlan, assignment: str) -> Path:
-    """One student fetches ``assignment``, fills it as their plan says and submits it."""
+    """One student fetches ``assignment``, fills it as their plan says and submits it: through the
+    exchange (the inbound folder is returned), or, for a late plan, through the LMS: the notebook
+    goes into the LMS zip (:func:`lms_zip_path`) dated ``late_days`` after the due date."""
     home = course.course_dir.parent / "students" / plan.student
     notebook = fetch_assignment_as(course, plan.student, assignment, home)
     what = plan.hand_ins[assignment]
@@ -57,17 +66,37 @@ def hand_in(course: Course, plan: StudentPlan, assignment: str) -> Path:
         source = course.course_dir / "source" / assignment / course.assignment(assignment).notebook
         reference = reference_code(source, list(course.assignment(assignment).parts))
         fill_notebook(notebook, cells_for(assignment, what, reference))
-    inbound = submit_assignment_as(course, plan.student, assignment, home)
     due = course.assignment(assignment).due
     if plan.late_days and due is not None:
-        set_submission_time(inbound, due + dt.timedelta(days=plan.late_days))
-    return inbound
+        return add_to_lms_zip(course, assignment, plan.student, notebook, due + dt.timedelta(days=plan.late_days))
+    return submit_assignment_as(course, plan.student, assignment, home)
 
 
-def set_submission_time(inbound: Path, moment: dt.datetime) -> None:
-    """Rewrite nbgrader's timestamp.txt (the demo runs before the due dates; this plays a late student)."""
-    utc = moment.astimezone(dt.timezone.utc)
-    (inbound / "timestamp.txt").write_text(utc.strftime("%Y-%m-%d %H:%M:%S.%f UTC"), encoding="utf-8")
+def lms_zip_path(course: Course, assignment: str) -> Path:
+    """Where the demo's LMS leaves its zip of ``assignment``'s submissions."""
+    return course.course_dir.parent / "lms" / f"{assignment}.zip"
+
+
+def add_to_lms_zip(course: Course, assignment: str, student: str, notebook: Path, moment: dt.datetime) -> Path:
+    """What an LMS does with an upload at ``moment``: ``<student>/<notebook>`` in its zip, dated then
+    (the DOS date in the course's time zone and the UTC extended timestamp, as zip tools write)."""
+    path = lms_zip_path(course, assignment)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    local = moment.astimezone(ZoneInfo(course.course.timezone))
+    entry = zipfile.ZipInfo(f"{student}/{notebook.name}", date_time=local.timetuple()[:6])
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    entry.extra = extended_timestamp(moment)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(entry, notebook.read_bytes())
+    return path
+
+
+def collect_class(course: Course, assignment: str) -> str:
+    """Collect from the exchange, then the LMS zip when some student handed in there."""
+    lines = [collect_assignment(course, assignment)]
+    if lms_zip_path(course, assignment).is_file():
+        lines.append(collect_assignment(course, assignment, lms_zip=lms_zip_path(course, assignment)))
+    return "\n".join(lines)
 
 
 def run_demo(folder: Path, jobs: int = 2, assignments: list[str] | None = None) -> int:
@@ -89,7 +118,7 @@ def run_demo(folder: Path, jobs: int = 2, assignments: list[str] | None = None) 
 
     timings = {}
     for name in names:
-        console.print(collect_assignment(course, name))
+        console.print(collect_class(course, name), markup=False)
         t0 = time.monotonic()
         run = grade_class(course, name, jobs=jobs, console=console)
         timings[name] = time.monotonic() - t0

@@ -13,12 +13,12 @@ Gradescope-style ``results.json``. Example::
 from __future__ import annotations
 
 import json
-import shutil
 import warnings
 from pathlib import Path
 
 
 from autograder.config import Course
+from autograder.student_files import Refused, read_file
 from autograder.workflow.grade_class import read_reports, submission_dir
 from autograder.workflow.gradebook import notebook_id
 from autograder.workflow.nbgrader_setup import check_result, instructor_api
@@ -47,6 +47,8 @@ KIND_LABELS = {
 
 #: nbgrader's files that ``release_feedback`` needs beside each page.
 _NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
+#: Both are one line; a longer one is not nbgrader's.
+NBGRADER_FILE_MAX_BYTES = 4096
 
 
 def feedback_dir(course: Course, assignment: str, student: str) -> Path:
@@ -64,9 +66,13 @@ def write_feedback(course: Course, name: str, release: bool = True) -> str:
         (folder / f"{notebook_id(course, name)}.html").write_text(render_feedback(report, student, title), encoding="utf-8")
         (folder / "results.json").write_text(json.dumps(gradescope_results(report), ensure_ascii=False, indent=2), encoding="utf-8")
         submitted = submission_dir(course, name, student)
-        for file in _NBGRADER_FILES:
-            if (submitted / file).is_file():
-                shutil.copy2(submitted / file, folder / file)
+        for file in _NBGRADER_FILES:  # the student's files: read as such (never through a link)
+            try:
+                data = read_file(submitted, file, course.grading.submission_limits, cap=NBGRADER_FILE_MAX_BYTES)
+            except Refused:
+                (folder / file).unlink(missing_ok=True)
+                continue
+            (folder / file).write_bytes(data)
         if release and all((folder / f).is_file() for f in _NBGRADER_FILES):
             released.append(student)
     if released:

@@ -8,6 +8,12 @@
   files + the grader, the suites, the reference and course.yaml's grading settings); a re-run
   grades only submissions whose key changed, unless ``force``.
 - One writer: only the main thread writes reports (tmp file + ``os.replace``) and the gradebook.
+- Recording is not grading: a report or gradebook write that fails is retried once, then kept
+  as a grader error the instructor sees (``record_error`` in the report, the class report, the
+  command's table and exit status); the student keeps the score the grader gave, and the
+  others are recorded as usual.
+- Late from the receipt: the submission time is collect's receipt (``receipts.py``), never the
+  student's ``timestamp.txt``, which is only compared with it (``timestamp_mismatch`` flag).
 
 Reports: ``<course_dir>/autograded_reports/<assignment>/<student>.json``. Example::
 
@@ -16,6 +22,7 @@ Reports: ``<course_dir>/autograded_reports/<assignment>/<student>.json``. Exampl
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -30,17 +37,22 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from autograder.config import REPO_ROOT, Course
+from autograder.config import REPO_ROOT, Course, SubmissionLimits
+from autograder.student_files import Refused, scan, write_tree
 from autograder.workflow.collect import collected_students
 from autograder.workflow.gradebook import record_report
-from autograder.workflow.late import read_timestamp
+from autograder.workflow.late import late_penalty, read_timestamp, seconds_late, submission_time
 from autograder.workflow.nbgrader_setup import open_gradebook
+from autograder.workflow.receipts import read_receipts
 
 #: What nbgrader adds to a submission folder; not the student's work, so not part of its hash.
 NBGRADER_BOOKKEEPING = {"timestamp.txt", "submission_secret.txt"}
 
 #: The grader's code and data whose change must regrade everyone (relative to the repository).
-GRADER_SOURCES = ("autograder/grading", "autograder/sandbox", "tests/strategies.py")
+GRADER_SOURCES = ("autograder/grading", "autograder/sandbox", "autograder/student_files.py", "tests/strategies.py")
+
+#: Flags that recording adds to a graded report (from collect's receipt), replaced on every run.
+RECORD_FLAG_KINDS = frozenset({"timestamp_mismatch", "timestamp_unverified", "refused_file"})
 
 
 def reports_dir(course: Course, assignment: str) -> Path:
@@ -59,6 +71,8 @@ class ClassGrading:
     graded: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     reports: dict[str, dict] = field(default_factory=dict)
+    #: student -> why their result could not be recorded (after one retry): the grader's error.
+    record_errors: dict[str, str] = field(default_factory=dict)
 
 
 def grade_class(
@@ -83,7 +97,8 @@ def grade_class(
 
     todo = {}
     for student in students:
-        key = hashlib.sha256((key_base + submission_digest(submission_dir(course, assignment, student))).encode()).hexdigest()
+        files = submission_digest(submission_dir(course, assignment, student), course.grading.submission_limits)
+        key = hashlib.sha256((key_base + files).encode()).hexdigest()
         previous = read_report(course, assignment, student)
         if not force and is_current(previous, key):
             run.reused.append(student)
@@ -94,8 +109,21 @@ def grade_class(
     if todo:
         _grade_in_parallel(course, assignment, todo, run, jobs=jobs, device=device, grade=grade, console=console)
     _sync_gradebook(course, assignment, run)
+    write_record_errors(course, assignment, run)
     run.graded.sort()
     return run
+
+
+def with_retry(action: Callable, *args) -> Optional[str]:
+    """Run one recording step, once more if it fails; None on success, else the last error."""
+    error = None
+    for _ in range(2):
+        try:
+            action(*args)
+            return None
+        except Exception as exc:  # noqa: BLE001 - any failure to record is reported, never raised
+            error = f"{type(exc).__name__}: {exc}"
+    return error
 
 
 def is_current(report: Optional[dict], key: str) -> bool:
@@ -123,8 +151,12 @@ def _grade_in_parallel(course, assignment, todo, run, *, jobs, device, grade, co
                 report = dict(graded, submission={"student": student, "cache_key": key})
                 run.reports[student] = report
                 run.graded.append(student)
-                write_report(course, assignment, student, report)
-                mirror_for_formgrader(course, assignment, student)
+                error = with_retry(write_report, course, assignment, student, report)
+                if error:
+                    run.record_errors[student] = f"no se pudo guardar el informe: {error}"
+                error = with_retry(mirror_for_formgrader, course, assignment, student)
+                if error:
+                    report.setdefault("notes", []).append(f"no se copió para el formgrader: {error}")
                 progress.advance(task)
 
 
@@ -135,13 +167,19 @@ def mirror_for_formgrader(course: Course, assignment: str, student: str) -> None
     sandbox, so the formgrader shows the notebook as submitted, beside the scores we recorded.
     """
     target = course.course_dir / "autograded" / student / assignment
-    shutil.copytree(submission_dir(course, assignment, student), target, dirs_exist_ok=True)
+    tree = scan(submission_dir(course, assignment, student), course.grading.submission_limits)
+    fresh = target.with_name(f".{assignment}.new")
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir(parents=True)
+    write_tree(fresh, {p: data for p, data in tree.files.items() if data is not None})
+    shutil.rmtree(target, ignore_errors=True)
+    os.rename(fresh, target)
 
 
 def _grade_one(course: Course, assignment: str, student: str, device: str, grade) -> dict:
     folder = submission_dir(course, assignment, student)
     notebook = folder / course.assignment(assignment).notebook
-    target = notebook if notebook.is_file() else folder
+    target = notebook if notebook.is_file() and not notebook.is_symlink() else folder
     try:
         return grade(course, target, assignment, device=device)
     except BaseException as exc:  # noqa: BLE001 - one submission must never stop the class
@@ -168,19 +206,95 @@ def failed_report(course: Course, assignment: str, message: str, device: str = "
 
 
 def _sync_gradebook(course: Course, assignment: str, run: ClassGrading) -> None:
-    """Write every report's scores and late penalty into gradebook.db (idempotent)."""
-    with open_gradebook(course) as gradebook:
+    """Write every report's scores and late penalty into gradebook.db (idempotent).
+
+    The submission time is collect's receipt; timestamp.txt is only compared with it. A student
+    whose record fails (twice) keeps the grader's score, with ``record_error`` in the report.
+    """
+    receipts = read_receipts(course, assignment)
+    with contextlib.ExitStack() as stack:
+        try:
+            gradebook, error = stack.enter_context(open_gradebook(course)), None
+        except Exception as exc:  # noqa: BLE001 - no gradebook: every result is kept and reported
+            gradebook, error = None, f"no se pudo abrir el gradebook: {type(exc).__name__}: {exc}"
         for student in sorted(run.reports):
-            report = run.reports[student]
-            timestamp = read_timestamp(submission_dir(course, assignment, student))
-            late = record_report(gradebook, course, assignment, student, report, timestamp)
-            submission = dict(report.get("submission", {}))
-            submission["timestamp"] = timestamp.isoformat() if timestamp else None
-            updated = dict(report, submission=submission, late=late.as_dict(),
-                           final_score=round(max(0.0, float(report.get("score", 0.0)) - late.penalty), 6))
-            if updated != report:  # an unchanged report is not rewritten: a re-run changes nothing
-                write_report(course, assignment, student, updated)
-            run.reports[student] = updated
+            _sync_one(course, assignment, run, student, receipts.get(student), gradebook, error)
+
+
+def _sync_one(course: Course, assignment: str, run: ClassGrading, student: str, receipt, gradebook,
+              error: Optional[str]) -> None:
+    report = run.reports[student]
+    if receipt is not None:
+        when = submission_time(receipt.received, receipt.received_from, receipt.claimed_at)
+    else:
+        when = submission_time(None, "", read_timestamp(submission_dir(course, assignment, student)))
+    submission = dict(report.get("submission", {}))
+    old_collect_notes = submission.get("collect_notes", [])
+    collect_notes = list(receipt.notes) if receipt is not None else []
+    submission.update(timestamp=when.at.isoformat() if when.at else None,
+                      claimed_timestamp=when.claimed.isoformat() if when.claimed else None,
+                      received_from=when.source, collect_notes=collect_notes)
+    flags = [f for f in report.get("flags", []) if f.get("kind") not in RECORD_FLAG_KINDS] + when.flags
+    if receipt is not None and receipt.refused:
+        flags.append({"part": None, "kind": "refused_file",
+                      "message": f"collect rechazó {receipt.refused} archivo(s) de esta entrega sin leerlos "
+                                 "(enlaces, dispositivos, archivos comprimidos o demasiado grandes); ver las notas."})
+    notes = [n for n in report.get("notes", []) if n not in old_collect_notes] + collect_notes
+    updated = dict(report, submission=submission, flags=flags, notes=notes)
+    updated.pop("record_error", None)
+    late = None
+    if gradebook is not None:
+        for _ in range(2):  # retried once, then reported: never the student's 0
+            try:
+                late = record_report(gradebook, course, assignment, student, updated, when.at)
+                break
+            except Exception as exc:  # noqa: BLE001
+                error = f"no se pudo registrar en el gradebook: {type(exc).__name__}: {exc}"
+    if late is None:  # not in the gradebook: the penalty from the course's rule alone
+        spec = course.assignment(assignment)
+        late = late_penalty(float(report.get("score", 0.0)), seconds_late(when.at, spec.due), spec.late_penalty)
+        updated["record_error"] = error
+    updated.update(late=late.as_dict(), final_score=round(max(0.0, float(report.get("score", 0.0)) - late.penalty), 6))
+    errors = [updated["record_error"]] if updated.get("record_error") else []
+    if updated != report:  # an unchanged report is not rewritten: a re-run changes nothing
+        write_error = with_retry(write_report, course, assignment, student, updated)
+        if write_error:
+            errors.append(f"no se pudo guardar el informe: {write_error}")
+    if errors:
+        run.record_errors[student] = "; ".join(errors)
+    else:
+        run.record_errors.pop(student, None)
+    run.reports[student] = updated
+
+
+def record_errors_path(course: Course, assignment: str) -> Path:
+    """Beside the reports folder (never inside it): the results the grader could not record."""
+    return reports_dir(course, assignment).with_name(f"{assignment}.record_errors.json")
+
+
+def write_record_errors(course: Course, assignment: str, run: ClassGrading) -> None:
+    """What could not be recorded this run, with the score the grader gave (best effort: it is
+    the disk that failed, so this may fail too; the command's table says it anyway)."""
+    path = record_errors_path(course, assignment)
+    try:
+        if not run.record_errors:
+            path.unlink(missing_ok=True)
+            return
+        entries = {student: {"error": error, "status": run.reports.get(student, {}).get("status"),
+                             "score": run.reports.get(student, {}).get("score"),
+                             "final_score": run.reports.get(student, {}).get("final_score")}
+                   for student, error in sorted(run.record_errors.items())}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(entries, ensure_ascii=False, indent=2), encoding="utf-8")
+    except OSError:
+        pass
+
+
+def read_record_errors(course: Course, assignment: str) -> dict[str, dict]:
+    try:
+        return json.loads(record_errors_path(course, assignment).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def grader_fingerprint(course: Course, assignment: str, device: str = "cpu") -> str:
@@ -205,15 +319,20 @@ def grader_fingerprint(course: Course, assignment: str, device: str = "cpu") -> 
     return digest.hexdigest()
 
 
-def submission_digest(folder: Path) -> str:
-    """Hash of the student's files in a collected submission (names and bytes)."""
+def submission_digest(folder: Path, limits: Optional[SubmissionLimits] = None) -> str:
+    """Hash of the student's files in a collected submission (names and bytes; links never followed)."""
     digest = hashlib.sha256()
-    if folder.is_dir():
-        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-            if file.name in NBGRADER_BOOKKEEPING:
-                continue
-            digest.update(str(file.relative_to(folder)).encode() + b"\0")
-            digest.update(file.read_bytes())
+    try:
+        tree = scan(folder, limits or SubmissionLimits())
+    except Refused as exc:
+        return hashlib.sha256(f"refused:{exc}".encode()).hexdigest()
+    for relpath in sorted(tree.files):
+        if relpath in NBGRADER_BOOKKEEPING:
+            continue
+        digest.update(relpath.encode("utf-8", "surrogatepass") + b"\0")
+        digest.update(tree.files[relpath] or b"")
+    for refusal in tree.refused:  # what load_submission will refuse is part of what it grades
+        digest.update(f"refused:{refusal.path}:{refusal.reason}".encode())
     return digest.hexdigest()
 
 
@@ -260,13 +379,21 @@ def grade_class_cli(course: Course, assignment: str, *, jobs: int = 2, force: bo
         table.add_column(column)
     for student, report in sorted(run.reports.items()):
         late = report.get("late", {})
+        status = str(report.get("status"))
         table.add_row(
             student,
             f"{report.get('score', 0):g}/{report.get('max_score', 0):g}",
             f"-{late.get('penalty', 0):g} ({late.get('days_late', 0)} d)" if late.get("penalty") else "",
             f"{report.get('final_score', 0):g}",
-            str(report.get("status")),
+            f"{status}, sin registrar" if student in run.record_errors else status,
         )
     console.print(table)
     console.print(f"Informes en {reports_dir(course, assignment)}; puntajes en {course.course_dir / 'gradebook.db'}")
+    if run.record_errors:
+        console.print(f"[bold red]Error del calificador: {len(run.record_errors)} resultado(s) sin registrar "
+                      "(los puntajes de arriba son los calificados; vuelva a ejecutar `grade` para registrarlos):[/]",
+                      markup=True)
+        for student, error in sorted(run.record_errors.items()):
+            console.print(f"  {student}: {error}", markup=False)
+        return 1
     return 0

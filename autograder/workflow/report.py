@@ -3,8 +3,10 @@
 The page: score histograms per part and overall (matplotlib, embedded as a base64 PNG, so the
 page is one self-contained file); the failure rate of every test, most failed first (the
 mistakes the class makes most); the students whose submission crashed, timed out or was flagged
-(torch's own op, the static scan). The CSV: one row per student on the gradebook's roster or with
-a report, one column per part, then total, late penalty, final score and status. Example::
+(torch's own op, the static scan, a timestamp.txt that disagrees with collect's receipt, files
+collect refused) and those whose result the grader could not record. The CSV: one row per student
+on the gradebook's roster or with a report, one column per part, then total, late penalty, final
+score and status; every text cell is neutralised for spreadsheets (:func:`spreadsheet_safe`). Example::
 
     write_class_report(course, "convolutions")
     # '.../reports/convolutions/index.html y .../reports/convolutions/convolutions.csv'
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from autograder.config import Course
 from autograder.workflow.feedback import test_label
-from autograder.workflow.grade_class import read_reports
+from autograder.workflow.grade_class import read_record_errors, read_reports
 from autograder.workflow.nbgrader_setup import open_gradebook
 
 from autograder.workflow.html import TEMPLATES as _TEMPLATES
@@ -28,8 +30,15 @@ from autograder.workflow.html import TEMPLATES as _TEMPLATES
 #: Status of a student on the roster who never submitted.
 NOT_SUBMITTED = "sin_entrega"
 
+#: Status of a student whose result the grader could not record (gradebook or report write).
+RECORD_ERROR = "record_error"
+
 #: How the report names each status that is a problem.
-PROBLEM_KINDS = {"load_error": "no se pudo cargar", "timeout": "tiempo agotado", "error": "el calificador falló"}
+PROBLEM_KINDS = {"load_error": "no se pudo cargar", "timeout": "tiempo agotado", "error": "el calificador falló",
+                 RECORD_ERROR: "el calificador no pudo registrar el resultado"}
+
+#: A spreadsheet reads a cell that starts with one of these as a formula (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 #: How the report names each kind of flag in a report (other kinds are shown as they come).
 FLAG_KINDS = {
@@ -37,6 +46,9 @@ FLAG_KINDS = {
     "static_scan": "marcado para revisión",
     "timeout": "tiempo agotado en una llamada",
     "crash": "el proceso terminó",
+    "timestamp_mismatch": "timestamp.txt no coincide con la recepción",
+    "timestamp_unverified": "hora de entrega sin recibo de collect",
+    "refused_file": "collect rechazó archivos",
 }
 
 
@@ -49,7 +61,8 @@ def write_class_report(course: Course, name: str) -> str:
     assignment = course.assignment(name)
     parts = list(assignment.parts)
     reports = read_reports(course, name)
-    rows = score_rows(parts, reports, roster(course))
+    unrecorded = read_record_errors(course, name)
+    rows = score_rows(parts, reports, roster(course), unrecorded)
     folder = class_report_dir(course, name)
     folder.mkdir(parents=True, exist_ok=True)
     csv_path = folder / f"{name}.csv"
@@ -66,7 +79,7 @@ def write_class_report(course: Course, name: str) -> str:
         csv_name=csv_path.name,
         histogram_png=histograms_png(assignment.parts, reports),
         failure_rates=failure_rates(reports),
-        problems=problem_submissions(reports),
+        problems=problem_submissions(reports, unrecorded),
     )
     html_path = folder / "index.html"
     html_path.write_text(html, encoding="utf-8")
@@ -79,30 +92,50 @@ def roster(course: Course) -> list[str]:
         return [student.id for student in gradebook.students]
 
 
-def score_rows(parts: list[str], reports: dict[str, dict], students: list[str]) -> list[dict]:
-    """One row per student: each part's score, total, late penalty, final score and status."""
+def score_rows(parts: list[str], reports: dict[str, dict], students: list[str],
+               unrecorded: dict[str, dict] | None = None) -> list[dict]:
+    """One row per student: each part's score, total, late penalty, final score and status.
+
+    A student whose result could not be recorded (``unrecorded``, or ``record_error`` in the
+    report) has status ``record_error``: the grader's problem, never shown as not submitted.
+    """
+    unrecorded = unrecorded or {}
     rows = []
-    for student in sorted(set(students) | set(reports)):
+    for student in sorted(set(students) | set(reports) | set(unrecorded)):
         report = reports.get(student)
         if report is None:
             row = {part: 0.0 for part in parts}
-            row.update(student=student, total=0.0, late_penalty=0.0, final=0.0, status=NOT_SUBMITTED)
+            status = RECORD_ERROR if student in unrecorded else NOT_SUBMITTED
+            total = float(unrecorded.get(student, {}).get("score") or 0.0)
+            final = float(unrecorded.get(student, {}).get("final_score") or total)
+            row.update(student=student, total=total, late_penalty=0.0, final=final, status=status)
         else:
             row = {part: float(report.get("parts", {}).get(part, {}).get("score", 0.0)) for part in parts}
             total = float(report.get("score", 0.0))
             penalty = float((report.get("late") or {}).get("penalty", 0.0))
+            status = RECORD_ERROR if report.get("record_error") or student in unrecorded else report.get("status", "")
             row.update(student=student, total=total, late_penalty=penalty,
-                       final=float(report.get("final_score", max(0.0, total - penalty))), status=report.get("status", ""))
+                       final=float(report.get("final_score", max(0.0, total - penalty))), status=status)
         rows.append(row)
     return rows
 
 
 def rows_to_csv(parts: list[str], rows: list[dict]) -> str:
+    """The class CSV: numbers as numbers, every text cell quoted and neutralised for spreadsheets."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["student", *parts, "total", "late_penalty", "final", "status"], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    fields = ["student", *parts, "total", "late_penalty", "final", "status"]
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow({name: spreadsheet_safe(name) for name in fields})
+    for row in rows:
+        writer.writerow({k: spreadsheet_safe(v) if isinstance(v, str) else v for k, v in row.items()})
     return buffer.getvalue()
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """OWASP's defence against CSV injection: a cell a spreadsheet would read as a formula gets a
+    leading single quote (the csv writer quotes it and escapes its own quotes), e.g.
+    ``=HYPERLINK("http://x")`` -> ``'=HYPERLINK("http://x")``."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def failure_rates(reports: dict[str, dict]) -> list[dict]:
@@ -123,13 +156,20 @@ def failure_rates(reports: dict[str, dict]) -> list[dict]:
     return sorted(rates, key=lambda r: (-r["rate"], r["part"], r["test"]))
 
 
-def problem_submissions(reports: dict[str, dict]) -> list[dict]:
-    """Students whose submission crashed, timed out or was flagged, with why (one row per kind of flag)."""
+def problem_submissions(reports: dict[str, dict], unrecorded: dict[str, dict] | None = None) -> list[dict]:
+    """Students whose submission crashed, timed out or was flagged, with why (one row per kind of
+    flag), and those whose result the grader could not record."""
     problems = []
+    unrecorded = unrecorded or {}
+    for student in sorted(set(unrecorded) - set(reports)):
+        problems.append({"student": student, "kind": PROBLEM_KINDS[RECORD_ERROR], "detail": unrecorded[student].get("error", "")})
     for student, report in sorted(reports.items()):
         status = report.get("status")
         if status in PROBLEM_KINDS:
             problems.append({"student": student, "kind": PROBLEM_KINDS[status], "detail": report.get("load_error") or ""})
+        error = report.get("record_error") or unrecorded.get(student, {}).get("error")
+        if error:
+            problems.append({"student": student, "kind": PROBLEM_KINDS[RECORD_ERROR], "detail": error})
         by_kind: dict[str, list[dict]] = defaultdict(list)
         for flag in report.get("flags", []):
             by_kind[flag.get("kind", "")].append(flag)
