@@ -60,8 +60,13 @@ def _cmd_release(args) -> int:
 
 def _cmd_collect(args) -> int:
     from autograder.workflow.collect import collect_assignment
+    from autograder.workflow.lms_zip import ZipCollectError
 
-    print(collect_assignment(_course(args), args.assignment, lms_zip=args.zip))
+    try:
+        print(collect_assignment(_course(args), args.assignment, lms_zip=args.zip))
+    except (ZipCollectError, FileNotFoundError) as exc:  # nothing was collected: say why, no traceback
+        print(f"autograder collect: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -124,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("assignment")
         p.set_defaults(func=func)
 
-    p = sub.add_parser("collect", help="nbgrader collect, or nbgrader zip_collect with --zip")
+    p = sub.add_parser("collect", help="the exchange's submissions (or an LMS zip's, with --zip), read as student files")
     p.add_argument("assignment")
     p.add_argument("--zip", type=Path, help="an LMS zip of notebooks instead of the exchange")
     p.set_defaults(func=_cmd_collect)

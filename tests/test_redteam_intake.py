@@ -319,7 +319,7 @@ def test_exchange_collect_copies_no_link_target_and_the_class_goes_on(course, se
                           (f"..+{ASSIGNMENT}", "el identificador de estudiante debe empezar")]:
         assert len([line for line in lines if line.startswith(entry) and reason in line]) == 1, (entry, reason, lines)
     assert len(lines) == 8
-    assert sorted(os.listdir(submission_dir(course, ASSIGNMENT, "bruno"))) == []
+    assert sorted(os.listdir(submission_dir(course, ASSIGNMENT, "bruno"))) == ["timestamp.txt"]  # the receipt's time
     assert sorted(os.listdir(submission_dir(course, ASSIGNMENT, "diego"))) == [NOTEBOOK, "timestamp.txt"]
 
     run = grade_class(course, ASSIGNMENT, grade=stand_in_grade)
@@ -336,6 +336,22 @@ def test_exchange_collect_copies_no_link_target_and_the_class_goes_on(course, se
     # A later collect (nothing new) changes nothing and still works.
     again = collect(course, ASSIGNMENT)
     assert again.collected == [] and again.unchanged == ["ana", "bruno", "diego"]
+
+
+def test_an_inbound_folder_made_by_another_user_does_not_speak_for_the_student(course):
+    notebook = stub_notebook(course)
+    own = submit_raw(course, "bruno", {NOTEBOOK: notebook}, when=dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
+    forged = submit_raw(course, "bruno", {NOTEBOOK: notebook.replace(b"NotImplementedError", b"ValueError")},
+                        when=dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc), tag="1")  # newer: it would win
+    try:
+        for path in [forged, *forged.iterdir()]:
+            os.lchown(path, 65534, 65534)  # made by another student's account ("nobody" here)
+    except PermissionError:
+        pytest.skip("needs root to give a folder another owner")
+    lines = skipped_lines(collect_assignment(course, ASSIGNMENT))
+    assert lines == [f"{forged.name}: la carpeta es del usuario nobody, no de bruno"]
+    assert (submission_dir(course, ASSIGNMENT, "bruno") / NOTEBOOK).read_bytes() == notebook  # bruno's own
+    assert read_receipts(course, ASSIGNMENT)["bruno"].origin == own.name
 
 
 def _late_course(course, days_ago: float):
@@ -358,6 +374,9 @@ def test_rewritten_timestamp_keeps_the_late_penalty_and_is_flagged(course):
     collect_assignment(course, ASSIGNMENT)
     receipt = read_receipts(course, ASSIGNMENT)["ana"]
     assert receipt.claimed_at == forged and receipt.received > due + dt.timedelta(days=29)
+    # nbgrader's own tools (formgrader, export) read submitted/.../timestamp.txt: it holds the receipt's time.
+    stamp = (submission_dir(course, ASSIGNMENT, "ana") / "timestamp.txt").read_text()
+    assert parse_timestamp(stamp) == receipt.received
     report = grade_class(course, ASSIGNMENT, grade=stand_in_grade).reports["ana"]
     assert report["late"]["days_late"] == 30 and report["late"]["penalty"] == pytest.approx(45.0)  # capped at 50 %
     assert report["final_score"] == pytest.approx(45.0)

@@ -21,7 +21,8 @@ class Arrival:
     student: str
     source: str                       # "exchange" or "lms_zip"
     origin: str                       # the inbound folder's name, or "<zip>: <entry>"
-    files: dict[str, bytes]
+    digest: str                       # of what the student handed in (names and bytes)
+    files: dict[str, bytes]           # what goes into submitted/ (timestamp.txt: the receipt's time)
     received_at: dt.datetime
     received_from: str
     notes: list[str] = field(default_factory=list)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pwd
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -80,11 +81,10 @@ def collect(course: Course, name: str, lms_zip: Optional[Path] = None, *,
         arrivals = zip_arrivals(course, name, Path(lms_zip), result.skipped)
     for arrival in arrivals:
         previous = receipts.get(arrival.student)
-        digest = files_digest(arrival.files)
-        if previous is not None and previous.digest == digest and previous.origin == arrival.origin \
+        if previous is not None and previous.digest == arrival.digest and previous.origin == arrival.origin \
                 and submission_folder(course, name, arrival.student).is_dir():
             result.unchanged.append(arrival.student)
-            receipts[arrival.student] = receipt_for(arrival, digest)
+            receipts[arrival.student] = receipt_for(arrival)
             continue
         if previous is not None and previous.received > arrival.received_at:
             result.skipped.append(f"{shown_name(arrival.origin)}: {arrival.student} ya tiene una entrega recibida "
@@ -95,7 +95,7 @@ def collect(course: Course, name: str, lms_zip: Optional[Path] = None, *,
         except OSError as exc:  # our own disk: the grader's problem, reported, never the others' loss
             result.skipped.append(f"{shown_name(arrival.origin)}: no se pudo copiar a submitted/ ({exc.strerror})")
             continue
-        receipts[arrival.student] = receipt_for(arrival, digest)
+        receipts[arrival.student] = receipt_for(arrival)
         result.collected.append(arrival.student)
     write_receipts(course, name, receipts)
     with open_gradebook(course) as gradebook:
@@ -116,9 +116,9 @@ def submission_folder(course: Course, name: str, student: str) -> Path:
     return course.course_dir / "submitted" / student / name
 
 
-def receipt_for(arrival: Arrival, digest: str) -> Receipt:
+def receipt_for(arrival: Arrival) -> Receipt:
     return Receipt(
-        source=arrival.source, origin=arrival.origin, digest=digest, received_at=iso(arrival.received_at),
+        source=arrival.source, origin=arrival.origin, digest=arrival.digest, received_at=iso(arrival.received_at),
         received_from=arrival.received_from,
         first_seen=iso(arrival.first_seen) if arrival.first_seen else None,
         latest_ctime=iso(arrival.latest_ctime) if arrival.latest_ctime else None,
@@ -147,6 +147,23 @@ def install(course: Course, name: str, student: str, files: dict[str, bytes]) ->
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def owner_problem(folder: Path, student: str) -> Optional[str]:
+    """Why an inbound folder cannot be ``student``'s: another user made it (nbgrader's collect
+    only warns; here one student cannot submit for another). A folder of the instructor's own
+    user (the demo, the tests: one user plays every student) or of an unknown uid is accepted."""
+    try:
+        uid = os.lstat(folder).st_uid
+    except OSError:
+        return None  # gone: scan() says so
+    if uid == os.getuid():
+        return None
+    try:
+        owner = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return None
+    return None if owner == student else f"la carpeta es del usuario {shown_name(owner)}, no de {student}"
+
+
 def exchange_arrivals(course: Course, name: str, receipts: dict[str, Receipt], now: dt.datetime,
                       skipped: list[str]) -> list[Arrival]:
     """Each student's latest inbound folder of ``name``, read as student files."""
@@ -159,10 +176,11 @@ def exchange_arrivals(course: Course, name: str, receipts: dict[str, Receipt], n
         fields = entry.rsplit("+", 3)  # nbgrader: <student>+<assignment>+<timestamp>[+<random>]
         if len(fields) < 3 or fields[1] != name:
             continue
-        student, stamp = fields[0], parse_timestamp(fields[2])
-        problem = student_id_problem(student)
-        if problem or stamp is None:
-            skipped.append(f"{shown_name(entry)}: {problem or 'la fecha de su nombre no se puede leer'}")
+        student, stamp = fields[0], parse_timestamp(fields[2], unknown_zone_as_utc=True)
+        problem = student_id_problem(student) or (None if stamp else "la fecha de su nombre no se puede leer")
+        problem = problem or owner_problem(inbound / entry, student)
+        if problem:
+            skipped.append(f"{shown_name(entry)}: {problem}")
             continue
         if student not in latest or (stamp, entry) > latest[student]:
             latest[student] = (stamp, entry)
@@ -175,32 +193,28 @@ def exchange_arrivals(course: Course, name: str, receipts: dict[str, Receipt], n
             skipped.append(f"{shown_name(entry)}: {exc.refusal.reason}")
             continue
         files = {relpath: data for relpath, data in tree.files.items() if data is not None}
+        digest = files_digest(files)
         notes = tree.notes()
+        stamp_text = files.pop(TIMESTAMP_FILE, None)
         claimed = None
-        if TIMESTAMP_FILE in files:
-            stamp_text = files[TIMESTAMP_FILE][:TIMESTAMP_MAX_BYTES + 1]
-            claimed = parse_timestamp(stamp_text.decode("utf-8", "replace")) if len(stamp_text) <= TIMESTAMP_MAX_BYTES else None
-            if claimed is None:
-                # nbgrader's tools parse this file too (with a parser that opens paths): keep only one it can read.
-                del files[TIMESTAMP_FILE]
-                notes.append("timestamp.txt no tiene una fecha legible; se ignoró.")
+        if stamp_text is not None and len(stamp_text) <= TIMESTAMP_MAX_BYTES:
+            claimed = parse_timestamp(stamp_text.decode("utf-8", "replace"))
+        if stamp_text is not None and claimed is None:
+            notes.append("timestamp.txt no tiene una fecha legible; se ignoró.")
         for refusal in tree.refused:
             skipped.append(f"{shown_name(entry)}/{refusal.path}: {refusal.reason}")
         ctime = dt.datetime.fromtimestamp(tree.latest_ctime, dt.timezone.utc)
         previous = receipts.get(student)
-        seen = now
-        if previous is not None and previous.origin == entry and previous.digest == files_digest(files) \
-                and previous.first_seen:
-            seen = dt.datetime.fromisoformat(previous.first_seen)
+        same = previous is not None and previous.origin == entry and previous.digest == digest
+        seen = dt.datetime.fromisoformat(previous.first_seen) if same and previous.first_seen else now
         if ctime <= seen:
             received, how = ctime, "hora de cambio (ctime) de la carpeta de entrega en el exchange"
         else:
             received, how = seen, "primera vez que collect vio esta entrega"
-        arrivals.append(Arrival(student, "exchange", entry, files, received, how, notes, claimed, ctime, seen,
+        if same and previous.received < received:  # the same bytes: a later chmod or backup moves nothing
+            received, how = previous.received, previous.received_from
+        # nbgrader's own tools (formgrader, export) read timestamp.txt: they get the receipt's time.
+        files[TIMESTAMP_FILE] = format_timestamp(received).encode("ascii")
+        arrivals.append(Arrival(student, "exchange", entry, digest, files, received, how, notes, claimed, ctime, seen,
                                 refused=len(tree.refused)))
     return arrivals
-
-
-def write_timestamp(moment: dt.datetime) -> bytes:
-    """A ``timestamp.txt`` in nbgrader's format (for submissions that came with none)."""
-    return format_timestamp(moment).encode("ascii")

@@ -59,11 +59,13 @@ def seconds_late(submitted_at: Optional[dt.datetime], due: Optional[dt.datetime]
     return (as_utc(submitted_at) - as_utc(due)).total_seconds()
 
 
-def parse_timestamp(text: str) -> Optional[dt.datetime]:
+def parse_timestamp(text: str, *, unknown_zone_as_utc: bool = False) -> Optional[dt.datetime]:
     """An aware UTC datetime from nbgrader's timestamp format (or ISO 8601); None if it is not one.
 
     Strict on purpose: nbgrader's own ``parse_utc`` hands the zone to ``dateutil.tz.gettz``, which
-    opens any path it is given, so a student's ``timestamp.txt`` never goes there.
+    opens any path it is given, so a student's ``timestamp.txt`` never goes there. A zone
+    abbreviation that is not a known zone name (``CEST``) gives None, or UTC with
+    ``unknown_zone_as_utc`` (good enough to order one student's folders).
     """
     match = _NBGRADER_STAMP.fullmatch(text.strip())
     if match is None:
@@ -77,8 +79,11 @@ def parse_timestamp(text: str) -> Optional[dt.datetime]:
             digits = zone[1:].replace(":", "")
             offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
             return moment.replace(tzinfo=dt.timezone(offset if zone[0] == "+" else -offset)).astimezone(dt.timezone.utc)
-        return moment.replace(tzinfo=ZoneInfo(zone)).astimezone(dt.timezone.utc)  # letters only: never a path
-    except (ValueError, OverflowError, KeyError, OSError):
+        try:
+            return moment.replace(tzinfo=ZoneInfo(zone)).astimezone(dt.timezone.utc)  # letters only: never a path
+        except (KeyError, ValueError, OSError):
+            return moment.replace(tzinfo=dt.timezone.utc) if unknown_zone_as_utc else None
+    except (ValueError, OverflowError):
         return None
 
 

@@ -26,6 +26,7 @@ state behind. Example::
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import stat
 import struct
@@ -171,7 +172,8 @@ def _newest_readable(archive: zipfile.ZipFile, zip_name: str, notebook: str, can
         if candidate.filename != notebook:
             notes.append(f"«{entry}» se guardó como {notebook}.")
         files = {notebook: data, "timestamp.txt": format_timestamp(candidate.date).encode("ascii")}
-        return Arrival(candidate.student, "lms_zip", f"{zip_name}: {candidate.info.filename}", files,
+        return Arrival(candidate.student, "lms_zip", f"{zip_name}: {candidate.info.filename}",
+                       hashlib.sha256(data).hexdigest(), files,
                        candidate.date, "fecha de la entrada en el zip del LMS", notes, refused=i)
     return None
 

@@ -63,7 +63,15 @@ def read_receipts(course: Course, assignment: str) -> dict[str, Receipt]:
     except (OSError, ValueError):
         return {}
     fields = set(Receipt.__dataclass_fields__)
-    return {student: Receipt(**{k: v for k, v in entry.items() if k in fields}) for student, entry in data.items()}
+    receipts = {}
+    for student, entry in data.items() if isinstance(data, dict) else ():
+        try:
+            receipt = Receipt(**{k: v for k, v in entry.items() if k in fields})
+            receipt.received  # a receipt whose time does not parse is no receipt
+        except (TypeError, ValueError, AttributeError):
+            continue
+        receipts[student] = receipt
+    return receipts
 
 
 def write_receipts(course: Course, assignment: str, receipts: dict[str, Receipt]) -> None:
