@@ -92,7 +92,10 @@ class GradingPlugin:
         if worker is None or part is None:
             return
         if probe and self.ban:
-            worker.probe()
+            try:
+                worker.probe()
+            except Exception as exc:  # noqa: BLE001 - a probe never costs a test its verdict
+                self.internal_errors.append(f"probe after {part}: {type(exc).__name__}: {str(exc)[:200]}")
         seen = getattr(self, "_integrity_seen", 0)
         for problem in worker.tampering[seen:]:
             self.tampering_by_part[part].append(f"integridad: {problem}")

@@ -73,7 +73,7 @@ def _base_name(qualified: str) -> tuple[str, str, str]:
     return namespace, name, overload
 
 
-def banned_overloads(torch, families) -> list[str]:
+def banned_overloads(torch, families, schemas=None) -> list[str]:
     """Every registered overload (``"ns::name.overload"``) of the ``families`` to ban.
 
     Matched by name (``conv``/``pool`` anywhere in the operator's name, any namespace) or by
@@ -84,7 +84,7 @@ def banned_overloads(torch, families) -> list[str]:
         return []
     by_schema = set()
     every = set(torch._C._dispatch_get_all_op_names())
-    for schema in torch._C._jit_get_all_schemas():
+    for schema in schemas if schemas is not None else torch._C._jit_get_all_schemas():
         qualified = schema.name + (f".{schema.overload_name}" if schema.overload_name else "")
         arguments = {a.name for a in schema.arguments}
         if any(sig <= arguments for f in families for sig in SCHEMA_SIGNATURES[f]):
@@ -126,7 +126,8 @@ def _refusal(op: str):
 
 def install_ban(torch, families) -> list[str]:
     """Replace the kernels of every banned overload by a refusal (see module doc); the list."""
-    banned = banned_overloads(torch, families)
+    schemas = torch._C._jit_get_all_schemas()
+    banned = banned_overloads(torch, families, schemas)
     if not banned:
         return []
     wanted = set(banned)
@@ -139,7 +140,7 @@ def install_ban(torch, families) -> list[str]:
                 keys_of.setdefault(qualified, []).append(key)
     libraries = {}
     in_dispatcher = set(torch._C._dispatch_get_all_op_names())
-    script_only = {qualified: str(schema) for schema in torch._C._jit_get_all_schemas()
+    script_only = {qualified: str(schema) for schema in schemas
                    if (qualified := schema.name + (f".{schema.overload_name}" if schema.overload_name else ""))
                    in wanted and qualified not in in_dispatcher}
     with warnings.catch_warnings():  # "Overriding a previously registered kernel": exactly the point
@@ -199,12 +200,10 @@ def _purge_python_implementations(torch, banned: set[str]) -> None:
                 while function is not None and id(function) not in doomed:
                     doomed[id(function)] = qualified
                     function = getattr(function, "__wrapped__", None)
-    for op_name in banned:  # Python kernels (py_impl) on the banned overloads themselves
-        op = _resolve_overload(torch, op_name)
-        if op is not None:
-            for kernels in (getattr(op, "py_kernels", None), getattr(op, "_dispatch_cache", None)):
-                if isinstance(kernels, dict):
-                    kernels.clear()
+    for op in _resolved_overloads(torch, banned):  # Python kernels (py_impl) on the banned overloads
+        for kernels in (getattr(op, "py_kernels", None), getattr(op, "_dispatch_cache", None)):
+            if isinstance(kernels, dict):
+                kernels.clear()
     for name, module in list(sys.modules.items()):
         if not name.startswith("torch.") or module is None:
             continue
@@ -221,13 +220,14 @@ def _overload_name(op) -> str | None:
     return schema.name + (f".{schema.overload_name}" if schema.overload_name else "")
 
 
-def _resolve_overload(torch, qualified: str):
-    namespace, name, overload = _base_name(qualified)
-    try:
-        packet = getattr(getattr(torch.ops, namespace), name)
-        return getattr(packet, overload or "default")
-    except (AttributeError, RuntimeError):
-        return None
+def _resolved_overloads(torch, banned: set[str]):
+    """The banned OpOverloads Python already made (only those can carry Python kernels by now)."""
+    for namespace in {_base_name(q)[0] for q in banned}:
+        packets = getattr(torch.ops, "__dict__", {}).get(namespace)
+        for packet in list(getattr(packets, "__dict__", {}).values()):
+            for op in list(getattr(packet, "__dict__", {}).values()):
+                if _overload_name(op) in banned:
+                    yield op
 
 
 # ---------------------------------------------------------------------------------------------
