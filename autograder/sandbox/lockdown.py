@@ -205,12 +205,17 @@ def _purge_python_implementations(torch, banned: set[str]) -> None:
             if isinstance(kernels, dict):
                 kernels.clear()
     for name, module in list(sys.modules.items()):
-        if not name.startswith("torch.") or module is None:
+        if not name.startswith(_DECOMPOSITION_MODULES) or module is None:
             continue
         namespace = getattr(module, "__dict__", {})
         for attribute, value in list(namespace.items()):
             if id(value) in doomed and callable(value):
                 namespace[attribute] = _refusal(doomed[id(value)])
+
+
+#: Where torch keeps Python implementations of operators (decompositions, references, prims).
+_DECOMPOSITION_MODULES = ("torch._decomp", "torch._refs", "torch._prims", "torch._meta_registrations",
+                          "torch._functorch", "torch._subclasses", "torch._inductor", "torch.nn.functional")
 
 
 def _overload_name(op) -> str | None:
