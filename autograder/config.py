@@ -84,6 +84,9 @@ class Grading(_Strict):
     memory_mb: int = Field(6144, ge=256)
     max_processes: int = Field(64, ge=1)
     max_output_kb: int = Field(256, ge=1)
+    # Bytes the trusted side accepts from a worker: one reply, and one submission in all.
+    max_reply_mb: int = Field(256, ge=1)
+    max_replies_mb: int = Field(4096, ge=1)
     test_weights: dict[str, float] = Field(default_factory=dict)
     submission_limits: SubmissionLimits = SubmissionLimits()
 

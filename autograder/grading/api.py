@@ -65,7 +65,8 @@ def grade_submission(course: Course, submission: Path, assignment: str, *, devic
                                       only_part=only_part)
     if only_part is not None:
         spec = spec.model_copy(update={"parts": {only_part: spec.parts[only_part]}})
-    parts, flags = score_parts(spec, course.grading, result["tests"], result.get("ops_by_part", {}))
+    parts, flags = score_parts(spec, course.grading, result["tests"], result.get("ops_by_part", {}),
+                               result.get("refused_by_part", {}), result.get("tampering_by_part", {}))
     flags += _gave_up_flags(result.get("gave_up", {}))
     flags += _static_scan_flags(sub.source, list(spec.parts))
     load = result.get("load") or {}
@@ -86,6 +87,7 @@ def grade_submission(course: Course, submission: Path, assignment: str, *, devic
         "notes": notes,
         "load_error": load_error,
         "sandbox": result.get("sandbox"),
+        "lockdown": result.get("lockdown") or {},
         "device": device,
         "seed": seed,
         "profile": profile,
@@ -174,7 +176,8 @@ def _static_scan_flags(source: str, parts: list[str]) -> list[dict]:
     flags = []
     for finding in scan_source(source):
         part = finding.scope if finding.scope in parts else None
-        if finding.kind == "torch_op" and (not restricted or (part is not None and part not in restricted)):
+        if finding.kind in ("torch_op", "other_library") and (
+                not restricted or (part is not None and part not in restricted)):
             continue
         line = max(finding.line - header_lines, 1)
         flags.append({"part": part, "kind": "static_scan",

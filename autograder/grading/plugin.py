@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from collections import defaultdict
@@ -33,7 +34,7 @@ class GradingPlugin:
     """Fixtures, outcome recording and the time budget for one submission (see module doc)."""
 
     def __init__(self, *, source: str, device: str, limits, sandbox: str, budget_s: float,
-                 result_path: Path, only_part: str | None = None):
+                 result_path: Path, only_part: str | None = None, ban: tuple[str, ...] = ()):
         self.source = source
         self.target_device = device
         self.limits = limits
@@ -43,6 +44,9 @@ class GradingPlugin:
         self.result_path = Path(result_path)
         self.tests: list[dict] = []
         self.ops_by_part: dict[str, set[str]] = defaultdict(set)
+        self.ban = tuple(ban)                  # operator families the worker bans in torch's dispatcher
+        self.refused_by_part: dict[str, set[str]] = defaultdict(set)   # banned kernels a call reached
+        self.tampering_by_part: dict[str, list[str]] = defaultdict(list)
         self.internal_errors: list[str] = []
         self.current_part: str | None = None
         self.gave_up: dict[str, tuple[str, str, str]] = {}
@@ -68,6 +72,34 @@ class GradingPlugin:
     def record_ops(self, ops) -> None:
         if self.current_part is not None:
             self.ops_by_part[self.current_part].update(ops)
+
+    def record_refusal(self, text: str) -> None:
+        """A student error that came from the worker's lockdown: a banned kernel, or a refused operation."""
+        from autograder.sandbox.lockdown import BAN_MARKER, REFUSED_MARKER
+
+        if self.current_part is None:
+            return
+        for op in re.findall(re.escape(BAN_MARKER) + r" (\S+)", text):
+            self.refused_by_part[self.current_part].add(op[:80])
+        for what in re.findall(re.escape(REFUSED_MARKER) + r" ([^\n]{1,160})", text):
+            entry = f"el corrector impidió: {what}"
+            if entry not in self.tampering_by_part[self.current_part]:
+                self.tampering_by_part[self.current_part].append(entry)
+
+    def _collect_integrity(self, part: str | None, probe: bool) -> None:
+        """Probe the worker (is torch's op still banned?) and file every failed integrity check under ``part``."""
+        worker = self._worker
+        if worker is None or part is None:
+            return
+        if probe and self.ban:
+            try:
+                worker.probe()
+            except Exception as exc:  # noqa: BLE001 - a probe never costs a test its verdict
+                self.internal_errors.append(f"probe after {part}: {type(exc).__name__}: {str(exc)[:200]}")
+        seen = getattr(self, "_integrity_seen", 0)
+        for problem in worker.tampering[seen:]:
+            self.tampering_by_part[part].append(f"integridad: {problem}")
+        self._integrity_seen = len(worker.tampering)
 
     def check_budget(self) -> None:
         if time.monotonic() - self._started_at > self.budget_s:
@@ -108,7 +140,8 @@ class GradingPlugin:
     def _start_worker(self) -> None:
         from autograder.sandbox.client import SandboxWorker
 
-        worker = SandboxWorker(self.source, device=self.target_device, limits=self.limits, sandbox=self.sandbox)
+        worker = SandboxWorker(self.source, device=self.target_device, limits=self.limits, sandbox=self.sandbox,
+                               ban=self.ban)
         self.load = worker.start()
         self._worker = worker
         self.worker_ready_s = round(time.monotonic() - self._started_at, 3)
@@ -142,7 +175,10 @@ class GradingPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item) -> None:
-        self.current_part, self.current_test = _marker(item)["part"], item.name
+        part = _marker(item)["part"]
+        if self.current_part is not None and part != self.current_part:
+            self._collect_integrity(self.current_part, probe=True)  # after the part's last call
+        self.current_part, self.current_test = part, item.name
         self._ensure_started()
         if self.first_test_at is None:
             self.first_test_at = time.monotonic()
@@ -165,6 +201,7 @@ class GradingPlugin:
     def pytest_sessionfinish(self, session) -> None:
         if self._starter is not None:
             self._ensure_started()
+        self._collect_integrity(self.current_part, probe=True)
         if self._worker is not None:
             self._worker.close()
         if self._release is not None:
@@ -175,6 +212,7 @@ class GradingPlugin:
     def _record(self, item, *, passed: bool, excinfo) -> None:
         marker = _marker(item)
         message = "" if passed else self._message(item, excinfo)
+        self._collect_integrity(marker["part"], probe=False)  # e.g. a forged reply in this test
         self.tests.append({"nodeid": item.nodeid, "name": item.name, "part": marker["part"],
                            "kind": marker["kind"], "builds_on": list(marker["builds_on"]),
                            "passed": bool(passed), "message": message})
@@ -196,6 +234,9 @@ class GradingPlugin:
             "finished": finished,
             "tests": self.tests,
             "ops_by_part": {part: sorted(ops) for part, ops in sorted(self.ops_by_part.items())},
+            "refused_by_part": {part: sorted(ops) for part, ops in sorted(self.refused_by_part.items()) if ops},
+            "tampering_by_part": {part: items for part, items in sorted(self.tampering_by_part.items()) if items},
+            "lockdown": dict(getattr(self._worker, "lockdown", {}) or {}),
             "load": None if load is None else {"ok": load.ok, "error": load.error, "traceback": load.traceback,
                                                "defined": list(load.defined)},
             "sandbox": getattr(self._worker, "sandbox_kind", None),

@@ -35,6 +35,7 @@ class WorkerLink(Protocol):
 
     def worker(self): ...                      # the started SandboxWorker of this submission
     def record_ops(self, ops) -> None: ...     # attribute a call's aten ops to the part under test
+    def record_refusal(self, text: str) -> None: ...  # a student error: did the worker's lockdown refuse something?
     def check_budget(self) -> None: ...        # fail once the whole-submission time is spent
 
 
@@ -100,6 +101,7 @@ class StudentCode:
         try:
             result = action(self._link.worker())
         except client.StudentError as exc:
+            self._link.record_refusal(f"{exc.message}\n{exc.traceback_tail}")
             raise StudentRaised(compose(student_error_text(exc.exc_type, exc.message, exc.traceback_tail))) from None
         except client.WorkerTimeout:
             message = compose(f"{what} superó el límite de {self._link.call_timeout:g} s por llamada (¿un bucle "

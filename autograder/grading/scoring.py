@@ -1,7 +1,9 @@
 """Points from test outcomes: each part's points (course.yaml) shared among its tests by kind.
 
 A test of kind K gets ``points * weight(K) / sum of its part's weights``; a failed test gets 0;
-a part that reached torch's own op (autograder/grading/banned_ops.py) gets 0 and a flag. One
+a part that reached torch's own op (autograder/grading/banned_ops.py: a banned kernel refused a
+call, or the recorder saw the op) gets 0 and a ``banned_op`` flag; an integrity check that failed
+(the ban found missing, a forged reply) zeroes every restricted part and flags ``tampering``. One
 part never costs another its points. Where a part builds on another that also fails, its failed
 tests say so. Example::
 
@@ -11,7 +13,7 @@ tests say so. Example::
 from __future__ import annotations
 
 from autograder.config import Assignment, Grading
-from autograder.grading.banned_ops import banned_ops_used
+from autograder.grading.banned_ops import BANNED_FAMILIES, banned_ops_used
 
 #: Kinds that say nothing about correctness on their own (code that returns zeros leaves its input
 #: unchanged too): they earn points only while the part's main comparison passes.
@@ -25,20 +27,36 @@ DIGITS = 4
 
 
 def score_parts(assignment: Assignment, grading: Grading, tests: list[dict],
-                ops_by_part: dict[str, list[str]]) -> tuple[dict, list[dict]]:
-    """The report's "parts" (in course.yaml's order) and the "banned_op" flags."""
+                ops_by_part: dict[str, list[str]], refused_by_part: dict[str, list[str]] | None = None,
+                tampering_by_part: dict[str, list[str]] | None = None) -> tuple[dict, list[dict]]:
+    """The report's "parts" (in course.yaml's order) and the "banned_op"/"tampering" flags.
+
+    ``refused_by_part``: the banned kernels each part's calls reached (the worker refused them);
+    ``tampering_by_part``: what the lockdown refused, and integrity checks that failed.
+    """
+    refused_by_part, tampering_by_part = refused_by_part or {}, tampering_by_part or {}
+
+    def banned_of(part: str) -> list[str]:
+        return sorted(set(banned_ops_used(part, ops_by_part.get(part, ()))) | set(refused_by_part.get(part, ())))
+
+    integrity_failed = any(entry.startswith("integridad:") for items in tampering_by_part.values() for entry in items)
+    voided = {p for p in assignment.parts if p in BANNED_FAMILIES} if integrity_failed else set()
     failing_parts = {t["part"] for t in tests if not t["passed"]}
-    banned_parts = {p for p in assignment.parts if banned_ops_used(p, ops_by_part.get(p, ()))}
-    failing_parts |= banned_parts
+    banned_parts = {p for p in assignment.parts if banned_of(p)}
+    failing_parts |= banned_parts | voided
     parts: dict[str, dict] = {}
     flags: list[dict] = []
     for part, points in assignment.parts.items():
         own = [t for t in tests if t["part"] == part] or [_not_graded(part)]
         total_weight = sum(grading.weight(t["kind"]) for t in own)
-        banned = banned_ops_used(part, ops_by_part.get(part, ()))
+        banned = banned_of(part)
         if banned:
             flags.append({"part": part, "kind": "banned_op",
                           "message": f"`{part}` usó la implementación de torch ({', '.join(banned)})."})
+        for entry in tampering_by_part.get(part, ()):
+            flags.append({"part": part, "kind": "tampering", "message": f"`{part}`: {entry}"})
+        if part in voided and not banned:
+            banned = ["comprobación de integridad fallida: la prohibición dejó de estar en vigor"]
         main_failed = any(t["kind"] == MAIN_KIND and not t["passed"] for t in own)
         entries = []
         for test in own:

@@ -35,6 +35,7 @@ def suite_path(assignment: str, profile: str) -> Path:
 def run_session(*, course_file: Path | None, assignment: str, source: str, profile: str, seed: int,
                 device: str, out: Path, sandbox: str = "auto", only_part: str | None = None) -> int:
     """Run the suite; write the raw results to ``out``; return pytest's exit code."""
+    from autograder.grading.banned_ops import worker_ban
     from autograder.grading.plugin import GradingPlugin
     from autograder.sandbox.client import Limits
 
@@ -42,9 +43,11 @@ def run_session(*, course_file: Path | None, assignment: str, source: str, profi
     grading = course.grading
     limits = Limits(memory_mb=grading.memory_mb, cpu_seconds=int(grading.submission_timeout),
                     max_processes=grading.max_processes, max_output_kb=grading.max_output_kb,
-                    call_timeout=float(grading.call_timeout))
+                    call_timeout=float(grading.call_timeout), max_reply_mb=grading.max_reply_mb,
+                    max_replies_mb=grading.max_replies_mb)
     plugin = GradingPlugin(source=source, device=device, limits=limits, sandbox=sandbox,
-                           budget_s=grading.submission_timeout, result_path=out, only_part=only_part)
+                           budget_s=grading.submission_timeout, result_path=out, only_part=only_part,
+                           ban=worker_ban(course.assignment(assignment).parts))
     # The worker's start (mostly its torch import) overlaps with ours: seconds per submission.
     plugin.start_worker_in_background()
 

@@ -40,6 +40,10 @@ BANNED_MODULES = {
     "inspect": ("reflection", "inspeccionar el código del corrector"),
     "gc": ("reflection", "recorrer todos los objetos del proceso"),
     "builtins": ("reflection", "modificar las funciones incorporadas"),
+    "__main__": ("reflection", "modificar el programa del corrector (__main__)"),
+    "scipy": ("other_library", "calcular con otra biblioteca numérica (scipy)"),
+    "skimage": ("other_library", "calcular con otra biblioteca numérica (scikit-image)"),
+    "cv2": ("other_library", "calcular con otra biblioteca numérica (OpenCV)"),
 }
 
 #: Dotted names (and everything below them) that reach torch's internals or the OS.
@@ -84,6 +88,23 @@ BANNED_PREFIXES = {
 }
 for _name in ("execv", "execve", "execvp", "execl", "execlp", "spawnv", "spawnl", "posix_spawn"):
     BANNED_PREFIXES[f"os.{_name}"] = ("process", "ejecuta programas")
+for _name in ("dup", "pipe", "pipe2", "fdopen", "close", "closerange", "writev", "readv", "pwrite", "pread",
+              "sendfile", "lseek", "openpty", "set_inheritable", "set_blocking", "fstat", "ftruncate"):
+    BANNED_PREFIXES[f"os.{_name}"] = ("io", "usa descriptores de archivo del proceso")
+BANNED_PREFIXES.update({
+    "os.waitpid": ("process", "espera procesos hijos"),
+    "os.unshare": ("process", "crea espacios de nombres"),
+    "sys.argv": ("reflection", "lee los argumentos del corrector (sys.argv)"),
+    "sys.addaudithook": ("reflection", "instala ganchos de auditoría"),
+    "sys.audit": ("reflection", "usa los ganchos de auditoría"),
+    "sys.meta_path": ("reflection", "modifica el sistema de importación"),
+    "sys.path_hooks": ("reflection", "modifica el sistema de importación"),
+    "numpy.convolve": ("other_library", "usa la convolución de numpy (numpy.convolve)"),
+    "numpy.correlate": ("other_library", "usa la correlación de numpy (numpy.correlate)"),
+    "numpy.lib.stride_tricks.as_strided": ("native", "crea vistas de memoria sin comprobar sus límites"),
+    "numpy.ctypeslib": ("native", "accede a memoria nativa (numpy.ctypeslib)"),
+    "torch.Tensor._make_wrapper_subclass": ("torch_internals", "crea subclases de tensor que interceptan el despacho"),
+})
 
 #: torch's own implementations of what the course asks students to write (any alias of these).
 TORCH_OPS = {f"torch.nn.functional.{name}" for name in (
@@ -131,11 +152,20 @@ BANNED_ATTRIBUTES = {
     "f_globals": "accede a las variables de otro marco de ejecución",
     "f_back": "recorre la pila de llamadas",
     "gi_frame": "recorre la pila de llamadas",
+    "__dict__": "lee o cambia el diccionario de atributos de un objeto (__dict__)",
+    "__array_interface__": "crea arreglos sobre direcciones de memoria arbitrarias",
+    "__torch_function__": "intercepta las funciones de PyTorch (__torch_function__)",
+    "__torch_dispatch__": "intercepta el despacho de operaciones de PyTorch (__torch_dispatch__)",
+    "tb_frame": "recorre la pila de llamadas",
+    "f_locals": "accede a las variables de otro marco de ejecución",
 }
 DISPATCH_INTERNALS = ("_C", "_pop_mode", "_push_mode", "_set_dispatch_mode", "_get_dispatch_mode",
                       "_unset_dispatch_mode", "_len_torch_dispatch_stack", "_get_current_dispatch_mode",
                       "_DisableTorchDispatch", "_disabled_torch_dispatch_impl", "DisableTorchFunction",
-                      "_disabled_torch_function_impl", "_ExcludeDispatchKeyGuard", "_AutoDispatchBelow")
+                      "_disabled_torch_function_impl", "_ExcludeDispatchKeyGuard", "_AutoDispatchBelow",
+                      "TorchDispatchMode", "TorchFunctionMode", "_disable_current_modes", "_pop_torch_dispatch_mode", "_pop_torch_dispatch_stack",
+                      "_push_on_torch_dispatch_stack", "_len_torch_dispatch_stack", "_pop_mode_temporarily",
+                      "_python_dispatch", "_dispatch_library", "py_impl", "py_kernels")
 
 #: Calls whose second argument names an attribute: a non-literal name hides what is reached.
 NAME_TAKING_CALLS = {"getattr", "setattr", "delattr", "hasattr"}
@@ -146,7 +176,7 @@ class Finding:
     """One suspicious use: where it is, what kind, a message in Spanish and what it reached."""
 
     line: int
-    kind: str            # process | torch_internals | native | dynamic_code | reflection | io | torch_op
+    kind: str            # process | torch_internals | native | dynamic_code | reflection | io | torch_op | other_library
     message: str
     scope: str | None = None        # the enclosing top-level def/class (None: module level)
     target: str = ""                # the dotted name reached, e.g. "torch.nn.functional.conv2d"
@@ -207,6 +237,10 @@ class _Scanner(ast.NodeVisitor):
         if root in BANNED_MODULES:
             kind, message = BANNED_MODULES[root]
             self.report(node, kind, f"usa {dotted}: permite {message}", dotted)
+        elif root == "torch" and any(part.startswith("_") and not part.startswith("__") for part in dotted.split(".")[1:]):
+            # torch._decomp, torch._refs, torch._prims, torch.Tensor._make_subclass...: private torch,
+            # which holds Python implementations of pooling and convolution gradients.
+            self.report(node, "torch_internals", f"usa una parte privada de PyTorch: {dotted}", dotted)
 
     # -- imports and aliases ----------------------------------------------------------------------
     def visit_Import(self, node: ast.Import) -> None:
@@ -264,6 +298,35 @@ class _Scanner(ast.NodeVisitor):
         if dotted:
             self.check_dotted(node, dotted)
             return  # the chain's inner names are the same use; don't report them again
+        self.generic_visit(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for base in node.bases:
+            if self.resolve(base) in ("torch.Tensor", "torch._C.TensorBase", "torch._C._TensorBase"):
+                self.report(node, "torch_internals", f"define una subclase de torch.Tensor ({node.name}), que "
+                                                     "puede cambiar qué calcula una operación", "torch.Tensor")
+        self.generic_visit(node)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        if node.name in ("__torch_function__", "__torch_dispatch__"):
+            self.report(node, "torch_internals", f"{BANNED_ATTRIBUTES[node.name]}", node.name)
+        self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        # F.__dict__["conv2d"] and vars(F)["conv2d"] are F.conv2d
+        key = node.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            holder = node.value
+            base = None
+            if isinstance(holder, ast.Attribute) and holder.attr == "__dict__":
+                base = self.resolve(holder.value)
+            elif (isinstance(holder, ast.Call) and isinstance(holder.func, ast.Name) and holder.func.id == "vars"
+                  and holder.args):
+                base = self.resolve(holder.args[0])
+            if base:
+                self.check_dotted(node, f"{base}.{key.value}")
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:

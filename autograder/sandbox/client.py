@@ -14,11 +14,21 @@ change what the grader compares. Example::
 A call that runs past ``call_timeout`` kills the worker (:class:`WorkerTimeout`); one that
 kills it (:class:`WorkerCrashed`) too. Either way the next call starts a fresh worker and
 re-runs the submission, so one part's hang never costs another part its points.
+
+What the worker sends is hostile input: each reply must echo its request's random nonce (a
+forged or out-of-step reply is a protocol violation, noted in ``tampering``), is capped in
+bytes (``Limits.max_reply_mb``), and so is everything one submission sends
+(``Limits.max_replies_mb``): memory here stays bounded whatever the student returns. After the
+worker says it is ready, its process is checked from outside (``lockdown``): seccomp filter
+mode and no_new_privs, read from /proc. ``ban=("convolution", "pooling")`` has the worker ban
+those operator families in torch's dispatcher (autograder/sandbox/lockdown.py); ``probe()``
+asks it later whether they are still banned.
 """
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -27,10 +37,11 @@ import time
 import weakref
 from dataclasses import asdict, dataclass, field
 
-from autograder.sandbox import launch, protocol
+from autograder.sandbox import launch, lockdown, protocol
 
 #: Seconds the worker may take to start (import torch, warm up) before the first request.
 STARTUP_SECONDS = 120.0
+MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,8 @@ class Limits:
     max_file_mb: int = 16          # RLIMIT_FSIZE
     max_output_kb: int = 256       # stdout/stderr captured and capped
     call_timeout: float = 120.0    # wall clock per call; on expiry the whole process group is killed
+    max_reply_mb: int = 256        # bytes accepted in one reply (ResNet-18's float64 gradients: ~90 MiB)
+    max_replies_mb: int = 4096     # bytes accepted from one submission's workers in all
 
 
 class StudentError(Exception):
@@ -138,7 +151,8 @@ def _terminate(proc: subprocess.Popen, fds: list[int], uid: int | None, kind: st
 class SandboxWorker:
     """One worker process per submission, reused across calls. Context manager."""
 
-    def __init__(self, source: str, *, device: str = "cpu", limits: Limits = Limits(), sandbox: str = "auto"):
+    def __init__(self, source: str, *, device: str = "cpu", limits: Limits = Limits(), sandbox: str = "auto",
+                 ban: tuple[str, ...] = ()):
         if device not in ("cpu", "cuda"):
             raise ValueError(f"dispositivo desconocido: {device!r} (use cpu o cuda)")
         if device == "cuda":
@@ -156,6 +170,11 @@ class SandboxWorker:
         self._generation = 0
         self._output = bytearray()
         self._dropped = [0]
+        self.ban = tuple(ban)
+        self.lockdown: dict = {}              # what was verified of the worker's lockdown (see _verify_lockdown)
+        self.tampering: list[str] = []        # integrity checks that failed (forged replies, lost seccomp)
+        self.received_bytes = 0               # bytes accepted from this submission's workers so far
+        self._worker_pid: int | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> LoadResult:
@@ -204,7 +223,7 @@ class SandboxWorker:
         from_worker_r, from_worker_w = os.pipe()
         protocol.widen_pipe(to_worker_w)
         protocol.widen_pipe(from_worker_w)
-        config = json.dumps({"device": self.device, "limits": asdict(self.limits)})
+        config = json.dumps({"device": self.device, "limits": asdict(self.limits), "ban": list(self.ban)})
         plan = launch.plan_launch(self.sandbox, self.device, in_fd=to_worker_r, out_fd=from_worker_w, config=config)
         self.sandbox_kind = plan.kind
         self.uid = plan.uid
@@ -226,10 +245,54 @@ class SandboxWorker:
         self._finalizer = weakref.finalize(self, _terminate, proc, [to_worker_w, from_worker_r],
                                            plan.uid, plan.kind, plan.scratch)
         try:
-            self._receive(time.monotonic() + STARTUP_SECONDS, expect_ready=True)
+            ready = self._receive(time.monotonic() + STARTUP_SECONDS, expect_ready=True)
         except WorkerTimeout:
             self._kill()
             raise WorkerCrashed(f"el worker no arrancó en {STARTUP_SECONDS:g} s") from None
+        self._verify_lockdown(proc, ready)
+
+    def _verify_lockdown(self, proc: subprocess.Popen, ready: dict) -> None:
+        """Read the worker's seccomp state from outside; no student code has run yet."""
+        pid = _find_worker_pid(proc.pid)
+        status = lockdown.process_status(pid) if pid is not None else {}
+        banned = ready.get("banned")
+        self._worker_pid = pid
+        self.lockdown = {"seccomp": status.get("Seccomp") == "2", "no_new_privs": status.get("NoNewPrivs") == "1",
+                         "banned_overloads": banned if type(banned) is int else 0}
+        if not (self.lockdown["seccomp"] and self.lockdown["no_new_privs"]):
+            self.notes.append(f"el filtro seccomp del worker no se pudo verificar (pid {pid}: {status or 'sin datos'})")
+        if self.ban and not self.lockdown["banned_overloads"]:
+            self._kill()
+            raise WorkerCrashed("el worker no instaló la prohibición de operaciones")
+
+    def probe(self) -> dict | None:
+        """Ask the worker whether torch's own ops are still banned, and re-check its seccomp state.
+
+        ``{"computed": [...], "new_ops": [...], "problems": [text, ...]}``; None when no worker
+        runs (nothing to check) or the worker could not answer (the caller's call failed already).
+        """
+        if self._proc is None or self._proc.poll() is not None:
+            return None
+        try:
+            reply = self._exchange({"op": "probe"}, self.limits.call_timeout)
+        except (StudentError, WorkerTimeout, WorkerCrashed):
+            return None
+        value = reply.get("value")
+        if not isinstance(value, dict):
+            return {"computed": [], "new_ops": [], "problems": ["respuesta de probe con forma inesperada"]}
+        computed = [str(v) for v in value.get("computed", ()) if isinstance(v, str)]
+        new_ops = [str(v) for v in value.get("new_ops", ()) if isinstance(v, str)]
+        problems = []
+        if computed:
+            problems.append(f"la implementación de torch volvió a calcular tras la prohibición: {', '.join(computed)}")
+        if new_ops:
+            problems.append(f"operaciones nuevas de convolución o pooling registradas: {', '.join(new_ops[:5])}")
+        if self._worker_pid is not None and self.lockdown.get("seccomp"):
+            status = lockdown.process_status(self._worker_pid)
+            if status.get("Seccomp") != "2" and self._proc.poll() is None:
+                problems.append(f"el proceso del worker perdió su filtro seccomp ({status or 'desaparecido'})")
+        self.tampering += problems
+        return {"computed": computed, "new_ops": new_ops, "problems": problems}
 
     def _kill(self) -> None:
         if self._finalizer is not None:
@@ -295,7 +358,8 @@ class SandboxWorker:
             header, buffers = protocol.pack(request, array_hook=_to_wire)
         except (TypeError, ValueError) as exc:
             raise TypeError(f"argumento que no puede enviarse al worker: {exc}") from None
-        header["op"] = op
+        nonce = secrets.randbits(62)
+        header["op"], header["nonce"] = op, nonce
         try:
             protocol.write_message(self._send_fd, header, buffers, deadline)
         except protocol.PeerClosed:
@@ -304,6 +368,10 @@ class SandboxWorker:
             self._kill()
             raise WorkerTimeout(f"el worker no aceptó la petición en {timeout:g} s") from None
         reply = self._receive(deadline)
+        if reply.get("nonce") != nonce:
+            self.tampering.append(f"respuesta a '{op}' con un nonce que no es el de la petición (falsificada o desfasada)")
+            self._kill()
+            raise WorkerCrashed("violación del protocolo: respuesta falsificada o desfasada (nonce distinto)")
         if reply.get("ok") is True:
             return reply
         error = reply.get("error")
@@ -314,9 +382,12 @@ class SandboxWorker:
         raise WorkerCrashed("respuesta del worker sin 'ok' válido")
 
     def _receive(self, deadline: float, expect_ready: bool = False) -> dict:
+        cap = min(self.limits.max_reply_mb * MIB, self.limits.max_replies_mb * MIB - self.received_bytes)
         try:
             proc = self._proc
-            header, buffers = protocol.read_message(self._recv_fd, deadline, alive=lambda: proc.poll() is None)
+            header, buffers = protocol.read_message(self._recv_fd, deadline, max_total=max(cap, 0),
+                                                    alive=lambda: proc.poll() is None)
+            self.received_bytes += sum(len(b) for b in buffers)
             reply = {key: protocol.unpack(node, buffers) for key, node in header.items()}
         except protocol.Timeout:
             self._kill()
@@ -341,6 +412,46 @@ class SandboxWorker:
                 pass
         self._kill()
         return WorkerCrashed(f"{what} ({_describe_exit(code)})")
+
+
+def _find_worker_pid(root: int) -> int | None:
+    """The worker's own process: ``root`` itself, or (under bubblewrap) its descendant running worker.py."""
+    frontier, seen = [root], set()
+    while frontier:
+        pid = frontier.pop(0)
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                argv = handle.read().split(b"\0")
+        except OSError:
+            continue
+        if len(argv) > 2 and argv[1] == b"-I" and argv[2].endswith(b"worker.py"):  # python -I worker.py ...
+            return pid
+        frontier += _children(pid)
+    return None
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        found = []
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found += [int(child) for child in handle.read().split()]
+        return found
+    except OSError:
+        pass
+    found = []  # kernels without /proc/<pid>/task/<tid>/children: scan every process's parent
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    if int(handle.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
 
 
 def _describe_exit(code: int | None) -> str:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 WORKER_DIR = Path(__file__).resolve().parent
-WORKER_FILES = ("worker.py", "protocol.py")
+WORKER_FILES = ("worker.py", "protocol.py", "lockdown.py")
 #: Where the worker's files appear inside the sandbox.
 SANDBOX_WORKER_DIR = "/opt/autograder-worker"
 SETPRIV = "/usr/bin/setpriv"

@@ -7,8 +7,11 @@ an array is ``{"$array": i, "dtype": "float64", "shape": [2, 3]}``. Tuples/lists
 ``{"$handle": id, "type": "LeNet"}`` and dtypes as ``{"$dtype": "float64"}``.
 
 No pickle, ever: whatever the worker sends, the reader only ever builds plain Python values and
-fresh ``numpy`` arrays (``np.frombuffer`` + ``copy``), after checking every size against a cap,
-so a tensor subclass or a patched comparison on the other side changes nothing here. Example::
+fresh ``numpy`` arrays (``np.frombuffer`` over bytes it read itself), after checking every size
+against a cap, so a tensor subclass or a patched comparison on the other side changes nothing
+here. Every string of a header is made safe to encode (invalid UTF-8 and lone surrogates such as
+``"\\ud800"`` become U+FFFD), so the student's text can never make the reader's side crash later
+when it writes a report. Example::
 
     header, buffers = pack({"value": np.eye(2)})
     write_message(fd, header, buffers)
@@ -238,7 +241,9 @@ class _Unpacker:
             raise ProtocolError(
                 f"el búfer mide {len(data)} bytes y la forma {shape} x {dtype.itemsize} pide otro tamaño")
         self.used.add(index)
-        array = np.frombuffer(data, dtype=dtype).reshape(shape).copy()
+        array = np.frombuffer(data, dtype=dtype).reshape(shape)
+        if not isinstance(data, bytearray):  # bytes read by _read_exact are ours alone: no copy needed
+            array = array.copy()
         return self.array_hook(array) if self.array_hook is not None else array
 
 
@@ -267,8 +272,8 @@ def read_message(fd: int, deadline: float | None = None, *, max_header: int = MA
     if length > max_header:
         raise ProtocolError(f"cabecera de {length} bytes (máximo {max_header})")
     try:
-        header = json.loads(_read_exact(fd, length, deadline, alive).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: absurd nesting
+        header = safe_text(json.loads(_read_exact(fd, length, deadline, alive).decode("utf-8", "replace")))
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurd nesting
         raise ProtocolError(f"cabecera que no es JSON válido: {type(exc).__name__}") from None
     if not isinstance(header, dict):
         raise ProtocolError("la cabecera debe ser un objeto JSON")
@@ -278,6 +283,27 @@ def read_message(fd: int, deadline: float | None = None, *, max_header: int = MA
     if length + sum(sizes) > max_total:
         raise ProtocolError(f"mensaje de {length + sum(sizes)} bytes (máximo {max_total})")
     return header, [_read_exact(fd, size, deadline, alive) for size in sizes]
+
+
+def safe_text(node, depth: int = 0):
+    """``node`` (parsed JSON) with every string, keys included, encodable as UTF-8.
+
+    JSON may carry ``"\\ud800"``: a lone surrogate that Python holds in a str but cannot encode,
+    so writing it to a report later would raise. Such code points become U+FFFD.
+    """
+    if isinstance(node, str):
+        try:
+            node.encode("utf-8")
+            return node
+        except UnicodeEncodeError:
+            return node.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    if depth > 4 * MAX_DEPTH:
+        raise ProtocolError("estructura demasiado anidada")
+    if isinstance(node, list):
+        return [safe_text(item, depth + 1) for item in node]
+    if isinstance(node, dict):
+        return {safe_text(key, depth + 1): safe_text(value, depth + 1) for key, value in node.items()}
+    return node
 
 
 def widen_pipe(fd: int) -> None:

@@ -5,11 +5,15 @@ resource limits, imports torch, execs the submission source once into a fresh mo
 answers requests read from one pipe on another (see :mod:`protocol`); the student's prints go
 to stdout/stderr, which the client captures separately, so they can never look like a reply.
 
-Requests (header ``"op"``): ``load`` (the source), ``call`` (a top-level name), ``method`` (on a
-handle), ``describe`` (a module's parameters/buffers/submodules). Each call records the aten ops
-dispatched while the student's code ran. Run as::
+Before the submission loads, :mod:`lockdown` bans the assignment's operator families in torch's
+dispatcher, installs a seccomp filter and a permanent audit hook.
 
-    python -I worker.py --in-fd 5 --out-fd 8 --config '{"device": "cpu", "limits": {...}}'
+Requests (header ``"op"``): ``load`` (the source), ``call`` (a top-level name), ``method`` (on a
+handle), ``describe`` (a module's parameters/buffers/submodules), ``probe`` (is the ban still in
+place?). Each reply echoes the request's ``nonce``. Each call records the aten ops dispatched
+while the student's code ran (a second signal; the ban does not depend on it). Run as::
+
+    python -I worker.py --in-fd 5 --out-fd 8 --config '{"device": "cpu", "limits": {...}, "ban": ["pooling"]}'
 """
 from __future__ import annotations
 
@@ -25,9 +29,10 @@ import traceback
 import types
 
 if __package__:
-    from . import protocol
+    from . import lockdown, protocol
 else:  # run as a script inside the sandbox, where only this folder (not the package) is visible
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import lockdown
     import protocol
 
 #: The filename the submission's code is compiled under (it shows in tracebacks).
@@ -172,6 +177,21 @@ class Session:
         self.handle_of: dict[int, int] = {}  # id(obj) -> handle id; objects stay alive in self.objects
         self.thread_seen: dict = {}          # ops dispatched by the submission's own threads
         record_ops_in_new_threads(recorder_class, self.thread_seen)
+        self.families: tuple = ()            # the operator families banned (lockdown.install_ban)
+        self.banned: tuple = ()
+        self.known_ops = 0
+
+    def lock_down(self, families) -> None:
+        """Ban ``families`` in the dispatcher, then seccomp and the audit hook: before any student code."""
+        torch = self.torch
+        self.families = tuple(families)
+        self.banned = tuple(lockdown.install_ban(torch, self.families))
+        self.known_ops = len(torch._C._dispatch_get_all_op_names())
+        lockdown.install_seccomp()
+        lockdown.install_audit_hook()
+
+    def probe(self) -> dict:
+        return lockdown.probe(self.torch, self.families, self.banned, self.known_ops)
 
     # -- loading -------------------------------------------------------------------------------
     def load(self, source: str) -> dict:
@@ -390,6 +410,7 @@ def serve(in_fd: int, out_fd: int, session: Session) -> None:
             header, buffers = protocol.read_message(in_fd)
         except protocol.PeerClosed:
             return
+        nonce = header.pop("nonce", None)
         request = {k: protocol.unpack(v, buffers) for k, v in header.items() if k != "op"}
         try:
             reply = {"ok": True, **handle_request(session, header.get("op"), request)}
@@ -403,6 +424,7 @@ def serve(in_fd: int, out_fd: int, session: Session) -> None:
         except Exception as exc:  # e.g. a complex tensor: the student's value cannot travel
             reply_header, reply_buffers = protocol.pack({"ok": False, "error": {
                 "type": "TypeError", "message": f"valor de retorno no soportado: {_message(exc)}", "traceback": ""}})
+        reply_header["nonce"] = nonce
         protocol.write_message(out_fd, reply_header, reply_buffers)
 
 
@@ -411,6 +433,8 @@ def handle_request(session: Session, op: str, request: dict) -> dict:
         return session.load(request["source"])
     if op == "describe":
         return {"value": session.describe(request["handle"])}
+    if op == "probe":
+        return {"value": session.probe()}
     args = session.to_worker(request.get("args", ()))
     kwargs = session.to_worker(request.get("kwargs") or {})
     grad_output = session.to_worker(request.get("grad_output"))
@@ -435,10 +459,14 @@ def main(argv=None) -> int:
     if device == "cuda":
         start_rss_watchdog(config["limits"]["memory_mb"])
     torch = configure_torch(device)
+    if device == "cuda":  # the driver starts its threads and maps its memory before the lockdown
+        torch.zeros(1, device="cuda").sum().item()
     session = Session(torch, make_op_recorder(torch), device)
     # Only the protocol pipes matter from here on; the student's code must not read requests.
     sys.stdin = open(os.devnull)
-    protocol.write_message(options.out_fd, *protocol.pack({"ready": True}))
+    session.lock_down(config.get("ban", ()))
+    protocol.write_message(options.out_fd, *protocol.pack({"ready": True, "pid": os.getpid(),
+                                                           "banned": len(session.banned)}))
     serve(options.in_fd, options.out_fd, session)
     return 0
 
