@@ -270,3 +270,12 @@ def test_unknown_assignment_is_a_config_error(tmp_path):
 
     with pytest.raises(CourseConfigError):
         load_submission(REFERENCE, "no_existe")
+
+
+def test_a_file_name_cannot_smuggle_code_into_the_source(tmp_path):
+    """A Linux file name may hold a newline; it names the file in comments and messages only."""
+    path = tmp_path / "entrega\nimport os; os.system('echo fuera').py"
+    path.write_text("def conv2d(x, w):\n    return x\n", encoding="utf-8")
+    sub = load_submission(path, "convolutions")
+    assert "os.system" not in "\n".join(line for line in sub.source.splitlines() if not line.startswith("#"))
+    assert sub.parts_found == {"conv2d": "archivo"}

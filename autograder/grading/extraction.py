@@ -216,7 +216,7 @@ class _State:
 
     def _broken_cell(self, index: int, cell: CodeCell, exc: BaseException) -> None:
         where = f" en la línea {exc.lineno}" if isinstance(exc, SyntaxError) and exc.lineno else ""
-        reason = exc.msg if isinstance(exc, SyntaxError) else type(exc).__name__
+        reason = exc.msg if isinstance(exc, SyntaxError) else "demasiado anidada o grande para compilarla"
         self.broken[index] = (f"{cell.label} no es Python válido ({type(exc).__name__}{where}: {reason}): no se "
                               "calificó nada de esa celda.")
         self.syntax_errors[cell.label] = f"{type(exc).__name__}: {reason}" + (
@@ -310,7 +310,7 @@ class _State:
         previous_cell = None
         for piece in self.pieces:
             if piece.cell != previous_cell:
-                chunks.append(f"# --- {self.labels[piece.cell]} ---")
+                chunks.append(f"# --- {_printable(self.labels[piece.cell])} ---")
                 line += 1
                 previous_cell = piece.cell
             chunks.append(piece.text)
@@ -682,6 +682,11 @@ def _compiles(text: str, flags: int) -> bool:
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return False
     return True
+
+
+def _printable(label: str) -> str:
+    """A label safe inside a one-line comment (a file name may hold a newline)."""
+    return re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]", "?", label)
 
 
 def _first_line(text: str) -> str:

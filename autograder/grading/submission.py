@@ -17,6 +17,7 @@ Example::
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -81,6 +82,7 @@ def _pick_from_folder(folder: Path, assignment: Assignment) -> Path | None:
 
 
 def _from_python(text: str, parts: list[str], notes: list[str], filename: str = "entrega.py") -> Submission:
+    filename = re.sub(r"\s+", " ", filename)  # a label for messages: a name may hold a newline
     extraction = extract_cells([CodeCell(filename, text)], parts)
     if filename in extraction.syntax_errors:  # a module that does not compile cannot be imported at all
         error = extraction.syntax_errors[filename]

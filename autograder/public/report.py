@@ -73,6 +73,8 @@ def format_part_report(report: dict, part: str) -> str:
     for flag in report.get("flags", []):
         if flag.get("part") == part:
             lines.append(f"  ⚠ {flag['message']}")
+    if len(entry.get("cells", [])) > 1:
+        lines.append(f"  (se comprobó con lo que definen: {', '.join(entry['cells'])})")
     lines += notes
     if "max_points" in tests[0]:
         lines.append(f"  [puntos]: lo que vale cada tipo de prueba en los {_points(entry['max_score'])} puntos de "
