@@ -95,22 +95,27 @@ if __name__ == "__main__":
 
 # --- collecting a notebook's definitions --------------------------------------------------------------
 
-def test_only_top_level_definitions_are_collected_in_order():
-    from autograder.public.notebook_source import definitions_from_cells
+def test_check_takes_the_history_as_typed_with_the_graders_extraction():
+    """check() hands the kernel's raw history (magics as typed) to the grader's own extraction."""
+    from autograder.grading.submission import submission_from_cells
+    from autograder.public.notebook_source import cells_from_history
 
-    cells = [
+    history = [
+        "",  # IPython's placeholder for In [0]
         "import torch\nimport matplotlib.pyplot as plt\nfrom autograder.public import check\nmodel = train_for_an_hour()",
-        "def conv2d(x, weight):\n    return 1\nprint(conv2d(0, 0))",
+        "%%time\ndef conv2d(x, weight):\n    return 1\nprint(conv2d(0, 0))",
         "def broken(:",  # a cell that did not parse defined nothing
-        "@staticmethod\ndef helper():\n    pass\ncheck('conv2d')",
+        "check('conv2d')",
         "def conv2d(x, weight):\n    return 2",
     ]
-    source = definitions_from_cells(cells)
+    sub = submission_from_cells(cells_from_history(history), ["conv2d"])
+    source = sub.source
     assert "train_for_an_hour" not in source and "print(" not in source and "check(" not in source
     assert "autograder" not in source and "matplotlib" not in source and "broken" not in source
-    assert source.index("return 1") < source.index("@staticmethod") < source.index("return 2")
+    assert source.index("return 1") < source.index("return 2")
+    assert sub.extraction.part_cells["conv2d"] == ["In [5]"]
     namespace: dict = {}
-    exec(compile(source.replace("import torch", ""), "<test>", "exec"), namespace)
+    exec(compile(source, "<test>", "exec"), namespace)  # trusted: this test's own cells
     assert namespace["conv2d"](0, 0) == 2  # the later definition wins, as in the notebook
 
 

@@ -45,9 +45,13 @@ def grader_version() -> str:
         return "0+checkout"
 
 
-def grade_submission(course: Course, submission: Path, assignment: str, *, device: str = "cpu",
+def grade_submission(course: Course, submission: Path | Submission, assignment: str, *, device: str = "cpu",
                      profile: str = "hidden", seed: int | None = None, only_part: str | None = None) -> dict:
-    """The report of one submission (see module doc); ``only_part`` runs that part's tests only."""
+    """The report of one submission (see module doc); ``only_part`` runs that part's tests only.
+
+    ``submission`` is a path (a notebook, a .py, a folder) or an already extracted
+    :class:`Submission` (what ``check()`` builds from the kernel's cells): the same rules either way.
+    """
     started = time.monotonic()
     spec = course.assignment(assignment)  # CourseConfigError for an unknown name
     if profile not in PROFILES:
@@ -56,7 +60,8 @@ def grade_submission(course: Course, submission: Path, assignment: str, *, devic
         raise GraderError(f"unknown part {only_part!r} of {assignment!r}; parts: {', '.join(spec.parts)}")
     _require_device(device)
     seed = course.seed_for(assignment, profile) if seed is None else int(seed)
-    sub = load_submission(Path(submission), spec, course.grading.submission_limits)
+    sub = submission if isinstance(submission, Submission) else load_submission(
+        Path(submission), spec, course.grading.submission_limits)
     extracted = time.monotonic()
     if sub.error is not None:
         result, killed = _nothing_ran(spec, sub.error), False
@@ -65,12 +70,14 @@ def grade_submission(course: Course, submission: Path, assignment: str, *, devic
                                       only_part=only_part)
     if only_part is not None:
         spec = spec.model_copy(update={"parts": {only_part: spec.parts[only_part]}})
-    parts, flags = score_parts(spec, course.grading, result["tests"], result.get("ops_by_part", {}),
-                               result.get("refused_by_part", {}), result.get("tampering_by_part", {}))
-    flags += _gave_up_flags(result.get("gave_up", {}))
-    flags += _static_scan_flags(sub.source, list(spec.parts))
     load = result.get("load") or {}
-    load_error = sub.error or (None if load.get("ok", True) else load.get("error"))
+    load_error = sub.error or (None if load.get("ok", True) else sub.map_text(load.get("error"), load_error=True))
+    tests = [_located(test, sub, spec, bool(load_error)) for test in result["tests"]]
+    parts, flags = score_parts(spec, course.grading, tests, result.get("ops_by_part", {}),
+                               result.get("refused_by_part", {}), result.get("tampering_by_part", {}))
+    _describe_sources(parts, sub)
+    flags += _gave_up_flags(result.get("gave_up", {}))
+    flags += _static_scan_flags(sub, list(spec.parts))
     status = "load_error" if load_error else ("timeout" if killed or result.get("budget_spent") else "graded")
     notes = list(sub.notes) + list(result.get("worker_notes", []))
     notes += [f"error interno del calificador: {e}" for e in result.get("internal_errors", [])]
@@ -107,6 +114,25 @@ def _require_device(device: str) -> None:
     if not torch.cuda.is_available():
         raise DeviceUnavailable("--device cuda: CUDA no está disponible en esta máquina (torch "
                                 f"{torch.__version__}); califica con --device cpu.")
+
+
+def _located(test: dict, sub: Submission, spec, load_failed: bool) -> dict:
+    """A raw test result whose message names cells (not ``entrega.py`` lines) and, for a part that
+    was not found, says why (a definition inside an ``if``, a cell with a syntax error...)."""
+    message = sub.map_text(test.get("message") or "", load_error=load_failed)
+    part = test.get("part")
+    if sub.extraction is not None and part in spec.parts and part not in sub.extraction.part_cells \
+            and message.startswith(f"no se encontró `{part}`"):
+        message = "\n".join([message, *sub.extraction.part_notes.get(part, [])])
+    return {**test, "message": message}
+
+
+def _describe_sources(parts: dict, sub: Submission) -> None:
+    """Each part's ``cells`` (where its definition and helpers came from) and ``notes`` (about it)."""
+    extraction = sub.extraction
+    for part, entry in parts.items():
+        entry["cells"] = list(extraction.part_cells.get(part, [])) if extraction else []
+        entry["notes"] = list(extraction.part_notes.get(part, [])) if extraction else []
 
 
 def _nothing_ran(spec, error: str) -> dict:
@@ -161,7 +187,7 @@ def _gave_up_flags(gave_up: dict) -> list[dict]:
             for part, entry in gave_up.items()]
 
 
-def _static_scan_flags(source: str, parts: list[str]) -> list[dict]:
+def _static_scan_flags(sub: Submission, parts: list[str]) -> list[dict]:
     """Static-scan findings as "flagged for review" flags; they never change the score.
 
     A use of torch's own conv/pool (``nn.Conv2d``, ``F.max_pool2d``...) is only suspicious in an
@@ -169,19 +195,18 @@ def _static_scan_flags(source: str, parts: list[str]) -> list[dict]:
     """
     from autograder.grading.banned_ops import BANNED_OPS
     from autograder.grading.static_scan import scan_source
-    from autograder.grading.submission import IMPORT_HEADER
 
     restricted = [part for part in parts if part in BANNED_OPS]
-    header_lines = IMPORT_HEADER.count("\n") + 1  # the header and the blank line after it
     flags = []
-    for finding in scan_source(source):
+    for finding in scan_source(sub.source):
         part = finding.scope if finding.scope in parts else None
         if finding.kind in ("torch_op", "other_library") and (
                 not restricted or (part is not None and part not in restricted)):
             continue
-        line = max(finding.line - header_lines, 1)
+        found = sub.extraction.locate(finding.line) if sub.extraction else None
+        where = f"{found[0]}, línea {found[1]}" if found else f"línea {finding.line}"
         flags.append({"part": part, "kind": "static_scan",
-                      "message": f"Marcado para revisión (línea {line}, {finding.kind}): {finding.message}"})
+                      "message": f"Marcado para revisión ({where}, {finding.kind}): {finding.message}"})
     return flags
 
 

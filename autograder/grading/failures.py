@@ -17,7 +17,12 @@ class GradingFailure(AssertionError):
 
 
 class StudentRaised(GradingFailure):
-    """The student's code raised; a failure unless the test expected an error (check_raises)."""
+    """The student's code raised; a failure unless the test expected an error (check_raises).
+
+    ``exc_type`` is the name of the exception the student's code raised (as the worker said).
+    """
+
+    exc_type: str | None = None
 
 
 _case_labels: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("case_labels", default=())

@@ -25,6 +25,14 @@ import pytest
 
 from autograder.grading.failures import GradingFailure, fail
 
+#: The line a failure message ends with when its input may not be the smallest failing one.
+INPUT_NOTES = {
+    "explicit": ("\n(Esta entrada es un caso fijo de las pruebas: ninguna de las entradas generadas falló, así "
+                 "que no se pudo buscar una más pequeña.)"),
+    "shrink_timeout": ("\n(La búsqueda de una entrada más pequeña se detuvo por tiempo: puede haber una más "
+                       "pequeña que también falle.)"),
+}
+
 #: What a failure message says when the suite itself broke (never the test's source).
 INTERNAL_ERROR = ("Error interno del calificador en esta prueba ({kind}); no es un error de tu código: "
                   "avisa al equipo docente.")
@@ -34,7 +42,8 @@ class GradingPlugin:
     """Fixtures, outcome recording and the time budget for one submission (see module doc)."""
 
     def __init__(self, *, source: str, device: str, limits, sandbox: str, budget_s: float,
-                 result_path: Path, only_part: str | None = None, ban: tuple[str, ...] = ()):
+                 result_path: Path, only_part: str | None = None, ban: tuple[str, ...] = (),
+                 profile: str = "hidden"):
         self.source = source
         self.target_device = device
         self.limits = limits
@@ -62,6 +71,9 @@ class GradingPlugin:
         self._starter: threading.Event | None = None
         self._release: threading.Event | None = None
         self._start_error: Exception | None = None
+        self.profile = profile
+        #: nodeid -> how the failing input of a generated-input test was found (see _smallest_input).
+        self.input_origin: dict[str, str] = {}
         self.write(finished=False)  # even a session killed before its first test leaves a result
 
     # --- the WorkerLink the proxy talks to --------------------------------------------------------
@@ -188,6 +200,67 @@ class GradingPlugin:
             fail(f"no se encontró `{self.current_part}`: defínelo (con ese nombre) en su celda de solución.")
         self.check_budget()
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item):
+        """Make a failing generated-input test report the smallest failing input it can find.
+
+        Hypothesis shrinks what it generates, never an ``@example``: when a regression example
+        is what failed, the test runs again without its examples, and a failure found there
+        (shrunk) is reported instead. The verdict is the same either way (the test fails); only
+        the input shown changes. Shrinking cut short by the time budget is recorded too.
+        """
+        from hypothesis.reporting import with_reporter
+
+        reports: list[str] = []
+        try:
+            with with_reporter(lambda text: reports.append(str(text))):
+                return (yield)
+        except BaseException as exc:
+            if not _is_hypothesis_test(item) or not _shrinking(self.profile):
+                raise
+            if _failed_on_explicit_example(exc):
+                smaller = self._search_generated_inputs(item)
+                self.input_origin[item.nodeid] = "shrunk" if smaller is not None else "explicit"
+                if smaller is not None:
+                    raise smaller from None
+            elif any("stopped because it is making very slow progress" in text for text in reports):
+                self.input_origin[item.nodeid] = "shrink_timeout"
+            else:
+                self.input_origin[item.nodeid] = "shrunk"
+            raise
+
+    def _search_generated_inputs(self, item) -> BaseException | None:
+        """Run ``item`` once more on generated inputs only; its (shrunk) failure, or None.
+
+        Skipped when the part already hung or crashed, or less than a quarter of the time budget
+        is left. A timeout or crash found only here is discarded (it must not cost the part's
+        other tests their run), and so is the record of it.
+        """
+        from hypothesis import Phase
+        from hypothesis import settings as Settings
+
+        if self.current_part in self.gave_up or time.monotonic() - self._started_at > 0.75 * self.budget_s:
+            return None
+        test = getattr(item.obj, "__func__", item.obj)
+        original = getattr(test, "_hypothesis_internal_use_settings", None)
+        if original is None:
+            return None
+        gave_up = dict(self.gave_up)
+        test._hypothesis_internal_use_settings = Settings(
+            original, phases=tuple(phase for phase in original.phases if phase != Phase.explicit))
+        found = None
+        try:
+            item.runtest()
+        except BaseException as exc:  # noqa: BLE001 - any failure of the test is what we look for
+            failure = _find_grading_failure(exc)
+            hung = self.current_part in self.gave_up and self.current_part not in gave_up
+            found = exc if failure is not None and not hung else None
+        finally:
+            test._hypothesis_internal_use_settings = original
+            self.gave_up.clear()
+            self.gave_up.update(gave_up)
+        return found
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
@@ -213,9 +286,12 @@ class GradingPlugin:
         marker = _marker(item)
         message = "" if passed else self._message(item, excinfo)
         self._collect_integrity(marker["part"], probe=False)  # e.g. a forged reply in this test
+        failure = None if passed or excinfo is None else _find_grading_failure(excinfo.value)
         self.tests.append({"nodeid": item.nodeid, "name": item.name, "part": marker["part"],
                            "kind": marker["kind"], "builds_on": list(marker["builds_on"]),
-                           "passed": bool(passed), "message": message})
+                           "passed": bool(passed), "message": message,
+                           "raised": getattr(failure, "exc_type", None),
+                           "input": None if passed else self.input_origin.get(item.nodeid)})
         self.write(finished=False)
 
     def _message(self, item, excinfo) -> str:
@@ -223,7 +299,7 @@ class GradingPlugin:
             return "La prueba no pasó."
         failure = _find_grading_failure(excinfo.value)
         if failure is not None:
-            return str(failure)
+            return str(failure) + INPUT_NOTES.get(self.input_origin.get(item.nodeid), "")
         kind = type(excinfo.value).__name__
         self.internal_errors.append(f"{item.name}: {kind}: {str(excinfo.value)[:300]}")
         return INTERNAL_ERROR.format(kind=kind)
@@ -252,6 +328,24 @@ class GradingPlugin:
         tmp = self.result_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, self.result_path)
+
+
+def _is_hypothesis_test(item) -> bool:
+    return getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+
+
+def _shrinking(profile: str) -> bool:
+    from autograder.grading.profiles import shrinks
+
+    return shrinks(profile)
+
+
+def _failed_on_explicit_example(exc: BaseException) -> bool:
+    """Hypothesis notes "Failing explicit example: ..." on a failure of an ``@example``."""
+    notes = [str(n) for n in getattr(exc, "__notes__", ()) or ()]
+    for inner in getattr(exc, "exceptions", ()) or ():
+        notes += [str(n) for n in getattr(inner, "__notes__", ()) or ()]
+    return any(note.startswith("Failing explicit example") for note in notes)
 
 
 def _marker(item) -> dict:

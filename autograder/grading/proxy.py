@@ -102,7 +102,9 @@ class StudentCode:
             result = action(self._link.worker())
         except client.StudentError as exc:
             self._link.record_refusal(f"{exc.message}\n{exc.traceback_tail}")
-            raise StudentRaised(compose(student_error_text(exc.exc_type, exc.message, exc.traceback_tail))) from None
+            raised = StudentRaised(compose(student_error_text(exc.exc_type, exc.message, exc.traceback_tail)))
+            raised.exc_type = str(exc.exc_type)
+            raise raised from None
         except client.WorkerTimeout:
             message = compose(f"{what} superó el límite de {self._link.call_timeout:g} s por llamada (¿un bucle "
                               "infinito, o demasiados bucles de Python? Vectoriza con operaciones de tensores).")

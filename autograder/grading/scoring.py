@@ -5,7 +5,14 @@ a part that reached torch's own op (autograder/grading/banned_ops.py: a banned k
 call, or the recorder saw the op) gets 0 and a ``banned_op`` flag; an integrity check that failed
 (the ban found missing, a forged reply) zeroes every restricted part and flags ``tampering``. One
 part never costs another its points. Where a part builds on another that also fails, its failed
-tests say so. Example::
+tests say so.
+
+No points without an answer: the kinds an empty answer also passes (:data:`CONDITIONAL_KINDS`:
+a stub that raises "rejects" invalid arguments, code that returns zeros leaves its input
+unchanged) earn points only while the part's main comparison passes. A part whose code still
+raises ``NotImplementedError`` (the template's stub) and passes nothing else is "no implementada
+todavía": exactly 0, and every test says so. Each test entry carries ``points`` and
+``max_points``. Example::
 
     parts, flags = score_parts(course.assignment("convolutions"), course.grading, tests, ops_by_part)
     parts["conv2d"]["score"]   # 30.0 when every conv2d test passed
@@ -15,12 +22,20 @@ from __future__ import annotations
 from autograder.config import Assignment, Grading
 from autograder.grading.banned_ops import BANNED_FAMILIES, banned_ops_used
 
-#: Kinds that say nothing about correctness on their own (code that returns zeros leaves its input
-#: unchanged too): they earn points only while the part's main comparison passes.
-CONDITIONAL_KINDS = frozenset({"input_unchanged"})
+#: Kinds that an empty answer passes too (code that returns zeros leaves its input unchanged; a
+#: stub that raises "rejects" every invalid argument): they earn points only while the part's
+#: main comparison passes.
+CONDITIONAL_KINDS = frozenset({"input_unchanged", "invalid_arguments"})
+#: The main comparison of a part: its output against the reference on generated inputs.
+MAIN_KINDS = frozenset({"matches_reference"})
 MAIN_KIND = "matches_reference"
 CONDITIONAL_MESSAGE = ("Esta prueba sólo suma puntos cuando la salida es correcta: corrige primero la prueba "
                        "principal de esta parte (coincide con la referencia).")
+#: The exception of the template's stubs (``raise NotImplementedError()``).
+NOT_IMPLEMENTED = "NotImplementedError"
+NOT_IMPLEMENTED_MESSAGE = ("No implementada todavía: `{part}` aún lanza NotImplementedError (el `raise "
+                           "NotImplementedError()` de la plantilla, o el de una función que usa). Escribe tu "
+                           "solución en su celda y borra esa línea.")
 
 #: Scores are rounded so that float noise never makes two identical runs differ.
 DIGITS = 4
@@ -57,12 +72,15 @@ def score_parts(assignment: Assignment, grading: Grading, tests: list[dict],
             flags.append({"part": part, "kind": "tampering", "message": f"`{part}`: {entry}"})
         if part in voided and not banned:
             banned = ["comprobación de integridad fallida: la prohibición dejó de estar en vigor"]
-        main_failed = any(t["kind"] == MAIN_KIND and not t["passed"] for t in own)
+        main_failed = _main_failed(own)
+        not_implemented = not banned and _not_implemented(own)
         entries = []
         for test in own:
             max_points = round(points * grading.weight(test["kind"]) / total_weight, DIGITS)
             passed, message = test["passed"], test["message"]
-            if banned:
+            if not_implemented:
+                passed, message = False, NOT_IMPLEMENTED_MESSAGE.format(part=part)
+            elif banned:
                 passed = False
                 message = (_banned_message(part, banned) + _through_note(test.get("builds_on", ()), banned_parts)
                            + (f"\n{message}" if message else ""))
@@ -71,13 +89,36 @@ def score_parts(assignment: Assignment, grading: Grading, tests: list[dict],
             elif not passed:
                 message += _builds_on_note(test.get("builds_on", ()), failing_parts)
             entries.append({"name": test["name"], "passed": passed, "message": message, "kind": test["kind"],
-                            "points": max_points if passed else 0.0, "max_points": max_points})
+                            "points": max_points if passed else 0.0, "max_points": max_points,
+                            "input": None if passed else test.get("input")})
         # From the weights, not the rounded per-test points: all passed is exactly the part's points.
         passed_weight = sum(grading.weight(e["kind"]) for e in entries if e["passed"])
         score = round(points * passed_weight / total_weight, DIGITS) if total_weight else 0.0
-        parts[part] = {"score": score, "max_score": float(points),
+        parts[part] = {"score": score, "max_score": float(points), "not_implemented": not_implemented,
                        "tests": entries}
     return parts, flags
+
+
+def _main_failed(tests: list[dict]) -> bool:
+    """The part's main comparison failed (a part without one: every other test failed)."""
+    main = [t for t in tests if t["kind"] in MAIN_KINDS]
+    if main:
+        return any(not t["passed"] for t in main)
+    others = [t for t in tests if t["kind"] not in CONDITIONAL_KINDS]
+    return bool(others) and not any(t["passed"] for t in others)
+
+
+def raised_not_implemented(test: dict) -> bool:
+    """The test failed because the student's code raised NotImplementedError."""
+    if test.get("raised") is not None:
+        return test["raised"] == NOT_IMPLEMENTED
+    return f"lanzó {NOT_IMPLEMENTED}" in (test.get("message") or "")
+
+
+def _not_implemented(tests: list[dict]) -> bool:
+    """A stub: some test failed on NotImplementedError and no test an empty answer fails passed."""
+    answered = any(t["passed"] for t in tests if t["kind"] not in CONDITIONAL_KINDS)
+    return not answered and any(not t["passed"] and raised_not_implemented(t) for t in tests)
 
 
 def _not_graded(part: str) -> dict:

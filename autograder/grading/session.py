@@ -47,17 +47,18 @@ def run_session(*, course_file: Path | None, assignment: str, source: str, profi
                     max_replies_mb=grading.max_replies_mb)
     plugin = GradingPlugin(source=source, device=device, limits=limits, sandbox=sandbox,
                            budget_s=grading.submission_timeout, result_path=out, only_part=only_part,
-                           ban=worker_ban(course.assignment(assignment).parts))
+                           ban=worker_ban(course.assignment(assignment).parts), profile=profile)
     # The worker's start (mostly its torch import) overlaps with ours: seconds per submission.
     plugin.start_worker_in_background()
 
     import pytest
     from hypothesis import settings
 
-    from autograder.grading.profiles import register_profiles
+    from autograder.grading.profiles import apply_shrink_budget, register_profiles
 
     register_profiles()
     settings.load_profile(profile)
+    apply_shrink_budget(profile)
     configure_torch(device)
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))  # solutions/ and tests/ are read from the repository

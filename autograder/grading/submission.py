@@ -1,24 +1,29 @@
 """A submission (notebook, .py file or folder) turned into the one Python source the worker runs.
 
-From a notebook we take the code of the nbgrader solution cells whose ``grade_id`` is a part's
-name. Students do break cell metadata (copying cells, editing JSON by hand); then we find the
-part's top-level ``def``/``class`` by name in any code cell and say so in the notes. IPython
-magics and shell escapes (``%``/``!`` lines) are stripped, also with a note. The source always
-starts with the notebook's fixed import cell (:data:`IMPORT_HEADER`). Nothing here runs the code.
+Every code cell counts, in notebook order, by the rules of :mod:`autograder.grading.extraction`
+(imports, functions, classes and constants count; demo calls, prints, training and the check
+cells do not run); a ``.py`` file is one cell under the same rules, and ``check()`` builds its
+submission from the kernel's executed cells with :func:`submission_from_cells`. The source
+always starts with the notebook's fixed import cell (:data:`IMPORT_HEADER`). A part is usually
+found in its nbgrader solution cell (``grade_id`` = the part); found in another cell (broken
+metadata, a later redefinition), it still counts, with a note. Nothing here runs the code.
 Example::
 
     sub = load_submission(Path("entrega.ipynb"), "convolutions")
     sub.parts_found     # {"conv2d": "grade_id", "max_pool2d": "nombre", ...}
-    sub.notes           # ["`max_pool2d`: la celda perdió sus metadatos de nbgrader; ..."]
+    sub.notes           # ["`max_pool2d`: no se encontró su celda de solución ...; se usó ..."]
+    sub.extraction.map_text('File "entrega.py", line 14')   # 'celda 6, línea 3'
 """
 from __future__ import annotations
 
-import ast
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Sequence
 
 from autograder.config import Assignment, SubmissionLimits, load_course
+from autograder.grading.extraction import CodeCell, Extraction, extract_cells
 from autograder.student_files import Refused, read_file, scan, shown_name
 
 #: The notebooks' fixed import cell, given to every submission.
@@ -35,6 +40,12 @@ class Submission:
     parts_found: dict[str, str] = field(default_factory=dict)
     #: set when nothing could be extracted (unreadable file, malformed notebook): graded 0.
     error: str | None = None
+    #: where each line of ``source`` came from, and what was noticed per part (None: unreadable).
+    extraction: Extraction | None = None
+
+    def map_text(self, text: str, *, load_error: bool = False) -> str:
+        """``text`` with the worker's ``entrega.py`` line numbers turned into cells and their lines."""
+        return self.extraction.map_text(text, load_error=load_error) if self.extraction else text
 
 
 def load_submission(path: Path | str, assignment: Assignment | str,
@@ -69,7 +80,7 @@ def load_submission(path: Path | str, assignment: Assignment | str,
         return _with_notes(_unreadable(f"No se pudo leer {shown_name(name)}: {exc.strerror}."), notes)
     if name.endswith(".ipynb"):
         return _from_notebook(text, PurePosixPath(name).name, list(assignment.parts), notes)
-    return _from_python(text, list(assignment.parts), notes)
+    return _from_python(text, list(assignment.parts), notes, PurePosixPath(name).name)
 
 
 def _with_notes(sub: Submission, notes: list[str]) -> Submission:
@@ -94,10 +105,14 @@ def _pick_from_folder(folder: Path, assignment: Assignment, limits: SubmissionLi
     return candidates[0] if len(candidates) == 1 else None
 
 
-def _from_python(text: str, parts: list[str], notes: list[str]) -> Submission:
-    defined = _top_level_names(text)
-    return Submission(source=IMPORT_HEADER + "\n" + text, notes=notes,
-                      parts_found={p: "archivo" for p in parts if p in defined})
+def _from_python(text: str, parts: list[str], notes: list[str], filename: str = "entrega.py") -> Submission:
+    filename = re.sub(r"\s+", " ", filename)  # a label for messages: a name may hold a newline
+    extraction = extract_cells([CodeCell(filename, text)], parts)
+    if filename in extraction.syntax_errors:  # a module that does not compile cannot be imported at all
+        error = extraction.syntax_errors[filename]
+        return Submission(source=IMPORT_HEADER, notes=notes + [f"{filename}: {error}"], error=error,
+                          extraction=extraction)
+    return _submission(extraction, parts, notes, found_as="archivo")
 
 
 def _from_notebook(text: str, filename: str, parts: list[str], notes: list[str]) -> Submission:
@@ -109,74 +124,43 @@ def _from_notebook(text: str, filename: str, parts: list[str], notes: list[str])
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc).splitlines()[0]
         return _unreadable(f"El notebook {filename} está dañado (no es un JSON de notebook válido: {reason}). "
                            "Vuelve a descargarlo o restaura una copia y pega tus soluciones.")
-    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    chunks: list[str] = []
-    parts_found: dict[str, str] = {}
-    for part in parts:
-        cells = [c for c in code_cells if c.metadata.get("nbgrader", {}).get("grade_id") == part]
-        if cells:
-            code = "\n".join(_strip_magics(c.source, part, notes) for c in cells)
-            chunks.append(f"# --- {part} (celda {part}) ---\n{code}")
-            parts_found[part] = "grade_id"
+    cells = []
+    for number, cell in enumerate(notebook.cells, start=1):  # numbered as they appear, markdown included
+        if cell.get("cell_type") != "code":
             continue
-        fallback = _definition_by_name(code_cells, part)
-        if fallback is not None:
-            chunks.append(f"# --- {part} (buscado por nombre) ---\n{fallback}")
-            parts_found[part] = "nombre"
-            notes.append(f"`{part}`: no se encontró su celda de solución (grade_id `{part}`; ¿se dañaron sus "
-                         "metadatos de nbgrader?); se usó la definición con ese nombre.")
-    missing = [p for p in parts if p not in parts_found]
+        metadata = cell.get("metadata", {}).get("nbgrader", {})
+        grade_id = metadata.get("grade_id") if isinstance(metadata, dict) else None
+        source = cell.get("source", "")
+        cells.append(CodeCell(f"celda {number}", source if isinstance(source, str) else "".join(source),
+                              grade_id if isinstance(grade_id, str) else None))
+    return submission_from_cells(cells, parts, notes)
+
+
+def submission_from_cells(cells: Sequence[CodeCell], parts: list[str], notes: list[str] | None = None) -> Submission:
+    """The submission of code cells in the order they run (a notebook's, or the kernel's history)."""
+    notes = list(notes or [])
+    extraction = extract_cells(cells, parts)
+    has_cell = {cell.grade_id for cell in cells if cell.grade_id}
+    sub = _submission(extraction, parts, notes, found_as="nombre")
+    for part in parts:
+        if part not in extraction.part_cells:
+            continue
+        where = extraction.part_cells[part][0]
+        if extraction.part_grade_ids.get(part) == part:
+            sub.parts_found[part] = "grade_id"
+        elif part not in has_cell:
+            sub.notes.append(f"`{part}`: no se encontró su celda de solución (grade_id `{part}`; ¿se dañaron sus "
+                             f"metadatos de nbgrader?); se usó la definición con ese nombre de {where}.")
+        else:
+            sub.notes.append(f"`{part}`: se calificó la definición de {where} (la última del cuaderno con ese "
+                             "nombre), no la de su celda de solución.")
+    return sub
+
+
+def _submission(extraction: Extraction, parts: list[str], notes: list[str], *, found_as: str) -> Submission:
+    notes = notes + extraction.notes
+    missing = [p for p in parts if p not in extraction.part_cells]
     if missing:
         notes.append("No se encontró: " + ", ".join(f"`{p}`" for p in missing) + ".")
-    return Submission(source=IMPORT_HEADER + "\n" + "\n\n".join(chunks) + "\n", notes=notes, parts_found=parts_found)
-
-
-def _strip_magics(source: str, part: str, notes: list[str]) -> str:
-    """Drop IPython magic and shell-escape lines (they are not Python, and never needed to grade)."""
-    kept, dropped = [], 0
-    for line in source.splitlines():
-        if line.lstrip().startswith(("%", "!")):
-            kept.append("")  # keep the line numbers of error messages right
-            dropped += 1
-        else:
-            kept.append(line)
-    if dropped:
-        notes.append(f"`{part}`: se quitaron {dropped} línea(s) con comandos mágicos de IPython (% o !).")
-    return "\n".join(kept)
-
-
-def _definition_by_name(cells, part: str) -> str | None:
-    """The top-level def/class ``part`` from any code cell, with the defs, classes and imports
-    beside it (its helpers), but none of the cell's other statements (demo calls, training)."""
-    for cell in reversed(cells):  # the last definition wins, as when the notebook runs top to bottom
-        code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in cell.source.splitlines())
-        try:
-            tree = ast.parse(code)
-        except SyntaxError:
-            continue
-        names = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
-        if part not in names:
-            continue
-        keep = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
-        lines = code.splitlines()
-        pieces = []
-        for node in tree.body:
-            if isinstance(node, keep):
-                start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-                pieces.append("\n".join(lines[start - 1:node.end_lineno]))
-        return "\n\n".join(pieces)
-    return None
-
-
-def _top_level_names(text: str) -> set[str]:
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return set()
-    names = set()
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.Assign):
-            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
-    return names
+    return Submission(source=extraction.source, notes=notes, extraction=extraction,
+                      parts_found={p: found_as for p in parts if p in extraction.part_cells})

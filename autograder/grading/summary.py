@@ -33,7 +33,7 @@ def print_summary(report: dict, *, details: bool, console: Console | None = None
         for name, part in report["parts"].items():
             for test in part["tests"]:
                 if not test["passed"]:
-                    console.rule(f"{name} · {test['name']}")
+                    console.rule(f"{name} · {test['name']} (0 / {test.get('max_points', 0):.4g} puntos)")
                     console.print(test["message"], markup=False)
 
 

@@ -1,9 +1,12 @@
 """``check(part)``: the public checks of one part, from a student's notebook.
 
-It takes the student's current definitions from the cells run so far (only top-level imports,
-functions and classes: training or example cells are never re-run), grades them with the public
-suite of the part's assignment in the same sandboxed worker as the real grading, and prints a
-Spanish report. It never raises: a notebook with a failing check must still run end to end.
+It takes the cells the kernel has run so far (autograder/public/notebook_source.py), extracts
+the submission from them by the grader's own rules (autograder/grading/extraction.py: imports,
+functions, classes and constants of every cell; training or example cells never re-run), and
+grades it with ``grade_submission(..., profile="public")``, in the same sandboxed worker as the
+real grading: never the kernel's live objects. So check(), ``autograder check`` and the grade
+judge the same source. It prints a Spanish report and never raises: a notebook with a failing
+check must still run end to end.
 Example (in a notebook cell)::
 
     from autograder.public import check
@@ -12,11 +15,10 @@ Example (in a notebook cell)::
 """
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Iterable
 
-from autograder.public.notebook_source import definitions_from_cells, executed_cells
+from autograder.grading.extraction import CodeCell
+from autograder.public.notebook_source import executed_cells
 from autograder.public.report import format_part_report
 
 
@@ -35,11 +37,13 @@ def assignment_of(course, part: str) -> str | None:
     return None
 
 
-def check(part: str, *, cells: Iterable[str] | None = None, course=None, quiet: bool = False) -> "CheckReport | None":
+def check(part: str, *, cells: Iterable[str | CodeCell] | None = None, course=None,
+          quiet: bool = False) -> "CheckReport | None":
     """Run the public checks of ``part`` on the notebook's definitions; print and return the report.
 
-    ``cells`` (default: the IPython session's executed cells) and ``course`` (default: the
-    repository's course.yaml) are there for tests. Returns None when nothing could be checked.
+    ``cells`` (default: the IPython session's executed cells; texts or CodeCells) and ``course``
+    (default: the repository's course.yaml) are there for tests. Returns None when nothing could
+    be checked.
     """
     def say(text: str) -> None:
         if not quiet:
@@ -48,6 +52,7 @@ def check(part: str, *, cells: Iterable[str] | None = None, course=None, quiet: 
     try:
         from autograder.config import load_course
         from autograder.grading.api import grade_submission
+        from autograder.grading.submission import submission_from_cells
 
         course = course or load_course()
         assignment = assignment_of(course, part)
@@ -55,11 +60,10 @@ def check(part: str, *, cells: Iterable[str] | None = None, course=None, quiet: 
             known = ", ".join(p for a in course.assignments for p in a.parts)
             say(f"? No existe la parte {part!r}. Partes: {known}.")
             return None
-        source = definitions_from_cells(executed_cells() if cells is None else cells)
-        with tempfile.TemporaryDirectory(prefix="autograder-check-") as folder:
-            submission = Path(folder) / f"{assignment}.py"
-            submission.write_text(source + "\n", encoding="utf-8")
-            report = grade_submission(course, submission, assignment, profile="public", only_part=part)
+        given = executed_cells() if cells is None else list(cells)
+        code_cells = [c if isinstance(c, CodeCell) else CodeCell(f"celda {i}", c) for i, c in enumerate(given, 1)]
+        submission = submission_from_cells(code_cells, list(course.assignment(assignment).parts))
+        report = grade_submission(course, submission, assignment, profile="public", only_part=part)
     except Exception as exc:  # the checker itself failed: say so, never break the notebook
         say(f"? No se pudieron ejecutar las comprobaciones de {part}: {type(exc).__name__}: {exc}")
         return None

@@ -1,70 +1,40 @@
-"""The student's current definitions, taken from the cells a notebook has executed so far.
+"""The cells ``check(part)`` grades: the ones the notebook's kernel has executed, as typed.
 
-``check(part)`` must grade what the student wrote without re-running training or example cells
-(they can take minutes, or change state). So from every executed cell we keep only the top-level
-``import``, ``def`` and ``class`` statements, in execution order: a later definition of a name
-simply overrides an earlier one when the worker runs the source, exactly as in the notebook.
-Imports of anything but the standard library, torch and numpy (the checker itself, plotting and
-the applications' datasets) are dropped too: no part needs them. Example::
+``check()`` must judge what the student wrote without re-running training or example cells
+(they can take minutes, or change state), and it must agree with the grade. So it takes the raw
+text of every cell the kernel ran, in the order it ran them (IPython's ``input_hist_raw``: magics
+as typed, not IPython's translation of them), and hands them to the SAME extraction the grader
+applies to the saved notebook (autograder/grading/extraction.py): only imports, functions,
+classes and constants count, a later definition wins. Run top to bottom (Restart & Run All, or
+cell by cell in order), the executed cells ARE the notebook's cells, so check() and grading see
+the same source.
 
-    >>> definitions_from_cells(["x = 1\\ndef f():\\n    return 2", "print(f())"])
-    'def f():\\n    return 2'
+Why the history and not the saved ``.ipynb``: the kernel cannot reliably find its notebook file
+(no path is given to it by Jupyter, nbclient or VS Code in the same way), and the file on disk
+lags behind what the student just ran until Jupyter autosaves; a check that graded the stale
+file would report the bug the student has just fixed. The price: a cell the student ran and then
+deleted still counts in check() but not in the grade (the README says: Restart & Run All, then
+save, before handing in). Each cell is named by its execution count (``In [12]``), the number
+Jupyter shows beside it. Example::
+
+    >>> [cell.label for cell in cells_from_history(["", "import torch", "check('conv2d')"])]
+    ['In [1]', 'In [2]']
 """
 from __future__ import annotations
 
-import ast
-import sys
-from typing import Iterable
+from typing import Sequence
 
-#: Statements that define something; everything else (assignments, calls, loops) is dropped.
-_DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-
-#: Besides the standard library, the only packages a part may use (the statement's rules).
-_PART_PACKAGES = frozenset({"torch", "numpy", "math"})
+from autograder.grading.extraction import CodeCell
 
 
-def _imports_something_else(node: ast.stmt) -> bool:
-    """True for an import the parts never need: the checker itself (``from autograder.public
-    import check``) and the applications' libraries (matplotlib, scikit-learn, scikit-image).
-    Dropping them keeps the sandboxed worker from failing to load a plotting library."""
-    if isinstance(node, ast.ImportFrom):
-        modules = [] if node.level else [node.module or ""]
-    elif isinstance(node, ast.Import):
-        modules = [alias.name for alias in node.names]
-    else:
-        return False
-    return any(not (m.split(".")[0] in _PART_PACKAGES or m.split(".")[0] in sys.stdlib_module_names)
-               for m in modules)
+def cells_from_history(history: Sequence[str]) -> list[CodeCell]:
+    """``history[n]`` is the text of ``In [n]`` (entry 0 is IPython's empty placeholder)."""
+    return [CodeCell(f"In [{number}]", text) for number, text in enumerate(history)
+            if number > 0 and isinstance(text, str)]
 
 
-def definitions_from_cells(cells: Iterable[str]) -> str:
-    """Join the top-level import/def/class statements of ``cells`` (executed order) into one source.
-
-    A cell that does not parse (a half-written one the student ran and got a SyntaxError from) is
-    skipped: it defined nothing in the notebook either.
-    """
-    pieces: list[str] = []
-    for cell in cells:
-        if not cell or not cell.strip():
-            continue
-        try:
-            tree = ast.parse(cell)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, _DEFINITIONS) and not _imports_something_else(node):
-                segment = ast.get_source_segment(cell, node, padded=False)
-                # Decorators sit above the node's first line; include them.
-                first_line = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-                if first_line != node.lineno:
-                    lines = cell.splitlines()
-                    segment = "\n".join(lines[first_line - 1 : node.end_lineno])
-                pieces.append(segment)
-    return "\n\n".join(pieces)
-
-
-def executed_cells() -> list[str]:
-    """The sources of the cells run so far in the current IPython session (its ``In`` history).
+def executed_cells() -> list[CodeCell]:
+    """The cells run so far in the current IPython session, as typed (magics included).
 
     Raises RuntimeError outside IPython: ``check`` is meant for a notebook; in a shell the
     student runs ``autograder check NOTEBOOK`` instead.
@@ -74,9 +44,10 @@ def executed_cells() -> list[str]:
     except ImportError:  # pragma: no cover - IPython ships with every Jupyter kernel
         get_ipython = lambda: None  # noqa: E731
     shell = get_ipython()
-    if shell is None or "In" not in shell.user_ns:
+    history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None)
+    if shell is None or history is None:
         raise RuntimeError(
             "check() se usa dentro de un notebook de Jupyter; "
             "en una terminal ejecuta: autograder check NOTEBOOK.ipynb"
         )
-    return [cell for cell in shell.user_ns["In"] if isinstance(cell, str)]
+    return cells_from_history(list(history))

@@ -1,7 +1,10 @@
 """The Spanish report ``check(part)`` prints in a notebook: one ✔/✘ line per public check.
 
-Each failed check is followed by its message (the input, expected vs got, a hint), indented. A
-part whose stub still raises NotImplementedError gets one line instead of a list of failures.
+Each check shows the points it is worth (the grade's weights: how much that kind of test counts
+in the part) and each failed one is followed by its message (the input, expected vs got, a
+hint), indented. The notes about where the part was taken from (a dropped debug line, a name
+only an example cell defines) follow. A part whose stub still raises NotImplementedError gets
+one line instead of a list of failures.
 Example::
 
     >>> report = {"parts": {"conv2d": {"score": 0.0, "max_score": 30.0, "tests": [
@@ -38,8 +41,10 @@ def test_title(name: str, assignment: str | None = None) -> str:
     return name.removeprefix("test_").replace("_", " ")
 
 
-def is_not_implemented(tests: list[dict]) -> bool:
-    """True when every failed check failed because the stub raised NotImplementedError."""
+def is_not_implemented(tests: list[dict], entry: dict | None = None) -> bool:
+    """True when the part is still the stub (scoring says so, or every check raised NotImplementedError)."""
+    if entry is not None and "not_implemented" in entry:
+        return bool(entry["not_implemented"])
     failed = [t for t in tests if not t["passed"]]
     return bool(failed) and len(failed) == len(tests) and all(
         f"lanzó {NOT_IMPLEMENTED}" in (t["message"] or "") for t in failed)
@@ -55,17 +60,29 @@ def format_part_report(report: dict, part: str) -> str:
     if entry is None or not entry["tests"]:
         return f"? {part}: no hay comprobaciones públicas para esta parte."
     tests = entry["tests"]
-    if is_not_implemented(tests):
-        return f"✘ {part}: no implementado todavía (tu función aún lanza NotImplementedError)."
+    notes = [f"  nota: {note}" for note in entry.get("notes", [])]
+    if is_not_implemented(tests, entry):
+        return "\n".join([f"✘ {part}: no implementado todavía (tu función aún lanza NotImplementedError)."] + notes)
     passed = sum(t["passed"] for t in tests)
     lines = [f"{'✔' if passed == len(tests) else '✘'} {part}: {passed} de {len(tests)} comprobaciones públicas pasan."]
     for test in tests:
-        lines.append(f"  {'✔' if test['passed'] else '✘'} {test_title(test['name'], report.get('assignment'))}")
+        points = f" [{_points(test.get('points'))}/{_points(test['max_points'])}]" if "max_points" in test else ""
+        lines.append(f"  {'✔' if test['passed'] else '✘'} {test_title(test['name'], report.get('assignment'))}{points}")
         if not test["passed"] and test["message"]:
             lines.append(textwrap.indent(test["message"].rstrip(), "      "))
     for flag in report.get("flags", []):
         if flag.get("part") == part:
             lines.append(f"  ⚠ {flag['message']}")
+    if len(entry.get("cells", [])) > 1:
+        lines.append(f"  (se comprobó con lo que definen: {', '.join(entry['cells'])})")
+    lines += notes
+    if "max_points" in tests[0]:
+        lines.append(f"  [puntos]: lo que vale cada tipo de prueba en los {_points(entry['max_score'])} puntos de "
+                     "la parte; la nota sale de las pruebas ocultas.")
     if passed == len(tests):
         lines.append("  (Las pruebas ocultas de la calificación son más y con otras entradas.)")
     return "\n".join(lines)
+
+
+def _points(value) -> str:
+    return f"{value or 0:.4g}"

@@ -202,7 +202,7 @@ class Session:
         before = set(self.namespace)
         linecache.cache[SUBMISSION_FILE] = (len(source), None, source.splitlines(True), SUBMISSION_FILE)
         try:
-            code = compile(source, SUBMISSION_FILE, "exec")
+            code = compile(source, SUBMISSION_FILE, "exec", dont_inherit=True)
             exec(code, self.namespace)
         except SyntaxError as exc:
             return {"loaded": False, "error": f"SyntaxError: {exc.msg} (línea {exc.lineno})",

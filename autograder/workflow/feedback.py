@@ -98,6 +98,8 @@ def render_feedback(report: dict, student: str, title: str) -> str:
         late=report.get("late"),
         final_score=report.get("final_score"),
         status_message=message.format(load_error=report.get("load_error") or "") if message else "",
+        unshrunk=any(test.get("input") in ("explicit", "shrink_timeout")
+                     for part in report.get("parts", {}).values() for test in part.get("tests", [])),
     )
 
 

@@ -138,6 +138,28 @@ def batch_source(batch: list[Entry], values: dict[str, str]) -> str:
     return reference_source(batch[0].assignment) + overlays
 
 
+def verbatim_submission(batch: list[Entry], path: Path):
+    """An attack whose load-time code the extraction would drop, as a Submission that keeps it.
+
+    Grading runs only a submission's definitions (autograder/grading/extraction.py), so an
+    attack's top-level ``os._exit(0)`` or ``while True: pass`` never reaches the worker through a
+    file. A student still gets the same code run at load time inside a class body (a class body
+    is a definition: tests/test_submission_loading.py), so the gate hands such attacks to the
+    worker as written, to keep testing what the sandbox contains. Everything else goes through
+    the real extraction. None when the file is graded as it is.
+    """
+    from autograder.grading.extraction import CodeCell, extract_cells
+    from autograder.grading.submission import IMPORT_HEADER, Submission
+
+    if len(batch) != 1 or batch[0].kind != "attack":
+        return None
+    text = path.read_text(encoding="utf-8")
+    extraction = extract_cells([CodeCell(path.name, text)], [])
+    if not extraction.dropped:
+        return None
+    return Submission(source=IMPORT_HEADER + "\n\n" + text)
+
+
 @dataclass
 class Outcome:
     """What grading one batch produced: the report (or the grader's error) and the evidence."""
@@ -208,8 +230,8 @@ def grade_batch(batch: list[Entry], course) -> Outcome:
     submission.write_text(batch_source(batch, values), encoding="utf-8")
     started = time.monotonic()
     try:
-        outcome.report = grade_submission(course, submission, batch[0].assignment, profile="gate",
-                                          only_part=only_part)
+        outcome.report = grade_submission(course, verbatim_submission(batch, submission) or submission,
+                                          batch[0].assignment, profile="gate", only_part=only_part)
     except Exception as exc:  # noqa: BLE001 - the grader failing is the finding
         outcome.error = f"{type(exc).__name__}: {exc}"
     finally:
