@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading.failures import GradingFailure, fail
+from autograder.grading.failures import GradingFailure, fail, take_notes
 
 #: What a failure message says when the suite itself broke (never the test's source).
 INTERNAL_ERROR = ("Error interno del calificador en esta prueba ({kind}); no es un error de tu código: "
@@ -143,6 +143,7 @@ class GradingPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item) -> None:
         self.current_part, self.current_test = _marker(item)["part"], item.name
+        take_notes()  # nothing a previous test left
         self._ensure_started()
         if self.first_test_at is None:
             self.first_test_at = time.monotonic()
@@ -174,7 +175,8 @@ class GradingPlugin:
     # --- results -----------------------------------------------------------------------------------
     def _record(self, item, *, passed: bool, excinfo) -> None:
         marker = _marker(item)
-        message = "" if passed else self._message(item, excinfo)
+        notes = take_notes()  # a passing test may still say something (failures.note)
+        message = " ".join(notes) if passed else self._message(item, excinfo)
         self.tests.append({"nodeid": item.nodeid, "name": item.name, "part": marker["part"],
                            "kind": marker["kind"], "builds_on": list(marker["builds_on"]),
                            "passed": bool(passed), "message": message})
