@@ -109,6 +109,15 @@ def test_bug_loses_points_on_its_part(scheduler, entry: Entry):
     part = outcome.report["parts"][entry.part]
     assert part["score"] < part["max_score"], (
         f"{entry.name} ({entry.description}) was not caught; graded in {batch_name(outcome.batch)}")
+    # A bug costs only its own part: every part graded with it that no bug of the batch reaches
+    # (not one of theirs, nor built on one without the own-parts comparison) keeps full marks.
+    exposed = set()
+    for member in outcome.batch:
+        exposed |= {member.part} | dependents(member.assignment, member.part) | set(member.costs)
+    parts = outcome.report["parts"]
+    short = [_part_line(outcome.report, p) for p in parts if p not in exposed and parts[p]["score"] < parts[p]["max_score"]
+             and parts[p]["tests"][0]["kind"] != "not_graded"]
+    assert not short, f"{batch_name(outcome.batch)}: parts no bug of it reaches lost points: {short}"
     _passed["bug"] += 1
 
 

@@ -19,11 +19,12 @@ class GradingFailure(AssertionError):
 class StudentRaised(GradingFailure):
     """The student's code raised; a failure unless the test expected an error (check_raises).
 
-    ``exc_type`` is the name of the exception the student's code raised (e.g. "RuntimeError")."""
+    ``exc_type`` is the name of the exception the student's code raised (e.g. "RuntimeError"),
+    ``exc_message`` its own message (without the feedback around it)."""
 
-    def __init__(self, message: str = "", exc_type: str = "Exception"):
+    def __init__(self, message: str = "", exc_type: str = "Exception", exc_message: str = ""):
         super().__init__(message)
-        self.exc_type = exc_type
+        self.exc_type, self.exc_message = exc_type, exc_message
 
 
 _case_labels: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("case_labels", default=())

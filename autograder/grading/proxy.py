@@ -105,7 +105,7 @@ class StudentCode:
             result = action(self._link.worker())
         except client.StudentError as exc:
             raise StudentRaised(compose(student_error_text(exc.exc_type, exc.message, exc.traceback_tail)),
-                                exc.exc_type) from None
+                                exc.exc_type, exc.message) from None
         except client.WorkerTimeout:
             message = compose(f"{what} superó el límite de {self._link.call_timeout:g} s por llamada (¿un bucle "
                               "infinito, o demasiados bucles de Python? Vectoriza con operaciones de tensores).")

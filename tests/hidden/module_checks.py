@@ -353,5 +353,7 @@ def graded_with_own_parts(student, case, device: str, *, cls: type, reference_mo
         composed = composed_reference(student, reference_module_of, cls, case, device, reference, reused)
         check(loaded_student_module(student, case, composed, device), composed)
     except Exception:  # the student's pieces cannot stand in (or differ too): the first verdict holds
+        # Also when a piece raises (the reference built from it raises too): nothing after it can be
+        # checked, and crediting "fails the same way" would pay a composite that only calls a broken piece.
         raise first from None
     note(OWN_PARTS_NOTE.format(part=cls.__name__, pieces=", ".join(f"`{name}`" for name in reused)))
