@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.submissions.bank import Entry, dependents, load_bank
+from tests.submissions.bank import Entry, callers, dependents, load_bank
 from tests.submissions.gate import Outcome, batch_name, gate_course, grade_batch, plan_batches
 
 # In test order (bugs, alternatives, attacks), so the pool finishes what the next test awaits.
@@ -149,7 +149,9 @@ def test_attack_is_contained(scheduler, entry: Entry):
     exposed = set()
     for member in outcome.batch:
         targets = list(parts) if member.part == "*" else [member.part]
-        exposed.update(targets, *(dependents(member.assignment, p) for p in targets))
+        # callers, not dependents: an attack's objects flow into the caller's own computation in the
+        # worker (a lying tensor returned by center_crop corrupts UNet), which no own-parts comparison undoes.
+        exposed.update(targets, *(callers(member.assignment, p) for p in targets))
     # What it may earn honestly: the untouched parts, plus properties its code really has (a
     # subclass keeping the reference's layers has the right structure; returning zeros leaves the
     # input unchanged), never a correctness test.

@@ -1,9 +1,9 @@
 """Checks shared by the hidden suites of module parts (architectures, segmentation).
 
 SECRET (it builds the reference modules). A module part is graded by building the student's
-module in the worker, converting it to float64, loading the reference's weights by name (a name
-or shape mismatch fails listing both), and comparing outputs, running statistics and gradients
-with the reference's. BatchNorm layers of the reference get non-trivial statistics and affine
+module in the worker, converting it to the input's dtype (float64 or float32), loading the
+reference's weights by name (a name or shape mismatch fails listing both), and comparing
+outputs, running statistics and gradients with the reference's. BatchNorm layers of the reference get non-trivial statistics and affine
 parameters first: at their initial values (mean 0, variance 1, weight 1, bias 0) a missing or
 misplaced BatchNorm is invisible in eval mode. Example::
 
