@@ -63,15 +63,13 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
     out = _reference_max_pool2d(x, kernel_size, stride, padding)
     return out + torch.zeros(out.shape, dtype=out.dtype)  # sin device=out.device
 '''),
-    ("segmentation", "center_crop", "center_crop_index_without_device", '''
+    ("segmentation", "center_crop", "center_crop_mask_without_device", '''
+_reference_center_crop = center_crop
+
+
 def center_crop(x, size):
-    h, w = (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
-    height, width = x.shape[-2:]
-    if not (0 <= h <= height and 0 <= w <= width):
-        raise ValueError("un tamaño mayor que la entrada")
-    rows = torch.arange((height - h) // 2, (height - h) // 2 + h)  # índices en la CPU
-    cols = torch.arange((width - w) // 2, (width - w) // 2 + w)
-    return x.index_select(-2, rows).index_select(-1, cols)
+    crop = _reference_center_crop(x, size)
+    return crop * torch.ones(crop.shape[-2:], dtype=crop.dtype)  # máscara sin device=x.device
 '''),
 ]
 
