@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench build clean
+.PHONY: demo test bench build clean cuda-check
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -19,6 +19,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/grading_speed.py
+
+# Grades the reference, the bank's alternatives and some bugs on CPU and CUDA and compares them
+# (bench/cuda_check.py). Needs a GPU; never part of `make test`.
+cuda-check: $(STAMP)
+	$(PY) bench/cuda_check.py
 
 build: $(STAMP)
 	$(VENV)/bin/autograder build

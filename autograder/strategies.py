@@ -3,8 +3,11 @@ and by the project's own tests).
 
 Strategies BUILD valid configurations instead of filtering random ones (no ``assume``): each
 draws the arguments first and then only the input sizes those arguments accept. Tensors are
-float64, made on the CPU from a Hypothesis-drawn seed, so a failing example shrinks to small
-shapes and seed 0 and replays identically.
+made on the CPU from a Hypothesis-drawn seed, so a failing example shrinks to small shapes and
+seed 0 and replays identically. As torch users pass them, they come in float64 or float32 (one
+dtype per case: the output must keep it) and in any layout (contiguous, transposed, sliced with
+a step, channels-last: :func:`with_layout`), and the sizes reach the boundaries (a batch of one,
+one channel, the smallest input an operation accepts). Shrinking goes to float64, contiguous.
 
 Each strategy yields a small frozen "case" with the tensors and arguments, ``args()`` /
 ``kwargs()`` accessors and ``describe()`` (a short text of shapes and arguments for feedback)::
@@ -39,26 +42,72 @@ IntOrPair = Union[int, tuple[int, int]]
 
 # --- tensors ---------------------------------------------------------------------------------------
 
-def random_tensor(shape, seed: int, *, negative: bool = False) -> torch.Tensor:
-    """A float64 CPU tensor of standard-normal values from ``seed`` (all < 0 when ``negative``).
+def random_tensor(shape, seed: int, *, negative: bool = False, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+    """A CPU tensor of standard-normal values from ``seed`` (all < 0 when ``negative``).
 
-    Example: ``random_tensor((2, 3, 5, 4), seed=7)``; the same seed always gives the same values.
+    Example: ``random_tensor((2, 3, 5, 4), seed=7)``; the same seed always gives the same values
+    (in float32, the float64 values rounded).
     """
     generator = torch.Generator().manual_seed(seed)
     values = torch.randn(tuple(shape), generator=generator, dtype=torch.float64)
     # Strictly negative values: a max-pool that pads with 0 instead of -inf gets caught.
-    return -values.abs() - 0.5 if negative else values
+    values = -values.abs() - 0.5 if negative else values
+    return values.to(dtype)
 
 
 seeds = st.integers(min_value=0, max_value=2**31 - 1)
 
+#: The dtypes inputs come in (float64 first: Hypothesis shrinks towards it).
+DTYPES = (torch.float64, torch.float32)
+#: The layouts a torch user hands a function (contiguous first: Hypothesis shrinks towards it).
+LAYOUTS = ("contiguous", "transposed", "sliced", "channels_last")
+dtypes = st.sampled_from(DTYPES)
+
+
+def with_layout(tensor: torch.Tensor, layout: str) -> torch.Tensor:
+    """The same values as ``tensor`` stored in ``layout``; every layout but "contiguous" gives a
+    non-contiguous tensor (as long as it has more than one element per axis involved).
+
+    "transposed": the last two axes are stored transposed (``y.transpose(-1, -2)`` of a
+    contiguous ``y``); "sliced": every other element of a row twice as long, whose gaps hold NaN
+    (code that reads the storage as if contiguous gets NaN); "channels_last": a 4-D tensor in
+    ``torch.channels_last`` memory format (a 1-D or 2-D one is "sliced" instead).
+    Example: ``with_layout(x, "transposed").is_contiguous()`` is False for x of shape (1, 1, 2, 3).
+    """
+    if layout == "contiguous":
+        return tensor.contiguous()
+    if layout == "channels_last" and tensor.dim() == 4:
+        return tensor.contiguous(memory_format=torch.channels_last)
+    if layout == "transposed" and tensor.dim() >= 2:
+        return tensor.transpose(-1, -2).contiguous().transpose(-1, -2)
+    if layout in ("sliced", "channels_last", "transposed"):
+        wide = torch.full((*tensor.shape[:-1], 2 * tensor.shape[-1]), float("nan"), dtype=tensor.dtype)
+        wide[..., ::2] = tensor
+        return wide[..., ::2]
+    raise ValueError(f"unknown layout {layout!r} (one of {LAYOUTS})")
+
+
+def layout_of(tensor: torch.Tensor) -> str:
+    """The name of ``tensor``'s layout, for messages: "" when contiguous."""
+    if tensor.is_contiguous():
+        return ""
+    if tensor.dim() == 4 and tensor.is_contiguous(memory_format=torch.channels_last):
+        return "channels_last"
+    if tensor.dim() >= 2 and tensor.transpose(-1, -2).is_contiguous():
+        return "transpuesta"
+    return "no contigua"
+
 
 @st.composite
-def tensors(draw, shape, negative: Optional[bool] = False) -> torch.Tensor:
-    """A float64 tensor of ``shape`` from a drawn seed; ``negative=None`` lets Hypothesis choose."""
+def tensors(draw, shape, negative: Optional[bool] = False, dtype: torch.dtype = torch.float64,
+            layout: Optional[str] = "contiguous") -> torch.Tensor:
+    """A tensor of ``shape`` from a drawn seed; ``negative=None`` lets Hypothesis choose, and so
+    does ``layout=None`` (one of :data:`LAYOUTS`)."""
     if negative is None:
         negative = draw(st.booleans())
-    return random_tensor(shape, draw(seeds), negative=negative)
+    if layout is None:
+        layout = draw(st.sampled_from(LAYOUTS))
+    return with_layout(random_tensor(shape, draw(seeds), negative=negative, dtype=dtype), layout)
 
 
 def int_or_pair(values: tuple[int, int], as_pair: bool) -> IntOrPair:
@@ -80,7 +129,10 @@ def per_axis(draw, low: int, high: int) -> tuple[tuple[int, int], IntOrPair]:
 
 
 def _shape(tensor) -> str:
-    return str(tuple(tensor.shape))
+    """``(2, 3, 5, 4)``, plus the dtype when it is not float64 and the layout when not contiguous."""
+    notes = [str(tensor.dtype).removeprefix("torch.")] if tensor.dtype != torch.float64 else []
+    notes += [layout_of(tensor)] if layout_of(tensor) else []
+    return str(tuple(tensor.shape)) + (f" {', '.join(notes)}" if notes else "")
 
 
 # --- cases -----------------------------------------------------------------------------------------
@@ -160,17 +212,23 @@ class ConvTranspose2dCase:
                 f"padding={self.padding}, output_padding={self.output_padding}")
 
 
+#: The exception torch.nn.functional raises for every invalid call of invalid_cases() (torch 2.13).
+TORCH_RAISES = "RuntimeError"
+
+
 @dataclass(frozen=True, eq=False)
 class InvalidCase:
-    """A call that torch refuses: ``function(*args, **kwargs)`` must raise; ``why`` says why (Spanish).
+    """A call that must fail: ``function(*args, **kwargs)`` raises ``raises`` (an exception's
+    name, or harness.ANY_EXCEPTION); ``why`` says why (Spanish, as the docstring lists it).
 
-    Example: ``InvalidCase("max_pool2d", (x, 3), {"padding": 2}, "padding > kernel_size // 2")``.
+    Example: ``InvalidCase("max_pool2d", (x, 3), {"padding": 2}, "padding mayor que kernel_size // 2")``.
     """
 
     function: str
     arguments: tuple
     keyword_arguments: dict
     why: str
+    raises: str = TORCH_RAISES
 
     def args(self) -> tuple:
         return self.arguments
@@ -182,12 +240,13 @@ class InvalidCase:
         shown = [_shape(a) if isinstance(a, torch.Tensor) else repr(a) for a in self.arguments]
         shown += [f"{k}={_shape(v) if isinstance(v, torch.Tensor) else repr(v)}"
                   for k, v in self.keyword_arguments.items()]
-        return f"{self.function}({', '.join(shown)}) [{self.why}]"
+        return f"{self.function}({', '.join(shown)}) [{self.why}: {self.raises}]"
 
 
 @dataclass(frozen=True, eq=False)
 class ModuleCase:
-    """A module's constructor arguments and one input: ``Module(*case.args(), **case.kwargs())(case.x)``."""
+    """A module's constructor arguments and one input: ``Module(*case.args(), **case.kwargs())(case.x)``.
+    The module is checked in ``case.x``'s dtype."""
 
     module: str
     init: dict
@@ -241,7 +300,8 @@ def _input_side(draw, low: int) -> int:
 @st.composite
 def conv2d_cases(draw) -> Conv2dCase:
     """Valid ``conv2d`` arguments: non-square inputs and kernels (even ones too), per-axis
-    stride / padding / dilation as an int or a pair, 'same' / 'valid', bias or None, N >= 1."""
+    stride / padding / dilation as an int or a pair, 'same' / 'valid', bias or None, N >= 1, the
+    smallest input the padded kernel fits; float64 or float32, each tensor in any layout."""
     n = draw(st.integers(1, MAX_BATCH))
     c_in = draw(st.integers(1, MAX_CHANNELS))
     c_out = draw(st.integers(1, MAX_CHANNELS))
@@ -262,9 +322,10 @@ def conv2d_cases(draw) -> Conv2dCase:
     # The padded input must hold one dilated kernel.
     h = draw(_input_side(span_h - 2 * ph))
     w = draw(_input_side(span_w - 2 * pw))
-    x = draw(tensors((n, c_in, h, w)))
-    weight = draw(tensors((c_out, c_in, kh, kw)))
-    bias = draw(st.one_of(st.none(), tensors((c_out,))))
+    dtype = draw(dtypes)
+    x = draw(tensors((n, c_in, h, w), dtype=dtype, layout=None))
+    weight = draw(tensors((c_out, c_in, kh, kw), dtype=dtype, layout=None))
+    bias = draw(st.one_of(st.none(), tensors((c_out,), dtype=dtype, layout=None)))
     return Conv2dCase(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
 
 
@@ -272,7 +333,7 @@ def conv2d_cases(draw) -> Conv2dCase:
 def pool2d_cases(draw, negative: Optional[bool] = None) -> Pool2dCase:
     """Valid pooling arguments: non-square windows, stride None (= kernel_size) or per-axis,
     padding up to kernel_size // 2 per axis; ``negative=None`` sometimes makes every input value
-    negative (padding must never win a max)."""
+    negative (padding must never win a max); float64 or float32, any layout."""
     n = draw(st.integers(1, MAX_BATCH))
     c = draw(st.integers(1, MAX_CHANNELS))
     (kh, kw), kernel_size = draw(per_axis(1, MAX_KERNEL))
@@ -283,7 +344,7 @@ def pool2d_cases(draw, negative: Optional[bool] = None) -> Pool2dCase:
     padding = int_or_pair((ph, pw), as_pair=draw(st.booleans()))
     h = draw(_input_side(kh - 2 * ph))
     w = draw(_input_side(kw - 2 * pw))
-    x = draw(tensors((n, c, h, w), negative=negative))
+    x = draw(tensors((n, c, h, w), negative=negative, dtype=draw(dtypes), layout=None))
     return Pool2dCase(x, kernel_size, stride=stride, padding=padding)
 
 
@@ -301,7 +362,7 @@ def avg_pool2d_cases() -> st.SearchStrategy[Pool2dCase]:
 def conv_transpose2d_cases(draw) -> ConvTranspose2dCase:
     """Valid ``conv_transpose2d`` arguments: weight (C_in, C_out, kH, kW) with non-square and even
     kernels, per-axis stride, output_padding < stride per axis, padding (even beyond k - 1)
-    as long as the output keeps at least one pixel."""
+    as long as the output keeps at least one pixel; float64 or float32, any layout."""
     n = draw(st.integers(1, MAX_BATCH))
     c_in = draw(st.integers(1, MAX_CHANNELS))
     c_out = draw(st.integers(1, MAX_CHANNELS))
@@ -318,9 +379,10 @@ def conv_transpose2d_cases(draw) -> ConvTranspose2dCase:
     ph = draw(st.integers(0, largest_padding(h, sh, kh, oph)))
     pw = draw(st.integers(0, largest_padding(w, sw, kw, opw)))
     padding = int_or_pair((ph, pw), as_pair=draw(st.booleans()))
-    x = draw(tensors((n, c_in, h, w)))
-    weight = draw(tensors((c_in, c_out, kh, kw)))
-    bias = draw(st.one_of(st.none(), tensors((c_out,))))
+    dtype = draw(dtypes)
+    x = draw(tensors((n, c_in, h, w), dtype=dtype, layout=None))
+    weight = draw(tensors((c_in, c_out, kh, kw), dtype=dtype, layout=None))
+    bias = draw(st.one_of(st.none(), tensors((c_out,), dtype=dtype, layout=None)))
     return ConvTranspose2dCase(x, weight, bias, stride=stride, padding=padding, output_padding=output_padding)
 
 
@@ -346,6 +408,13 @@ def conv2d_regressions() -> list[Conv2dCase]:
                    stride=1, padding="same", dilation=1),
         Conv2dCase(random_tensor((3, 1, 9, 8), 6), random_tensor((2, 1, 3, 3), 7), random_tensor((2,), 8),
                    stride=3, padding=(2, 1), dilation=(2, 1)),
+        # As torch users pass them: a float32 transposed input, a channels-last one with a sliced
+        # weight (a .view() on either raises; a float64 result is the wrong dtype).
+        Conv2dCase(with_layout(random_tensor((2, 3, 6, 5), 9, dtype=torch.float32), "transposed"),
+                   random_tensor((2, 3, 3, 2), 10, dtype=torch.float32), random_tensor((2,), 11, dtype=torch.float32),
+                   stride=1, padding=1, dilation=1),
+        Conv2dCase(with_layout(random_tensor((1, 2, 5, 7), 12), "channels_last"),
+                   with_layout(random_tensor((3, 2, 2, 3), 13), "sliced"), None, stride=(1, 2), padding=0, dilation=1),
     ]
 
 
@@ -356,6 +425,10 @@ def pool2d_regressions() -> list[Pool2dCase]:
         Pool2dCase(random_tensor((2, 3, 5, 7), 1, negative=True), 3, stride=2, padding=1),
         Pool2dCase(random_tensor((1, 2, 6, 5), 2), (2, 3), stride=None, padding=(1, 1)),
         Pool2dCase(random_tensor((3, 1, 8, 7), 3), (3, 2), stride=(3, 2), padding=(0, 1)),
+        Pool2dCase(with_layout(random_tensor((2, 3, 6, 5), 4, dtype=torch.float32), "transposed"), 2, stride=1,
+                   padding=1),
+        Pool2dCase(with_layout(random_tensor((1, 2, 5, 4), 5, negative=True), "channels_last"), (3, 2), stride=None,
+                   padding=(1, 0)),
     ]
 
 
@@ -368,23 +441,31 @@ def conv_transpose2d_regressions() -> list[ConvTranspose2dCase]:
                             stride=(2, 3), padding=(1, 0), output_padding=(1, 2)),
         ConvTranspose2dCase(random_tensor((1, 2, 4, 3), 4), random_tensor((2, 1, 2, 2), 5), None,
                             stride=2, padding=2, output_padding=0),
+        ConvTranspose2dCase(with_layout(random_tensor((2, 2, 3, 4), 6, dtype=torch.float32), "transposed"),
+                            with_layout(random_tensor((2, 3, 2, 3), 7, dtype=torch.float32), "sliced"),
+                            random_tensor((3,), 8, dtype=torch.float32), stride=(2, 1), padding=0, output_padding=(1, 0)),
     ]
 
 
-# --- invalid arguments -----------------------------------------------------------------------------
+# --- invalid arguments ---------------------------------------------------------------------------
 
 def invalid_cases(function: str) -> list[InvalidCase]:
-    """Calls of ``function`` that torch refuses (with RuntimeError), one per rule, for
-    "raises like torch" tests. Example: ``for case in invalid_cases("conv2d"): ...``."""
+    """The ONE table of invalid calls: what the hidden and the public suites try and what each
+    part's docstring lists ("Argumentos inválidos", one line per ``why`` with the exception
+    ``raises``; tests/test_invalid_arguments.py checks that they agree). For the functions of
+    torch.nn.functional, the exception torch raises (RuntimeError); center_crop's, the statement's.
+    Example: ``for case in invalid_cases("conv2d"): check_raises(student, ..., raises=case.raises)``.
+    """
     x = random_tensor((1, 2, 5, 6), 0)
     if function == "conv2d":
         w = random_tensor((3, 2, 3, 3), 1)
+        no_fit = "el filtro (dilatado) no cabe en la entrada rellenada"
         return [
             InvalidCase("conv2d", (x, random_tensor((3, 4, 3, 3), 1)), {}, "los canales de x y de weight no coinciden"),
-            InvalidCase("conv2d", (x, random_tensor((3, 2, 7, 3), 1)), {}, "el filtro es más grande que la entrada"),
-            InvalidCase("conv2d", (x, w), {"padding": 1, "dilation": 4}, "el filtro dilatado no cabe en la entrada rellenada"),
+            InvalidCase("conv2d", (x, random_tensor((3, 2, 7, 3), 1)), {}, no_fit),
+            InvalidCase("conv2d", (x, w), {"padding": 1, "dilation": 4}, no_fit),
             InvalidCase("conv2d", (x, w), {"padding": "same", "stride": 2}, "padding='same' con stride > 1"),
-            InvalidCase("conv2d", (x, w), {"padding": "full"}, "padding no es 'same' ni 'valid'"),
+            InvalidCase("conv2d", (x, w), {"padding": "full"}, "padding es un texto distinto de 'same' y 'valid'"),
             InvalidCase("conv2d", (x, w), {"stride": 0}, "stride no positivo"),
             InvalidCase("conv2d", (x, w), {"stride": (1, -1)}, "stride no positivo"),
             InvalidCase("conv2d", (x, w), {"dilation": 0}, "dilation no positiva"),
@@ -392,21 +473,32 @@ def invalid_cases(function: str) -> list[InvalidCase]:
         ]
     if function in ("max_pool2d", "avg_pool2d"):
         return [
-            InvalidCase(function, (x, 3), {"padding": 2}, "padding > kernel_size // 2"),
-            InvalidCase(function, (x, (2, 4)), {"padding": (1, 3)}, "padding > kernel_size // 2"),
+            InvalidCase(function, (x, 3), {"padding": 2}, "padding mayor que kernel_size // 2"),
+            InvalidCase(function, (x, (2, 4)), {"padding": (1, 3)}, "padding mayor que kernel_size // 2"),
             InvalidCase(function, (x, 3), {"stride": 0}, "stride no positivo"),
-            InvalidCase(function, (x, 7), {}, "la ventana es más grande que la entrada"),
+            InvalidCase(function, (x, 7), {}, "la ventana no cabe en la entrada rellenada"),
         ]
     if function == "conv_transpose2d":
         w = random_tensor((2, 3, 3, 3), 1)
         return [
             InvalidCase(function, (x, random_tensor((3, 3, 3, 3), 1)), {}, "los canales de x y de weight no coinciden"),
-            InvalidCase(function, (x, w), {"stride": 2, "output_padding": 2}, "output_padding >= stride"),
-            InvalidCase(function, (x, w), {"stride": (2, 1), "output_padding": (1, 1)}, "output_padding >= stride"),
+            InvalidCase(function, (x, w), {"stride": 2, "output_padding": 2}, "output_padding no menor que el stride"),
+            InvalidCase(function, (x, w), {"stride": (2, 1), "output_padding": (1, 1)},
+                        "output_padding no menor que el stride"),
             InvalidCase(function, (x, w), {"stride": 0}, "stride no positivo"),
             InvalidCase(function, (x, w), {"padding": 5}, "el padding deja la salida vacía"),
         ]
+    if function == "center_crop":
+        x = random_tensor((1, 1, 4, 5), 9)
+        return [
+            InvalidCase(function, (x, (6, 3)), {}, "un tamaño mayor que la entrada", raises="ValueError"),
+            InvalidCase(function, (x, (2, 7)), {}, "un tamaño mayor que la entrada", raises="ValueError"),
+        ]
     raise ValueError(f"no invalid cases for {function!r}")
+
+
+#: The parts with an invalid-arguments table (and a docstring that lists it).
+INVALID_ARGUMENT_PARTS = ("conv2d", "max_pool2d", "avg_pool2d", "conv_transpose2d", "center_crop")
 
 
 def invalid_argument_cases(function: str) -> st.SearchStrategy[InvalidCase]:
@@ -420,13 +512,20 @@ channels = st.integers(1, MAX_CHANNELS)
 
 
 @st.composite
+def module_inputs(draw, shape) -> torch.Tensor:
+    """A module's input: float64 or float32 (the module is converted to that dtype, as
+    ``model.float()`` users do), in any layout (a channels-last batch is common)."""
+    return draw(tensors(shape, dtype=draw(dtypes), layout=None))
+
+
+@st.composite
 def inception_block_cases(draw) -> ModuleCase:
     """InceptionBlock(in_channels, c1, (c2a, c2b), (c3a, c3b), c4) on any (N, C, H, W): every
     branch keeps the spatial size."""
     init = {"in_channels": draw(channels), "c1": draw(channels), "c2": (draw(channels), draw(channels)),
             "c3": (draw(channels), draw(channels)), "c4": draw(channels)}
     shape = (draw(st.integers(1, MAX_BATCH)), init["in_channels"], draw(st.integers(1, 10)), draw(st.integers(1, 10)))
-    return ModuleCase("InceptionBlock", init, draw(tensors(shape)))
+    return ModuleCase("InceptionBlock", init, draw(module_inputs(shape)))
 
 
 @st.composite
@@ -439,7 +538,7 @@ def residual_block_cases(draw) -> ModuleCase:
     n = draw(st.integers(1, MAX_BATCH))
     h = draw(st.integers(stride + 1 if n == 1 else 1, 10))
     w = draw(st.integers(1, 10))
-    x = draw(tensors((n, in_channels, h, w)))
+    x = draw(module_inputs((n, in_channels, h, w)))
     init = {"in_channels": in_channels, "out_channels": out_channels, "stride": stride}
     return ModuleCase("ResidualBlock", init, x)
 
@@ -448,7 +547,7 @@ def residual_block_cases(draw) -> ModuleCase:
 def lenet_cases(draw) -> ModuleCase:
     """LeNet(num_classes) on (N, 1, 28, 28), the only size its fc1 (784 inputs) accepts."""
     init = {"num_classes": draw(st.sampled_from([10, 1, 2, 5, 7]))}
-    x = draw(tensors((draw(st.integers(1, MAX_BATCH)), 1, 28, 28)))
+    x = draw(module_inputs((draw(st.integers(1, MAX_BATCH)), 1, 28, 28)))
     return ModuleCase("LeNet", init, x)
 
 
@@ -460,17 +559,18 @@ def resnet18_cases(draw) -> ModuleCase:
     init = {"num_classes": draw(st.integers(1, 10)), "in_channels": draw(st.integers(1, 3))}
     shape = (draw(st.integers(2, MAX_BATCH)), init["in_channels"],
              draw(st.integers(8, 40)), draw(st.integers(8, 40)))
-    return ModuleCase("ResNet18", init, draw(tensors(shape)))
+    return ModuleCase("ResNet18", init, draw(module_inputs(shape)))
 
 
 @st.composite
 def center_crop_cases(draw) -> CenterCropCase:
-    """center_crop(x, size) with (h, w) <= (H, W), odd and even margins, as a pair or an int."""
+    """center_crop(x, size) with (h, w) <= (H, W), odd and even margins, as a pair or an int;
+    float64 or float32, any layout."""
     n, c = draw(st.integers(1, MAX_BATCH)), draw(channels)
     height, width = draw(st.integers(1, MAX_SIZE)), draw(st.integers(1, MAX_SIZE))
     h, w = draw(st.integers(1, height)), draw(st.integers(1, width))
     size = int_or_pair((h, w), as_pair=draw(st.booleans()))
-    return CenterCropCase(draw(tensors((n, c, height, width))), size)
+    return CenterCropCase(draw(tensors((n, c, height, width), dtype=draw(dtypes), layout=None)), size)
 
 
 @st.composite
@@ -482,7 +582,7 @@ def double_conv_cases(draw) -> ModuleCase:
     init = {"in_channels": draw(channels), "out_channels": draw(channels), "padding": padding}
     shape = (draw(st.integers(1, MAX_BATCH)), init["in_channels"],
              draw(st.integers(low, low + 7)), draw(st.integers(low, low + 7)))
-    return ModuleCase("DoubleConv", init, draw(tensors(shape)))
+    return ModuleCase("DoubleConv", init, draw(module_inputs(shape)))
 
 
 def unet_valid_side(depth: int, padding: int, bottom: int) -> int:
@@ -510,17 +610,18 @@ def unet_cases(draw) -> ModuleCase:
     w = unet_valid_side(depth, padding, draw(bottom))
     init = {"in_channels": draw(st.integers(1, 3)), "num_classes": draw(st.integers(1, 3)),
             "base_channels": draw(st.integers(1, 4)), "depth": depth, "padding": padding}
-    x = draw(tensors((draw(st.integers(1, 2)), init["in_channels"], h, w)))
+    x = draw(module_inputs((draw(st.integers(1, 2)), init["in_channels"], h, w)))
     return ModuleCase("UNet", init, x)
 
 
 __all__ = [
-    "random_tensor", "seeds", "tensors", "int_or_pair", "per_axis",
+    "random_tensor", "seeds", "tensors", "int_or_pair", "per_axis", "DTYPES", "LAYOUTS", "dtypes", "with_layout",
+    "layout_of", "module_inputs",
     "Conv2dCase", "Pool2dCase", "ConvTranspose2dCase", "InvalidCase", "ModuleCase", "CenterCropCase",
     "KnownAnswer",
     "conv2d_cases", "pool2d_cases", "max_pool2d_cases", "avg_pool2d_cases", "conv_transpose2d_cases",
     "lecture_transposed_example", "conv2d_regressions", "pool2d_regressions", "conv_transpose2d_regressions",
-    "invalid_cases", "invalid_argument_cases",
+    "invalid_cases", "invalid_argument_cases", "INVALID_ARGUMENT_PARTS", "TORCH_RAISES",
     "inception_block_cases", "residual_block_cases", "lenet_cases", "resnet18_cases",
     "center_crop_cases", "double_conv_cases", "unet_valid_side", "unet_cases",
 ]

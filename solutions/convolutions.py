@@ -39,9 +39,18 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
             columna extra va abajo / a la derecha, como en PyTorch).
 
     Devuelve un tensor (N, C_out, H_out, W_out) con
-    ``H_out = floor((H + 2p - d(k - 1) - 1) / s) + 1`` (igual para W).
-    Argumentos inválidos (canales que no coinciden, filtro más grande que la entrada rellenada,
-    stride o dilation no positivos, ``'same'`` con stride > 1) lanzan ``RuntimeError``.
+    ``H_out = floor((H + 2p - d(k - 1) - 1) / s) + 1`` (igual para W). Acepta tensores en cualquier
+    disposición de memoria (p. ej. transpuestos: usa ``reshape``, no ``view``) y devuelve el dtype
+    de ``x`` (float32 o float64).
+
+    Argumentos inválidos (lanza la misma excepción que ``F.conv2d``):
+        - los canales de x y de weight no coinciden: ``RuntimeError``
+        - el filtro (dilatado) no cabe en la entrada rellenada: ``RuntimeError``
+        - padding='same' con stride > 1: ``RuntimeError``
+        - padding es un texto distinto de 'same' y 'valid': ``RuntimeError``
+        - stride no positivo: ``RuntimeError``
+        - dilation no positiva: ``RuntimeError``
+        - padding negativo: ``RuntimeError``
 
     Ejemplo:
         >>> x = torch.arange(9.).reshape(1, 1, 3, 3)
@@ -116,8 +125,13 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
             Las celdas de relleno nunca ganan el máximo (valen -infinito), aunque la entrada sea
             negativa.
 
-    Devuelve (N, C, H_out, W_out) con ``H_out = floor((H + 2p - k) / s) + 1`` (igual para W).
-    Argumentos inválidos lanzan ``RuntimeError``.
+    Devuelve (N, C, H_out, W_out) con ``H_out = floor((H + 2p - k) / s) + 1`` (igual para W),
+    del dtype de ``x``, para una entrada en cualquier disposición de memoria.
+
+    Argumentos inválidos (lanza la misma excepción que ``F.max_pool2d``):
+        - padding mayor que kernel_size // 2: ``RuntimeError``
+        - stride no positivo: ``RuntimeError``
+        - la ventana no cabe en la entrada rellenada: ``RuntimeError``
 
     Ejemplo:
         >>> x = torch.arange(16.).reshape(1, 1, 4, 4)
@@ -163,8 +177,13 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0):
         stride: paso, un entero o un par; por defecto igual a ``kernel_size``.
         padding: relleno de ceros de cada lado, un entero o un par, a lo más ``kernel_size // 2``.
 
-    Devuelve (N, C, H_out, W_out) con ``H_out = floor((H + 2p - k) / s) + 1`` (igual para W).
-    Argumentos inválidos lanzan ``RuntimeError``.
+    Devuelve (N, C, H_out, W_out) con ``H_out = floor((H + 2p - k) / s) + 1`` (igual para W),
+    del dtype de ``x``, para una entrada en cualquier disposición de memoria.
+
+    Argumentos inválidos (lanza la misma excepción que ``F.avg_pool2d``):
+        - padding mayor que kernel_size // 2: ``RuntimeError``
+        - stride no positivo: ``RuntimeError``
+        - la ventana no cabe en la entrada rellenada: ``RuntimeError``
 
     Ejemplo:
         >>> x = torch.arange(16.).reshape(1, 1, 4, 4)
@@ -214,7 +233,13 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
         output_padding: filas / columnas extra abajo / a la derecha, un entero o un par, menor
             que el stride en cada eje.
 
-    Argumentos inválidos lanzan ``RuntimeError``.
+    Devuelve el dtype de ``x``, para tensores en cualquier disposición de memoria.
+
+    Argumentos inválidos (lanza la misma excepción que ``F.conv_transpose2d``):
+        - los canales de x y de weight no coinciden: ``RuntimeError``
+        - output_padding no menor que el stride: ``RuntimeError``
+        - stride no positivo: ``RuntimeError``
+        - el padding deja la salida vacía: ``RuntimeError``
 
     Ejemplo (el de la clase):
         >>> x = torch.tensor([[[[0., 1.], [2., 3.]]]])

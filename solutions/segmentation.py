@@ -28,7 +28,10 @@ def center_crop(x, size):
         size: un par (h, w) (p. ej. ``otro.shape[-2:]``) o un entero (recorte cuadrado), con
             ``h <= H`` y ``w <= W``.
 
-    Devuelve (N, C, h, w). Un tamaño mayor que la entrada lanza ``ValueError``.
+    Devuelve (N, C, h, w), del dtype de ``x``.
+
+    Argumentos inválidos:
+        - un tamaño mayor que la entrada: ``ValueError``
 
     Ejemplo:
         >>> x = torch.arange(16.).reshape(1, 1, 4, 4)

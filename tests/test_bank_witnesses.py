@@ -77,6 +77,8 @@ def _differs(expected, got) -> str | None:
         return f"returned {type(got).__name__}, not a tensor"
     if tuple(got.shape) != tuple(expected.shape):
         return f"shape {tuple(got.shape)} != {tuple(expected.shape)}"
+    if got.dtype != expected.dtype:  # torch keeps the input's dtype (float32 in, float32 out)
+        return f"dtype {got.dtype} != {expected.dtype}"
     if not torch.allclose(got.double(), expected.double(), atol=ATOL, rtol=RTOL):
         return f"max error {(got.double() - expected.double()).abs().max().item():.3g}"
     return None

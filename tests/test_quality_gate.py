@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.submissions.bank import Entry, dependents, load_bank
+from tests.submissions.bank import Entry, callers, dependents, load_bank
 from tests.submissions.gate import Outcome, batch_name, gate_course, grade_batch, plan_batches
 
 # In test order (bugs, alternatives, attacks), so the pool finishes what the next test awaits.
@@ -109,6 +109,15 @@ def test_bug_loses_points_on_its_part(scheduler, entry: Entry):
     part = outcome.report["parts"][entry.part]
     assert part["score"] < part["max_score"], (
         f"{entry.name} ({entry.description}) was not caught; graded in {batch_name(outcome.batch)}")
+    # A bug costs only its own part: every part graded with it that no bug of the batch reaches
+    # (not one of theirs, nor built on one without the own-parts comparison) keeps full marks.
+    exposed = set()
+    for member in outcome.batch:
+        exposed |= {member.part} | dependents(member.assignment, member.part) | set(member.costs)
+    parts = outcome.report["parts"]
+    short = [_part_line(outcome.report, p) for p in parts if p not in exposed and parts[p]["score"] < parts[p]["max_score"]
+             and parts[p]["tests"][0]["kind"] != "not_graded"]
+    assert not short, f"{batch_name(outcome.batch)}: parts no bug of it reaches lost points: {short}"
     _passed["bug"] += 1
 
 
@@ -140,7 +149,9 @@ def test_attack_is_contained(scheduler, entry: Entry):
     exposed = set()
     for member in outcome.batch:
         targets = list(parts) if member.part == "*" else [member.part]
-        exposed.update(targets, *(dependents(member.assignment, p) for p in targets))
+        # callers, not dependents: an attack's objects flow into the caller's own computation in the
+        # worker (a lying tensor returned by center_crop corrupts UNet), which no own-parts comparison undoes.
+        exposed.update(targets, *(callers(member.assignment, p) for p in targets))
     # What it may earn honestly: the untouched parts, plus properties its code really has (a
     # subclass keeping the reference's layers has the right structure; returning zeros leaves the
     # input unchanged), never a correctness test.

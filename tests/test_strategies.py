@@ -60,7 +60,32 @@ def _conv_span(case):
     return dh * (kh - 1) + 1, dw * (kw - 1) + 1
 
 
+def _tensors_of(case):
+    return [t for t in (*case.args(), *case.kwargs().values()) if isinstance(t, torch.Tensor)]
+
+
+#: As torch users pass them: both dtypes, every layout, the boundary sizes (every function strategy).
+USER_FEATURES = {
+    "float32": lambda c: c.x.dtype == torch.float32,
+    "float64": lambda c: c.x.dtype == torch.float64,
+    "transposed input": lambda c: st.layout_of(c.x) == "transpuesta",
+    "channels-last input": lambda c: st.layout_of(c.x) == "channels_last",
+    "sliced input": lambda c: st.layout_of(c.x) == "no contigua",
+    "contiguous input": lambda c: c.x.is_contiguous(),
+    "batch of one": lambda c: c.x.shape[0] == 1,
+    "one channel": lambda c: c.x.shape[1] == 1,
+}
+
+
+def _one_dtype(case):
+    assert len({t.dtype for t in _tensors_of(case)}) == 1, "one dtype per case"
+
+
 CONV2D_FEATURES = {
+    **USER_FEATURES,
+    "non-contiguous weight": lambda c: not c.weight.is_contiguous(),
+    "smallest input the padded kernel fits": lambda c: not isinstance(c.padding, str) and (
+        c.x.shape[2] + 2 * pair(c.padding)[0] == _conv_span(c)[0]),
     "non-square input": lambda c: c.x.shape[2] != c.x.shape[3],
     "non-square kernel": lambda c: c.weight.shape[2] != c.weight.shape[3],
     "even kernel": lambda c: c.weight.shape[2] % 2 == 0,
@@ -82,13 +107,16 @@ CONV2D_FEATURES = {
 
 def test_conv2d_cases_are_valid_small_and_cover_every_corner():
     def check(case):
-        assert small(case.x) and case.x.dtype == torch.float64
+        assert small(case.x)
+        _one_dtype(case)
         assert F.conv2d(*case.args(), **case.kwargs()).numel() > 0
 
     assert_all_seen(draw_features(st.conv2d_cases(), CONV2D_FEATURES, check), CONV2D_FEATURES)
 
 
 POOL_FEATURES = {
+    **USER_FEATURES,
+    "smallest input the window fits": lambda c: c.x.shape[2] + 2 * pair(c.padding)[0] == pair(c.kernel_size)[0],
     "non-square window": lambda c: pair(c.kernel_size)[0] != pair(c.kernel_size)[1],
     "stride None": lambda c: c.stride is None,
     "stride per axis": lambda c: isinstance(c.stride, tuple) and c.stride[0] != c.stride[1],
@@ -119,6 +147,9 @@ def test_avg_pool2d_cases_have_padded_windows():
 
 
 CONV_TRANSPOSE_FEATURES = {
+    **USER_FEATURES,
+    "non-contiguous weight": lambda c: not c.weight.is_contiguous(),
+    "1x1 input": lambda c: c.x.shape[2] == c.x.shape[3] == 1,
     "non-square kernel": lambda c: c.weight.shape[2] != c.weight.shape[3],
     "even kernel": lambda c: c.weight.shape[2] % 2 == 0,
     "C_in != C_out, neither 1": lambda c: 1 != c.x.shape[1] != c.weight.shape[1] != 1,
@@ -161,9 +192,8 @@ def test_center_crop_sizes_fit_the_input():
         h, w = pair(case.size)
         assert 1 <= h <= case.x.shape[2] and 1 <= w <= case.x.shape[3]
 
-    seen = draw_features(st.center_crop_cases(), {"odd margin": lambda c: (c.x.shape[2] - pair(c.size)[0]) % 2 == 1},
-                         check)
-    assert seen["odd margin"] > 0
+    features = {**USER_FEATURES, "odd margin": lambda c: (c.x.shape[2] - pair(c.size)[0]) % 2 == 1}
+    assert_all_seen(draw_features(st.center_crop_cases(), features, check), features)
 
 
 @pytest.mark.parametrize("depth, padding, bottom, side", [(4, 0, 28, 572), (1, 0, 4, 20), (3, 1, 2, 16)])
@@ -180,11 +210,16 @@ def test_random_tensor_is_reproducible_and_can_be_all_negative():
 
 
 def test_describe_names_shapes_and_arguments():
-    case = st.Conv2dCase(torch.zeros(2, 3, 7, 5), torch.zeros(4, 3, 3, 2), None, stride=(2, 1), padding=(0, 1))
+    double = torch.float64
+    case = st.Conv2dCase(torch.zeros(2, 3, 7, 5, dtype=double), torch.zeros(4, 3, 3, 2, dtype=double), None,
+                         stride=(2, 1), padding=(0, 1))
     assert case.describe() == ("x: (2, 3, 7, 5), weight: (4, 3, 3, 2), bias=None, stride=(2, 1), "
                                "padding=(0, 1), dilation=1")
+    single = st.Conv2dCase(st.with_layout(torch.zeros(2, 3, 7, 5), "transposed"), torch.zeros(4, 3, 3, 2))
+    assert single.describe().startswith("x: (2, 3, 7, 5) float32, transpuesta, weight: (4, 3, 3, 2) float32")
     assert torch.equal(case.with_flipped_kernel().weight, case.weight.flip(-2, -1))
-    module = st.ModuleCase("ResidualBlock", {"in_channels": 3, "out_channels": 8, "stride": 2}, torch.zeros(2, 3, 6, 5))
+    module = st.ModuleCase("ResidualBlock", {"in_channels": 3, "out_channels": 8, "stride": 2},
+                           torch.zeros(2, 3, 6, 5, dtype=double))
     assert module.describe() == "ResidualBlock(in_channels=3, out_channels=8, stride=2), x: (2, 3, 6, 5)"
     assert module.args() == () and module.kwargs()["stride"] == 2
 
@@ -196,9 +231,26 @@ def test_lecture_example_is_what_torch_computes():
 
 
 @pytest.mark.parametrize("function", ["conv2d", "max_pool2d", "avg_pool2d", "conv_transpose2d"])
-def test_invalid_cases_are_refused_by_torch(function):
+def test_invalid_cases_are_refused_by_torch_with_the_listed_exception(function):
     cases = st.invalid_cases(function)
     assert cases
     for case in cases:
-        with pytest.raises(RuntimeError):
+        with pytest.raises(Exception) as raised:
             getattr(F, function)(*case.args(), **case.kwargs())
+        assert type(raised.value).__name__ == case.raises, (case.describe(), type(raised.value))
+
+
+@pytest.mark.parametrize("layout", st.LAYOUTS)
+def test_layouts_keep_the_values_and_leave_the_tensor_non_contiguous(layout):
+    for shape in [(2, 3, 4, 5), (1, 2, 3, 2), (3,)]:
+        x = st.random_tensor(shape, 3, dtype=torch.float32)
+        y = st.with_layout(x, layout)
+        assert torch.equal(x, y) and y.dtype == torch.float32
+        assert y.is_contiguous() == (layout == "contiguous"), (layout, shape, y.stride())
+
+
+def test_module_cases_come_in_both_dtypes_and_layouts():
+    for strategy in (st.double_conv_cases(), st.unet_cases(), st.residual_block_cases()):
+        features = {"float32": USER_FEATURES["float32"], "float64": USER_FEATURES["float64"],
+                    "non-contiguous": lambda c: not c.x.is_contiguous(), "batch of one": USER_FEATURES["batch of one"]}
+        assert_all_seen(draw_features(strategy, features), features)

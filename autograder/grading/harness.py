@@ -28,7 +28,7 @@ Example — a function part::
     @part("conv2d", kind="invalid_arguments")
     def test_conv2d_rejects_mismatched_channels(student):
         check_raises(student, "conv2d", torch.zeros(1, 2, 5, 5), torch.zeros(1, 3, 3, 3),
-                     why="los canales de x y de weight no coinciden")
+                     why="los canales de x y de weight no coinciden", raises="RuntimeError")
 
 Example — a module part (the reference's weights are loaded by name, strictly)::
 
@@ -74,6 +74,20 @@ DEFAULT_KIND = "matches_reference"
 #: (correct) summation order, e.g. naive loops versus im2col + matmul.
 ATOL = 1e-9
 RTOL = 1e-7
+#: The same for float32 results (about 2**-23 relative per operation, a few hundred terms per sum).
+FLOAT32_ATOL = 1e-4
+FLOAT32_RTOL = 1e-4
+#: Gradients sum over the whole batch and image: a little looser.
+GRAD_ATOL = {"float64": 1e-8, "float32": 1e-3}
+GRAD_RTOL = {"float64": 1e-6, "float32": 1e-4}
+
+
+def tolerances(dtype: str, atol: float | None = None, rtol: float | None = None) -> tuple[float, float]:
+    """(atol, rtol) for comparing values of ``dtype`` ("float32", "torch.float32"...): the given
+    ones, else the defaults of that dtype."""
+    single = str(dtype).removeprefix("torch.") in ("float32", "float16", "bfloat16")
+    return (atol if atol is not None else FLOAT32_ATOL if single else ATOL,
+            rtol if rtol is not None else FLOAT32_RTOL if single else RTOL)
 
 
 def part(name: str, kind: str = DEFAULT_KIND, builds_on: Sequence[str] = ()):
@@ -100,11 +114,13 @@ def _as_array(value) -> np.ndarray:
     return np.asarray(value)
 
 
-def check_close(got, expected, *, case=None, what: str = "el resultado", atol: float = ATOL,
-                rtol: float = RTOL, hint: str | None = None,
+def check_close(got, expected, *, case=None, what: str = "el resultado", atol: float | None = None,
+                rtol: float | None = None, hint: str | None = None,
                 hints: Iterable[tuple[str, Callable[[], object]]] = ()) -> None:
     """Fail unless ``got`` (a CallResult or an array) equals ``expected`` (a tensor) in shape,
-    dtype, device and value.
+    dtype, device and value (tolerances: those of ``expected``'s dtype unless given). The dtype
+    is that of the bytes that came back: a float64 result for a float32 input fails, as torch
+    keeps the input's dtype.
 
     ``hints`` are (text, alternative) pairs tried only on failure: when ``got`` matches the
     alternative (e.g. the result of a flipped kernel), that text is the hint; else ``hint``.
@@ -128,6 +144,7 @@ def check_close(got, expected, *, case=None, what: str = "el resultado", atol: f
         if got_dtype != want_dtype:
             fail(f"{_capital(what)} tiene dtype {got_dtype}; se esperaba {want_dtype}.\n"
                  "Pista: no conviertas a otro tipo; crea los tensores auxiliares con dtype=x.dtype.")
+        atol, rtol = tolerances(want_dtype, atol, rtol)
         if np.allclose(got_array, want, atol=atol, rtol=rtol, equal_nan=True):
             return
         chosen = hint
@@ -151,7 +168,7 @@ def check_equal(got, expected, *, case=None, what: str = "el resultado", hint: s
             fail(f"{_capital(what)}: se esperaba {expected!r}; se obtuvo {value!r}." + (f"\nPista: {hint}" if hint else ""))
 
 
-def check_grads(got, expected: dict, *, case=None, atol: float = 1e-8, rtol: float = 1e-6,
+def check_grads(got, expected: dict, *, case=None, atol: float | None = None, rtol: float | None = None,
                 names: dict | None = None, hint: str | None = None) -> None:
     """Compare ``got.grads`` with ``expected`` ({arg_index or "param:<name>": tensor}).
 
@@ -164,21 +181,45 @@ def check_grads(got, expected: dict, *, case=None, atol: float = 1e-8, rtol: flo
             if key not in got.grads:
                 fail(f"No se pudo calcular {label}: ¿el resultado quedó desconectado del grafo "
                      "(numpy, .item(), .detach(), torch.tensor(...) sobre valores calculados)?")
-            check_close(got.grads[key], want, what=label, atol=atol, rtol=rtol,
+            kind = str(want.dtype).removeprefix("torch.")
+            check_close(got.grads[key], want, what=label, atol=atol if atol is not None else GRAD_ATOL.get(kind),
+                        rtol=rtol if rtol is not None else GRAD_RTOL.get(kind),
                         hint=hint or "construye el resultado sólo con operaciones de tensores de torch para "
                         "que autograd pueda derivarlo.")
 
 
-def check_raises(student: "StudentCode", name: str, *args, why: str, **kwargs) -> None:
-    """Fail unless calling the student's ``name`` with these (invalid) arguments raises.
+#: What ``raises=`` accepts besides an exception's name: any exception the student's code raised
+#: on purpose, never NotImplementedError (the untouched stub).
+ANY_EXCEPTION = "cualquier excepción salvo NotImplementedError"
 
-    Any exception counts: like torch, the function must refuse what it cannot compute.
-    Example: ``check_raises(student, "max_pool2d", x, 3, padding=2, why="padding > kernel_size // 2")``.
+
+def check_raises(student: "StudentCode", name: str, *args, why: str, raises: str = ANY_EXCEPTION,
+                 **kwargs) -> None:
+    """Fail unless calling the student's ``name`` with these (invalid) arguments raises ``raises``.
+
+    ``raises`` is what the part's docstring promises: an exception's name ("RuntimeError", the
+    one torch raises; its exact type, not a subclass), or :data:`ANY_EXCEPTION`. A
+    NotImplementedError never counts: the stub has not been written yet.
+    Example: ``check_raises(student, "max_pool2d", x, 3, padding=2, why="padding > kernel_size // 2",
+    raises="RuntimeError")``.
     """
-    if student.raises(name, *args, **kwargs):
-        return
-    fail(f"`{name}` debía lanzar un error ({why}), pero devolvió un resultado.\n"
-         "Pista: valida los argumentos al inicio, como hace torch (por ejemplo, raise ValueError(...)).")
+    raised = student.raised(name, *args, **kwargs)
+    if raised is None:
+        fail(f"`{name}` debía lanzar {_expected_exception(raises)} ({why}), pero devolvió un resultado.\n"
+             f"Pista: valida los argumentos al inicio, como hace torch: {_raise_example(raises)}.")
+    if raised == "NotImplementedError":
+        fail(f"`{name}` lanzó NotImplementedError: todavía no está implementada.")
+    if raises != ANY_EXCEPTION and raised != raises:
+        fail(f"`{name}` debía lanzar {raises} ({why}), pero lanzó {raised}.\n"
+             f"Pista: el enunciado pide esa excepción, la misma que lanza torch: {_raise_example(raises)}.")
+
+
+def _expected_exception(raises: str) -> str:
+    return "una excepción" if raises == ANY_EXCEPTION else raises
+
+
+def _raise_example(raises: str) -> str:
+    return "raise ValueError(...)" if raises == ANY_EXCEPTION else f"raise {raises}(...)"
 
 
 def check_input_unchanged(student: "StudentCode", name: str, case) -> None:
@@ -239,6 +280,6 @@ from autograder.grading.proxy import StudentCode, StudentModule  # noqa: E402
 
 __all__ = [
     "GradingFailure", "StudentRaised", "part", "scaled_examples", "describing", "fail", "check_close", "check_equal",
-    "check_grads", "check_raises", "check_input_unchanged", "reference_call", "to_device", "StudentCode", "StudentModule",
+    "check_grads", "check_raises", "ANY_EXCEPTION", "tolerances", "check_input_unchanged", "reference_call", "to_device", "StudentCode", "StudentModule",
     "student_error_text",
 ]

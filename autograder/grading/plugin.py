@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading.failures import GradingFailure, fail
+from autograder.grading.failures import GradingFailure, fail, take_notes
 
 #: The line a failure message ends with when its input may not be the smallest failing one.
 INPUT_NOTES = {
@@ -191,6 +191,7 @@ class GradingPlugin:
         if self.current_part is not None and part != self.current_part:
             self._collect_integrity(self.current_part, probe=True)  # after the part's last call
         self.current_part, self.current_test = part, item.name
+        take_notes()  # nothing a previous test left
         self._ensure_started()
         if self.first_test_at is None:
             self.first_test_at = time.monotonic()
@@ -284,7 +285,8 @@ class GradingPlugin:
     # --- results -----------------------------------------------------------------------------------
     def _record(self, item, *, passed: bool, excinfo) -> None:
         marker = _marker(item)
-        message = "" if passed else self._message(item, excinfo)
+        notes = take_notes()  # a passing test may still say something (failures.note)
+        message = " ".join(notes) if passed else self._message(item, excinfo)
         self._collect_integrity(marker["part"], probe=False)  # e.g. a forged reply in this test
         failure = None if passed or excinfo is None else _find_grading_failure(excinfo.value)
         self.tests.append({"nodeid": item.nodeid, "name": item.name, "part": marker["part"],

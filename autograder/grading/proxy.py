@@ -71,11 +71,15 @@ class StudentCode:
 
     def raises(self, name: str, *args, **kwargs) -> bool:
         """True when the student's ``name(*args, **kwargs)`` raised an exception (any)."""
+        return self.raised(name, *args, **kwargs) is not None
+
+    def raised(self, name: str, *args, **kwargs) -> str | None:
+        """The name of the exception the student's ``name(*args, **kwargs)`` raised, or None."""
         try:
             self.call(name, *args, **kwargs)
-        except StudentRaised:
-            return True
-        return False
+        except StudentRaised as exc:
+            return exc.exc_type
+        return None
 
     def build(self, name: str, *args, case=None, **kwargs) -> "StudentModule":
         """Instantiate the student's class ``name(*args, **kwargs)`` inside the worker."""
@@ -102,9 +106,8 @@ class StudentCode:
             result = action(self._link.worker())
         except client.StudentError as exc:
             self._link.record_refusal(f"{exc.message}\n{exc.traceback_tail}")
-            raised = StudentRaised(compose(student_error_text(exc.exc_type, exc.message, exc.traceback_tail)))
-            raised.exc_type = str(exc.exc_type)
-            raise raised from None
+            raise StudentRaised(compose(student_error_text(exc.exc_type, exc.message, exc.traceback_tail)),
+                                str(exc.exc_type), exc.message) from None
         except client.WorkerTimeout:
             message = compose(f"{what} superó el límite de {self._link.call_timeout:g} s por llamada (¿un bucle "
                               "infinito, o demasiados bucles de Python? Vectoriza con operaciones de tensores).")
@@ -150,6 +153,10 @@ class StudentModule:
 
     def double(self) -> "StudentModule":
         self._method("double")
+        return self
+
+    def float(self) -> "StudentModule":
+        self._method("float")
         return self
 
     def to(self, device: str) -> "StudentModule":

@@ -86,7 +86,7 @@ def score_parts(assignment: Assignment, grading: Grading, tests: list[dict],
                            + (f"\n{message}" if message else ""))
             elif passed and main_failed and test["kind"] in CONDITIONAL_KINDS:
                 passed, message = False, CONDITIONAL_MESSAGE
-            elif not passed:
+            elif not passed or message:  # a passing test's note (it matched using your own failing part)
                 message += _builds_on_note(test.get("builds_on", ()), failing_parts)
             entries.append({"name": test["name"], "passed": passed, "message": message, "kind": test["kind"],
                             "points": max_points if passed else 0.0, "max_points": max_points,

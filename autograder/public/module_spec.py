@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from autograder.grading.harness import check_equal, describing, fail
+from autograder.grading.harness import StudentRaised, check_equal, describing, fail
 from autograder.public.spec_table import SPECS
 
 
@@ -137,3 +137,15 @@ def check_output_shape(got, expected: tuple, *, hint: str) -> None:
 def parameter_count(spec: dict) -> int:
     """Scalars in the parameters of ``spec`` (e.g. 11,689,512 for ResNet18())."""
     return int(sum(int(np.prod(shape)) for shape in spec["parameters"].values()))
+
+
+def check_module_input_unchanged_public(module, x) -> None:
+    """The module's forward does not modify ``x`` in place (sent as a leaf that requires grad,
+    which torch refuses to modify in place)."""
+    try:
+        module.forward(x, grad_wrt=(0,))
+    except StudentRaised as exc:
+        if "in-place" not in str(exc) and "inplace" not in str(exc):
+            raise
+        fail("el forward modificó su entrada en el lugar (in-place).\n"
+             "Pista: no uses operaciones in-place (ReLU(inplace=True), x += ...) sobre la entrada.")

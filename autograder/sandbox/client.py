@@ -480,7 +480,14 @@ def _to_wire(value):
         import torch
 
         if isinstance(value, torch.Tensor):
-            return value.detach().to("cpu").contiguous().numpy()
+            tensor = value.detach().to("cpu")
+            if tensor.is_contiguous() or tensor.numel() == 0:
+                return tensor.contiguous().numpy()
+            # A non-contiguous tensor (transposed, sliced, channels-last) keeps its layout: the flat
+            # storage it spans, and the strides the worker rebuilds it with (protocol.StridedArray).
+            span = 1 + sum((n - 1) * s for n, s in zip(tensor.shape, tensor.stride()))
+            base = torch.as_strided(tensor, (span,), (1,), tensor.storage_offset()).clone().numpy()
+            return protocol.StridedArray(base, tuple(tensor.shape), tuple(tensor.stride()), 0)
         if isinstance(value, torch.dtype):
             return protocol.DType(str(value))
     return value

@@ -89,6 +89,42 @@ class RawHandle:
 
 
 @dataclass(frozen=True)
+class StridedArray:
+    """A non-contiguous tensor as it crosses from the trusted side to the worker: the flat
+    ``base`` (1-D) and the view the worker rebuilds on it, ``as_strided(shape, strides, offset)``
+    (in elements), so the student's code receives the same values in the same layout (transposed,
+    sliced, channels-last). Never accepted from the worker: its replies are plain arrays."""
+
+    base: np.ndarray
+    shape: tuple
+    strides: tuple
+    offset: int
+
+    def __post_init__(self):
+        check_layout(self.base, self.shape, self.strides, self.offset)
+
+
+def check_layout(base: np.ndarray, shape, strides, offset) -> None:
+    """Raise ValueError unless ``as_strided(shape, strides, offset)`` stays inside the flat ``base``."""
+    if not isinstance(base, np.ndarray) or base.ndim != 1:
+        raise ValueError("la base de una vista debe ser un arreglo 1-D")
+    if (not isinstance(shape, (tuple, list)) or not isinstance(strides, (tuple, list)) or len(shape) != len(strides)
+            or len(shape) > MAX_NDIM):
+        raise ValueError("forma y pasos de la vista inválidos")
+    if not all(type(v) is int and v >= 0 for v in (*shape, *strides)) or type(offset) is not int or offset < 0:
+        raise ValueError("forma, pasos y desplazamiento deben ser enteros no negativos")
+    if math.prod(shape) > MAX_MESSAGE_BYTES:
+        raise ValueError("vista demasiado grande")
+    if math.prod(shape) == 0:
+        if offset > base.size:
+            raise ValueError("desplazamiento fuera de la base")
+        return
+    last = offset + sum((n - 1) * s for n, s in zip(shape, strides))
+    if last >= base.size:
+        raise ValueError(f"la vista llega al elemento {last}, pero la base tiene {base.size}")
+
+
+@dataclass(frozen=True)
 class Opaque:
     """A value the protocol cannot carry (e.g. a torch.device): only its type and a short repr."""
 
@@ -127,6 +163,11 @@ class Packer:
             return bool(value)
         if isinstance(value, np.ndarray):
             return self._array(value)
+        if isinstance(value, StridedArray):
+            check_layout(value.base, value.shape, value.strides, value.offset)
+            return dict(self._array(value.base), layout={"shape": [int(v) for v in value.shape],
+                                                         "strides": [int(v) for v in value.strides],
+                                                         "offset": int(value.offset)})
         if isinstance(value, (tuple, list)):
             return {"$tuple": [self.encode(v, depth + 1) for v in value]}
         if isinstance(value, dict):
@@ -161,20 +202,23 @@ def pack(payload: dict, array_hook=None) -> tuple[dict, list[memoryview]]:
 # ---------------------------------------------------------------------------------------------
 
 
-def unpack(node, buffers: list[bytes], array_hook=None, depth: int = 0):
+def unpack(node, buffers: list[bytes], array_hook=None, depth: int = 0, *, layouts: bool = False):
     """Rebuild a value from its payload; arrays become fresh numpy arrays (or ``array_hook(array)``).
 
     Anything unexpected (unknown tag, bad dtype, buffer size != prod(shape) * itemsize,
-    buffer reused) raises :class:`ProtocolError`.
+    buffer reused) raises :class:`ProtocolError`. Only with ``layouts=True`` (the worker reading
+    the trusted side's requests) may an array carry a ``"layout"`` (it becomes a StridedArray);
+    the trusted side reads the worker's replies with the default, which refuses it.
     """
-    return _Unpacker(buffers, array_hook).decode(node, depth)
+    return _Unpacker(buffers, array_hook, layouts).decode(node, depth)
 
 
 class _Unpacker:
-    def __init__(self, buffers, array_hook):
+    def __init__(self, buffers, array_hook, layouts=False):
         self.buffers = buffers
         self.used: set[int] = set()
         self.array_hook = array_hook
+        self.layouts = layouts
 
     def decode(self, node, depth=0):
         if depth > MAX_DEPTH:
@@ -225,7 +269,8 @@ class _Unpacker:
         return node[key]
 
     def _array(self, node):
-        if set(node) != {"$array", "dtype", "shape"}:
+        layout = node.get("layout") if self.layouts else None
+        if set(node) != {"$array", "dtype", "shape"} | ({"layout"} if layout is not None else set()):
             raise ProtocolError("descripción de arreglo inválida")
         index, dtype_name, shape = node["$array"], node["dtype"], node["shape"]
         if type(index) is not int or not 0 <= index < len(self.buffers) or index in self.used:
@@ -244,6 +289,15 @@ class _Unpacker:
         array = np.frombuffer(data, dtype=dtype).reshape(shape)
         if not isinstance(data, bytearray):  # bytes read by _read_exact are ours alone: no copy needed
             array = array.copy()
+        if layout is not None:
+            if not isinstance(layout, dict) or set(layout) != {"shape", "strides", "offset"}:
+                raise ProtocolError("vista de arreglo inválida")
+            try:
+                return StridedArray(array, tuple(layout["shape"]) if isinstance(layout["shape"], list) else None,
+                                    tuple(layout["strides"]) if isinstance(layout["strides"], list) else None,
+                                    layout["offset"])
+            except ValueError as exc:
+                raise ProtocolError(f"vista de arreglo inválida: {exc}") from None
         return self.array_hook(array) if self.array_hook is not None else array
 
 

@@ -234,6 +234,9 @@ class Session:
             return {k: self.to_worker(v) for k, v in value.items()}
         if isinstance(value, protocol.np.ndarray):
             return torch.from_numpy(value).to(self.device)
+        if isinstance(value, protocol.StridedArray):  # validated when decoded; the same layout as sent
+            base = torch.from_numpy(value.base).to(self.device)
+            return base.as_strided(value.shape, value.strides, value.offset)
         return value
 
     def to_wire(self, value):
@@ -411,7 +414,7 @@ def serve(in_fd: int, out_fd: int, session: Session) -> None:
         except protocol.PeerClosed:
             return
         nonce = header.pop("nonce", None)
-        request = {k: protocol.unpack(v, buffers) for k, v in header.items() if k != "op"}
+        request = {k: protocol.unpack(v, buffers, layouts=True) for k, v in header.items() if k != "op"}
         try:
             reply = {"ok": True, **handle_request(session, header.get("op"), request)}
         except StudentFailure as failure:

@@ -1,9 +1,9 @@
 """Checks shared by the hidden suites of module parts (architectures, segmentation).
 
 SECRET (it builds the reference modules). A module part is graded by building the student's
-module in the worker, converting it to float64, loading the reference's weights by name (a name
-or shape mismatch fails listing both), and comparing outputs, running statistics and gradients
-with the reference's. BatchNorm layers of the reference get non-trivial statistics and affine
+module in the worker, converting it to the input's dtype (float64 or float32), loading the
+reference's weights by name (a name or shape mismatch fails listing both), and comparing
+outputs, running statistics and gradients with the reference's. BatchNorm layers of the reference get non-trivial statistics and affine
 parameters first: at their initial values (mean 0, variance 1, weight 1, bias 0) a missing or
 misplaced BatchNorm is invisible in eval mode. Example::
 
@@ -15,13 +15,18 @@ from __future__ import annotations
 
 import copy
 import functools
+import math
+import types
+import zlib
 from typing import Callable, Iterable
 
+import numpy as np
 import torch
 from hypothesis import example
 from torch import nn
 
 from autograder import strategies as st
+from autograder.grading.failures import GradingFailure, note
 from autograder.grading.harness import StudentRaised, check_close, check_grads, describing, fail
 
 
@@ -51,19 +56,20 @@ def _initial_reference(cls: type, init: tuple, seed: int) -> nn.Module:
 
 
 def reference_module(cls: type, case, device: str, *, seed: int = 0) -> nn.Module:
-    """A fresh float64 reference ``cls(**case.kwargs())`` on ``device`` with non-trivial BatchNorm.
+    """A fresh reference ``cls(**case.kwargs())`` in ``case.x``'s dtype on ``device`` with
+    non-trivial BatchNorm.
 
     Built once per configuration and copied (a ResNet-18 takes a while to initialise).
     """
     init = tuple(sorted(case.kwargs().items()))
-    return copy.deepcopy(_initial_reference(cls, init, seed)).to(device)
+    return copy.deepcopy(_initial_reference(cls, init, seed)).to(device=device, dtype=case.x.dtype)
 
 
 def loaded_student_module(student, case, reference: nn.Module, device: str):
-    """The student's module for ``case``, in float64 on ``device``, holding ``reference``'s weights."""
+    """The student's module for ``case``, in ``case.x``'s dtype on ``device``, holding ``reference``'s weights."""
     module = student.build(case.module, *case.args(), case=case, **case.kwargs())
     with describing(case):
-        module.double()
+        module.float() if case.x.dtype == torch.float32 else module.double()
         if device != "cpu":
             module.to(device)
         module.load_reference_state(reference)
@@ -99,9 +105,9 @@ def check_module_gradients(module, reference: nn.Module, case, device: str, *, m
     getattr(module, mode)()
     getattr(reference, mode)()
     reference.zero_grad(set_to_none=True)
-    x = case.x.to(device).requires_grad_(True)
+    x = case.x.detach().clone().to(device).requires_grad_(True)  # a copy: case.x is reused
     out = reference(x)
-    grad_output = st.random_tensor(out.shape, seed=seed)
+    grad_output = st.random_tensor(out.shape, seed=seed, dtype=out.dtype)
     out.backward(grad_output.to(device))
     expected = {0: x.grad}
     names = {0: "x"}
@@ -152,3 +158,202 @@ def parameter_count(module) -> int:
             size *= int(side)
         total += size
     return total
+
+
+# --- a bug costs only its own part ------------------------------------------------------------------
+# UNet is built from the student's DoubleConv and center_crop, ResNet18 from the student's
+# ResidualBlock. When a composite module fails against the reference, the same check runs again
+# against the reference's own composition (its __init__ and forward, run HERE on the trusted side)
+# whose reused pieces are the student's: each piece is a student module living in the worker (or
+# the student's function), driven from here with the weights copied in, and differentiated
+# through the worker. If the student's composite matches that, only the reused part is wrong:
+# the composite keeps its points, and the report says which part it reuses fails. Nothing of
+# the reference crosses to the worker: only tensors, as in every other call.
+
+
+class _ThroughWorker(torch.autograd.Function):
+    """``piece(x)`` computed by the student's code in the worker; its backward asks the worker
+    for the gradients of the same call (the input's and, for a module, every parameter's)."""
+
+    @staticmethod
+    def forward(ctx, piece, x, *params):
+        ctx.piece = piece
+        ctx.save_for_backward(x)
+        return piece.run(x.detach())
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        grads = ctx.piece.run_backward(x.detach(), grad_output.detach())
+        return (None, *grads)
+
+
+def _as_tensor(value, like: torch.Tensor) -> torch.Tensor:
+    if not isinstance(value, np.ndarray):
+        fail(f"la pieza reutilizada devolvió {type(value).__name__}, no un tensor.")
+    return torch.from_numpy(np.array(value)).to(like.device)
+
+
+def _filler(name: str, shape: tuple, dtype: torch.dtype) -> torch.Tensor:
+    """Deterministic values (from the name) for a tensor the reference has no counterpart of."""
+    generator = torch.Generator().manual_seed(zlib.crc32(name.encode()))
+    if name.endswith("num_batches_tracked"):
+        return torch.zeros(shape, dtype=torch.int64)
+    if name.endswith(("running_var", "weight")) and len(shape) <= 1:
+        return (0.5 + torch.rand(shape, generator=generator, dtype=torch.float64)).to(dtype)
+    fan_in = max(1, math.prod(shape[1:])) if len(shape) > 1 else 1
+    return (torch.randn(shape, generator=generator, dtype=torch.float64) / fan_in**0.5).to(dtype)
+
+
+class StudentPiece(nn.Module):
+    """A trusted-side stand-in for one student submodule (a DoubleConv inside UNet): its
+    parameters and buffers are ordinary tensors here, under the student's own names, so the
+    composed model's state_dict is the one the student's composite holds; its forward runs the
+    student's module in the worker with those values (:meth:`push` sends them)."""
+
+    def __init__(self, student, class_name: str, args: tuple, kwargs: dict, dtype: torch.dtype, device: str):
+        super().__init__()
+        self.handle = student.build(class_name, *args, **kwargs)
+        self.handle.float() if dtype == torch.float32 else self.handle.double()
+        if device != "cpu":
+            self.handle.to(device)
+        info = self.handle.describe()
+        self.param_names = list(info["parameters"])
+        for group, names in (("parameters", info["parameters"]), ("buffers", info["buffers"])):
+            for name, shape in names.items():
+                value = _filler(name, tuple(shape), dtype)
+                _set_nested(self, name, nn.Parameter(value) if group == "parameters" else value, group == "parameters")
+        self._mode = None
+
+    def push(self) -> None:
+        """Send this piece's current values to the student's module."""
+        self.handle.load_reference_state(self)
+
+    def _sync_mode(self) -> None:
+        if self._mode != self.training:
+            self.handle.train() if self.training else self.handle.eval()
+            self._mode = self.training
+
+    def run(self, x: torch.Tensor) -> torch.Tensor:
+        self._sync_mode()
+        out = _as_tensor(self.handle.forward(x).value, x)
+        if self.training and any(True for _ in self.buffers()):  # running statistics moved there: follow them
+            state = self.handle.state_dict()
+            with torch.no_grad():
+                for name, buffer in self.named_buffers():
+                    if name in state:
+                        buffer.copy_(torch.from_numpy(np.array(state[name])).to(buffer.device))
+        return out
+
+    def run_backward(self, x: torch.Tensor, grad_output: torch.Tensor) -> tuple:
+        self._sync_mode()
+        got = self.handle.forward(x, grad_output=grad_output, grad_wrt=(0, "params"))
+        params = dict(self.named_parameters())
+        grads = [got.grads.get(0)] + [got.grads.get(f"param:{name}") for name in self.param_names]
+        likes = [x] + [params[name] for name in self.param_names]
+        return tuple(torch.zeros_like(like) if g is None else _as_tensor(g, like) for g, like in zip(grads, likes))
+
+    def forward(self, x):
+        params = dict(self.named_parameters())
+        return _ThroughWorker.apply(self, x, *[params[name] for name in self.param_names])
+
+
+class _FunctionPiece:
+    """The student's function (``center_crop``) called from the reference's code: its tensor
+    argument goes to the worker, the result comes back; gradients through the worker too."""
+
+    def __init__(self, student, name: str):
+        self.student, self.name = student, name
+
+    def __call__(self, x, *args, **kwargs):
+        piece = _BoundCall(self.student, self.name, args, kwargs)
+        return _ThroughWorker.apply(piece, x)
+
+
+class _BoundCall:
+    def __init__(self, student, name, args, kwargs):
+        self.student, self.name = student, name
+        self.args = tuple(tuple(a) if isinstance(a, torch.Size) else a for a in args)
+        self.kwargs = kwargs
+
+    def run(self, x):
+        return _as_tensor(self.student.call(self.name, x, *self.args, **self.kwargs).value, x)
+
+    def run_backward(self, x, grad_output):
+        got = self.student.call(self.name, x, *self.args, grad_output=grad_output, grad_wrt=(0,), **self.kwargs)
+        grad = got.grads.get(0)
+        return (torch.zeros_like(x) if grad is None else _as_tensor(grad, x),)
+
+
+def _set_nested(module: nn.Module, dotted: str, value, is_parameter: bool) -> None:
+    *path, leaf = dotted.split(".")
+    for part in path:
+        if part not in module._modules:
+            module.add_module(part, nn.Module())
+        module = module._modules[part]
+    module.register_parameter(leaf, value) if is_parameter else module.register_buffer(leaf, value)
+
+
+def composed_reference(student, reference_module_of, cls: type, case, device: str, reference: nn.Module,
+                       reused: dict) -> nn.Module:
+    """The reference ``cls(**case.kwargs())`` whose code uses the student's parts named in
+    ``reused`` ({"DoubleConv": "module", "center_crop": "function"}), holding ``reference``'s
+    weights wherever the names agree (deterministic values elsewhere), pushed to the pieces."""
+    dtype = case.x.dtype
+    namespace = dict(vars(reference_module_of))
+    pieces: list[StudentPiece] = []
+
+    def module_factory(name):
+        def build(*args, **kwargs):
+            piece = StudentPiece(student, name, args, kwargs, dtype, device)
+            pieces.append(piece)
+            return piece
+        return build
+
+    for name, kind in reused.items():
+        namespace[name] = module_factory(name) if kind == "module" else _FunctionPiece(student, name)
+
+    def rebound(function):
+        copy_ = types.FunctionType(function.__code__, namespace, function.__name__, function.__defaults__,
+                                   function.__closure__)
+        copy_.__kwdefaults__ = function.__kwdefaults__
+        return copy_
+
+    composed_class = type(cls.__name__, (cls,), {"__init__": rebound(cls.__init__), "forward": rebound(cls.forward)})
+    torch.manual_seed(0)
+    with describing(case, "referencia armada con tus propias piezas"):
+        composed = composed_class(**case.kwargs()).to(device=device, dtype=dtype)
+        wanted = reference.state_dict()
+        with torch.no_grad():
+            for name, tensor in composed.state_dict().items():
+                if name in wanted and tuple(wanted[name].shape) == tuple(tensor.shape):
+                    tensor.copy_(wanted[name])
+        for piece in pieces:
+            piece.push()
+    return composed
+
+
+#: The note of a composite part that matched the reference built from the student's own parts.
+OWN_PARTS_NOTE = ("`{part}` coincide con la referencia armada con tus propias piezas ({pieces}): esta prueba "
+                  "conserva sus puntos.")
+
+
+def graded_with_own_parts(student, case, device: str, *, cls: type, reference_module_of, reused: dict,
+                          check: Callable) -> None:
+    """Run ``check(student_module, reference_model)`` against the reference; when it fails, again
+    against :func:`composed_reference` built from the student's own ``reused`` parts. Only a
+    failure of both fails (with the first message); a pass of the second leaves a note."""
+    reference = reference_module(cls, case, device)
+    try:
+        check(loaded_student_module(student, case, reference, device), reference)
+        return
+    except GradingFailure as failure:
+        first = failure
+    try:
+        composed = composed_reference(student, reference_module_of, cls, case, device, reference, reused)
+        check(loaded_student_module(student, case, composed, device), composed)
+    except Exception:  # the student's pieces cannot stand in (or differ too): the first verdict holds
+        # Also when a piece raises (the reference built from it raises too): nothing after it can be
+        # checked, and crediting "fails the same way" would pay a composite that only calls a broken piece.
+        raise first from None
+    note(OWN_PARTS_NOTE.format(part=cls.__name__, pieces=", ".join(f"`{name}`" for name in reused)))

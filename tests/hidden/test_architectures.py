@@ -15,7 +15,7 @@ from hypothesis import given
 from autograder import strategies as st
 from autograder.grading.harness import check_equal, describing, part, scaled_examples
 from solutions import architectures as ref
-from tests.hidden.module_checks import (check_buffers, check_forward, check_module_gradients,
+from tests.hidden.module_checks import (check_buffers, check_forward, check_module_gradients, graded_with_own_parts,
                                         check_module_input_unchanged, loaded_student_module, parameter_count,
                                         reference_module, with_examples)
 
@@ -207,18 +207,28 @@ def test_lenet_leaves_input_unchanged(student, device):
 
 # --- ResNet18 ---------------------------------------------------------------------------------------
 # A ResNet-18 carries ~11M weights across the worker's pipe on every load: few examples.
+# It reuses the student's ResidualBlock: each check also runs against the reference ResNet-18 built
+# from that block (module_checks.graded_with_own_parts), so a bug there costs ResNet18 nothing.
+
+RESNET_REUSED = {"ResidualBlock": "module"}
+
+
+def _graded_resnet(student, device, case, check):
+    graded_with_own_parts(student, case, device, cls=ref.ResNet18, reference_module_of=ref, reused=RESNET_REUSED,
+                          check=check)
+
 
 @part("ResNet18", kind="structure", builds_on=("ResidualBlock",))
 def test_resnet18_structure(student, device):
     case = st.ModuleCase("ResNet18", {}, st.random_tensor((1, 3, 32, 32), 7))
-    net = student.build("ResNet18", case=case)
-    with describing("ResNet18() con sus argumentos por defecto (1000 clases, 3 canales)"):
-        check_equal(parameter_count(net), RESNET18_PARAMETERS, what="el número de parámetros",
-                    hint="ResNet-18 tiene 11.689.512 parámetros con 1000 clases: revisa los canales de cada etapa, "
-                         "bias=False en las convoluciones y el downsample.")
-    reference = ref.ResNet18()
-    with describing("ResNet18() con sus argumentos por defecto"):
-        net.load_reference_state(reference)  # the same names and shapes as torchvision's resnet18
+
+    def check(net, reference):  # names and shapes were checked when the weights loaded
+        with describing("ResNet18() con sus argumentos por defecto (1000 clases, 3 canales)"):
+            check_equal(parameter_count(net), sum(p.numel() for p in reference.parameters()),
+                        what="el número de parámetros",
+                        hint="ResNet-18 tiene 11.689.512 parámetros con 1000 clases: revisa los canales de cada "
+                             "etapa, bias=False en las convoluciones y el downsample.")
+    _graded_resnet(student, device, case, check)
 
 
 @part("ResNet18", builds_on=("ResidualBlock",))
@@ -226,23 +236,20 @@ def test_resnet18_structure(student, device):
 @given(case=st.resnet18_cases())
 @with_examples(_resnet_regressions())
 def test_resnet18_matches_reference(student, device, case):
-    reference = reference_module(ref.ResNet18, case, device)
-    net = loaded_student_module(student, case, reference, device)
-    check_forward(net, reference, case, device, mode="eval", hint=RESNET_HINT)
+    _graded_resnet(student, device, case,
+                   lambda net, reference: check_forward(net, reference, case, device, mode="eval", hint=RESNET_HINT))
 
 
 @part("ResNet18", kind="train_mode", builds_on=("ResidualBlock",))
 def test_resnet18_train_mode(student, device):
     for case in _resnet_regressions():
-        reference = reference_module(ref.ResNet18, case, device)
-        net = loaded_student_module(student, case, reference, device)
-        check_forward(net, reference, case, device, mode="train", hint=RESNET_HINT)
-        check_buffers(net, reference, case, after="tras un forward en modo train")
+        def check(net, reference):
+            check_forward(net, reference, case, device, mode="train", hint=RESNET_HINT)
+            check_buffers(net, reference, case, after="tras un forward en modo train")
+        _graded_resnet(student, device, case, check)
 
 
 @part("ResNet18", kind="gradients", builds_on=("ResidualBlock",))
 def test_resnet18_gradients(student, device):
     case = st.ModuleCase("ResNet18", {"num_classes": 3, "in_channels": 2}, st.random_tensor((2, 2, 20, 27), 8))
-    reference = reference_module(ref.ResNet18, case, device)
-    net = loaded_student_module(student, case, reference, device)
-    check_module_gradients(net, reference, case, device)
+    _graded_resnet(student, device, case, lambda net, reference: check_module_gradients(net, reference, case, device))

@@ -1,9 +1,10 @@
 """Hidden suite of the assignment "convolutions": conv2d, max_pool2d, avg_pool2d, conv_transpose2d.
 
 SECRET: run only through the grader (``autograder grade SUBMISSION --assignment convolutions``).
-Per part: matches the reference on Hypothesis cases plus regression ``@example``s (float64,
-strict shape and dtype); hand-computed examples (the lecture's transposed convolution); the
-input is not modified in place; gradients match torch's; invalid arguments raise.
+Per part: matches the reference on Hypothesis cases plus regression ``@example``s (float64 and
+float32, contiguous and not, strict shape and dtype); hand-computed examples (the lecture's
+transposed convolution); the input is not modified in place; gradients match torch's; invalid
+arguments raise the exception the docstring lists (strategies.invalid_cases, the one table).
 """
 from __future__ import annotations
 
@@ -89,12 +90,12 @@ def test_conv2d_leaves_input_unchanged(student):
 @scaled_examples(0.4)
 @given(case=st.conv2d_cases())
 def test_conv2d_gradients(student, device, case):
-    x, weight, bias = case.x, case.weight, case.bias if case.bias is not None else torch.zeros(case.weight.shape[0],
-                                                                                               dtype=torch.float64)
+    x, weight = case.x, case.weight
+    bias = case.bias if case.bias is not None else torch.zeros(case.weight.shape[0], dtype=case.x.dtype)
     options = {"stride": case.stride, "padding": case.padding, "dilation": case.dilation}
-    inputs = [t.to(device).requires_grad_(True) for t in (x, weight, bias)]
+    inputs = [t.detach().clone().to(device).requires_grad_(True) for t in (x, weight, bias)]
     out = F.conv2d(*inputs, **options)
-    grad_output = st.random_tensor(out.shape, seed=11)
+    grad_output = st.random_tensor(out.shape, seed=11, dtype=out.dtype)
     out.backward(grad_output.to(device))
     with describing(case):
         got = student.call("conv2d", x, weight, bias, grad_output=grad_output, grad_wrt=(0, 1, 2), **options)
@@ -106,7 +107,8 @@ def test_conv2d_gradients(student, device, case):
 def test_conv2d_rejects_invalid_arguments(student):
     for case in st.invalid_cases("conv2d"):
         with describing(case):
-            check_raises(student, "conv2d", *case.args(), why=case.why, **case.kwargs())
+            check_raises(student, "conv2d", *case.args(), why=case.why, raises=case.raises,
+                         **case.kwargs())
 
 
 # --- max_pool2d / avg_pool2d ------------------------------------------------------------------------
@@ -157,7 +159,8 @@ def test_max_pool2d_gradients(student, device, case):
 def test_max_pool2d_rejects_invalid_arguments(student):
     for case in st.invalid_cases("max_pool2d"):
         with describing(case):
-            check_raises(student, "max_pool2d", *case.args(), why=case.why, **case.kwargs())
+            check_raises(student, "max_pool2d", *case.args(), why=case.why, raises=case.raises,
+                         **case.kwargs())
 
 
 @part("avg_pool2d")
@@ -200,13 +203,14 @@ def test_avg_pool2d_gradients(student, device, case):
 def test_avg_pool2d_rejects_invalid_arguments(student):
     for case in st.invalid_cases("avg_pool2d"):
         with describing(case):
-            check_raises(student, "avg_pool2d", *case.args(), why=case.why, **case.kwargs())
+            check_raises(student, "avg_pool2d", *case.args(), why=case.why, raises=case.raises,
+                         **case.kwargs())
 
 
 def _check_pool_gradients(student, device, case, name, torch_pool):
-    x = case.x.to(device).requires_grad_(True)
+    x = case.x.detach().clone().to(device).requires_grad_(True)  # a copy: case.x is reused
     out = torch_pool(x, case.kernel_size, case.stride, case.padding)
-    grad_output = st.random_tensor(out.shape, seed=13)
+    grad_output = st.random_tensor(out.shape, seed=13, dtype=out.dtype)
     out.backward(grad_output.to(device))
     with describing(case):
         got = student.call(name, case.x, case.kernel_size, grad_output=grad_output, grad_wrt=(0,),
@@ -246,11 +250,11 @@ def test_conv_transpose2d_leaves_input_unchanged(student):
 @scaled_examples(0.4)
 @given(case=st.conv_transpose2d_cases())
 def test_conv_transpose2d_gradients(student, device, case):
-    bias = case.bias if case.bias is not None else torch.zeros(case.weight.shape[1], dtype=torch.float64)
+    bias = case.bias if case.bias is not None else torch.zeros(case.weight.shape[1], dtype=case.x.dtype)
     options = {"stride": case.stride, "padding": case.padding, "output_padding": case.output_padding}
-    inputs = [t.to(device).requires_grad_(True) for t in (case.x, case.weight, bias)]
+    inputs = [t.detach().clone().to(device).requires_grad_(True) for t in (case.x, case.weight, bias)]
     out = F.conv_transpose2d(*inputs, **options)
-    grad_output = st.random_tensor(out.shape, seed=17)
+    grad_output = st.random_tensor(out.shape, seed=17, dtype=out.dtype)
     out.backward(grad_output.to(device))
     with describing(case):
         got = student.call("conv_transpose2d", case.x, case.weight, bias, grad_output=grad_output,
@@ -263,4 +267,5 @@ def test_conv_transpose2d_gradients(student, device, case):
 def test_conv_transpose2d_rejects_invalid_arguments(student):
     for case in st.invalid_cases("conv_transpose2d"):
         with describing(case):
-            check_raises(student, "conv_transpose2d", *case.args(), why=case.why, **case.kwargs())
+            check_raises(student, "conv_transpose2d", *case.args(), why=case.why, raises=case.raises,
+                         **case.kwargs())

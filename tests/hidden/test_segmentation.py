@@ -1,13 +1,16 @@
 """Hidden suite of the assignment "segmentation": center_crop, DoubleConv, UNet.
 
 SECRET: run only through the grader (``autograder grade SUBMISSION --assignment segmentation``).
-center_crop is graded like a function part (float64 values, exact shape, input unchanged,
-gradients). DoubleConv and UNet like modules: names and shapes ("structure"), the reference's
-output with its weights loaded by name ("matches_reference"), gradients; UNet also reproduces the
-paper's geometry (572 -> 388 with padding 0) and builds on DoubleConv and center_crop.
+center_crop is graded like a function part (float64 and float32 values in any layout, exact
+shape and dtype, input unchanged, gradients, the invalid size its docstring lists). DoubleConv and
+UNet like modules: names and shapes ("structure"), the reference's output with its weights loaded
+by name ("matches_reference"), gradients; UNet also reproduces the paper's geometry (572 -> 388
+with padding 0) and builds on DoubleConv and center_crop: a bug there costs UNet nothing (each
+UNet check also accepts the reference U-Net built from the student's own pieces).
 """
 from __future__ import annotations
 
+import torch
 from hypothesis import given
 
 from autograder import strategies as st
@@ -15,7 +18,7 @@ from autograder.grading.harness import (check_close, check_grads, check_input_un
                                         part, reference_call, scaled_examples)
 from solutions import segmentation as ref
 from tests.hidden.module_checks import (backward_through, check_forward, check_module_gradients, check_module_input_unchanged,
-                                        loaded_student_module, reference_module, with_examples)
+                                        graded_with_own_parts, loaded_student_module, reference_module, with_examples)
 
 CROP_HINT = "el recorte empieza en top = (H − h) // 2 y left = (W − w) // 2 y mide exactamente h x w."
 CROP_SWAPPED = "¿Intercambiaste alto y ancho? size = (h, w): h recorta el eje H (dim -2) y w el eje W (dim -1)."
@@ -40,6 +43,9 @@ def _double_conv_regressions():
     return [
         st.ModuleCase("DoubleConv", {"in_channels": 2, "out_channels": 3, "padding": 1}, st.random_tensor((2, 2, 6, 9), 4)),
         st.ModuleCase("DoubleConv", {"in_channels": 3, "out_channels": 2, "padding": 0}, st.random_tensor((2, 3, 9, 7), 5)),
+        # As torch users pass them: a float32 module and a channels-last batch of one, one channel.
+        st.ModuleCase("DoubleConv", {"in_channels": 1, "out_channels": 2, "padding": 1},
+                      st.with_layout(st.random_tensor((1, 1, 5, 4), 11, dtype=torch.float32), "transposed")),
     ]
 
 
@@ -50,6 +56,8 @@ def _unet_regressions():
                       st.random_tensor((2, 1, 16, 24), 6)),
         st.ModuleCase("UNet", {"in_channels": 2, "num_classes": 3, "base_channels": 4, "depth": 2, "padding": 0},
                       st.random_tensor((1, 2, st.unet_valid_side(2, 0, 4), st.unet_valid_side(2, 0, 5)), 7)),
+        st.ModuleCase("UNet", {"in_channels": 2, "num_classes": 2, "base_channels": 2, "depth": 1, "padding": 1},
+                      st.with_layout(st.random_tensor((1, 2, 6, 4), 12, dtype=torch.float32), "channels_last")),
     ]
 
 
@@ -79,9 +87,9 @@ def test_center_crop_leaves_input_unchanged(student):
 @part("center_crop", kind="gradients")
 def test_center_crop_gradients(student, device):
     for case in _crop_regressions():
-        x = case.x.to(device).requires_grad_(True)
+        x = case.x.detach().clone().to(device).requires_grad_(True)  # a copy: case.x is reused
         out = ref.center_crop(x, case.size)
-        grad_output = st.random_tensor(out.shape, seed=23)
+        grad_output = st.random_tensor(out.shape, seed=23, dtype=out.dtype)
         out.backward(grad_output.to(device))
         with describing(case):
             got = backward_through(lambda: student.call("center_crop", case.x, case.size, grad_output=grad_output,
@@ -91,9 +99,9 @@ def test_center_crop_gradients(student, device):
 
 @part("center_crop", kind="invalid_arguments")
 def test_center_crop_rejects_a_size_larger_than_the_input(student):
-    x = st.random_tensor((1, 1, 4, 5), 9)
-    with describing("x: (1, 1, 4, 5), size=(6, 3)"):
-        check_raises(student, "center_crop", x, (6, 3), why="el recorte es más alto que la entrada")
+    for case in st.invalid_cases("center_crop"):
+        with describing(case):
+            check_raises(student, "center_crop", *case.args(), why=case.why, raises=case.raises, **case.kwargs())
 
 
 # --- DoubleConv -------------------------------------------------------------------------------------
@@ -133,8 +141,16 @@ def test_double_conv_leaves_input_unchanged(student, device):
 
 
 # --- UNet -------------------------------------------------------------------------------------------
+# UNet reuses the student's DoubleConv and center_crop: each check also runs against the reference
+# U-Net built from those (module_checks.graded_with_own_parts), so a bug there costs UNet nothing.
 
 UNET_PARTS = ("DoubleConv", "center_crop")
+UNET_REUSED = {"DoubleConv": "module", "center_crop": "function"}
+
+
+def _graded_unet(student, device, case, check):
+    graded_with_own_parts(student, case, device, cls=ref.UNet, reference_module_of=ref, reused=UNET_REUSED,
+                          check=check)
 
 
 @part("UNet", kind="structure", builds_on=UNET_PARTS)
@@ -142,7 +158,7 @@ UNET_PARTS = ("DoubleConv", "center_crop")
 @given(case=st.unet_cases())
 @with_examples(_unet_regressions())
 def test_unet_structure(student, device, case):
-    loaded_student_module(student, case, reference_module(ref.UNet, case, device), device)
+    _graded_unet(student, device, case, lambda net, reference: None)
 
 
 @part("UNet", builds_on=UNET_PARTS)
@@ -150,9 +166,8 @@ def test_unet_structure(student, device, case):
 @given(case=st.unet_cases())
 @with_examples(_unet_regressions())
 def test_unet_matches_reference(student, device, case):
-    reference = reference_module(ref.UNet, case, device)
-    net = loaded_student_module(student, case, reference, device)
-    check_forward(net, reference, case, device, mode="eval", hint=UNET_HINT)
+    _graded_unet(student, device, case,
+                 lambda net, reference: check_forward(net, reference, case, device, mode="eval", hint=UNET_HINT))
 
 
 @part("UNet", kind="examples", builds_on=UNET_PARTS)
@@ -160,23 +175,20 @@ def test_unet_reproduces_the_paper_geometry(student, device):
     """Ronneberger et al. (2015): padding 0, depth 4, a 572x572 input gives a 388x388 map."""
     case = st.ModuleCase("UNet", {"in_channels": 1, "num_classes": 2, "base_channels": 1, "depth": 4, "padding": 0},
                          st.random_tensor((1, 1, 572, 572), 10))
-    reference = reference_module(ref.UNet, case, device)
-    net = loaded_student_module(student, case, reference, device)
-    check_forward(net, reference, case, device, mode="eval",
-                  hint="con padding=0 (el artículo) una entrada de 572x572 da una salida de 388x388: "
-                       "cada DoubleConv quita 4 píxeles y los saltos se recortan al centro.")
+    hint = ("con padding=0 (el artículo) una entrada de 572x572 da una salida de 388x388: "
+            "cada DoubleConv quita 4 píxeles y los saltos se recortan al centro.")
+    _graded_unet(student, device, case,
+                 lambda net, reference: check_forward(net, reference, case, device, mode="eval", hint=hint))
 
 
 @part("UNet", kind="gradients", builds_on=UNET_PARTS)
 def test_unet_gradients(student, device):
     for case in _unet_regressions():
-        reference = reference_module(ref.UNet, case, device)
-        net = loaded_student_module(student, case, reference, device)
-        check_module_gradients(net, reference, case, device)
+        _graded_unet(student, device, case,
+                     lambda net, reference: check_module_gradients(net, reference, case, device))
 
 
 @part("UNet", kind="input_unchanged", builds_on=UNET_PARTS)
 def test_unet_leaves_input_unchanged(student, device):
     case = _unet_regressions()[0]
-    net = loaded_student_module(student, case, reference_module(ref.UNet, case, device), device)
-    check_module_input_unchanged(net, case)
+    _graded_unet(student, device, case, lambda net, reference: check_module_input_unchanged(net, case))

@@ -15,7 +15,8 @@ Keys: ``expect`` (``bug PART``, ``alternative PART`` or ``attack PART``; ``attac
 whole submission is the target), ``witness`` (an expression calling the part, or building the
 module), ``input`` (the witness input of a module), ``base`` (``reference``, the default, or
 ``none`` for a whole-file entry), ``needs`` (``bubblewrap`` when only that sandbox can contain
-it), and for attacks ``flag`` (a flag kind the report must carry, e.g. ``banned_op``),
+it), ``costs`` (a bug only: parts it may also cost although they do not depend on it, because
+the bug makes them raise, so they cannot be checked with the student's own piece), and for attacks ``flag`` (a flag kind the report must carry, e.g. ``banned_op``),
 ``status`` (the report status, e.g. ``load_error``) and ``others`` (``full``, the default: the
 parts it does not attack keep full marks; ``any``: no promise). Attack sources may use the placeholders of :data:`PLACEHOLDERS`, filled per run.
 
@@ -67,6 +68,7 @@ class Entry:
     flag: str | None = None  # a flag kind the report must carry for the part (e.g. banned_op)
     status: str | None = None  # the report status an attack must end in (e.g. load_error)
     others: str = "full"  # "full": the parts it does not attack keep full marks; "any": no promise
+    costs: tuple[str, ...] = field(default_factory=tuple)  # parts a bug may also cost (it makes them raise)
 
     @property
     def name(self) -> str:
@@ -111,13 +113,34 @@ def _reference_source(assignment: str) -> str:
     return "\n".join(line for line in lines if not _MARKER_LINE.match(line)) + "\n"
 
 
+#: Composite parts whose hidden tests also accept the reference built from the student's own
+#: pieces (tests/hidden/module_checks.graded_with_own_parts): a bug in a piece costs them nothing.
+GRADED_WITH_OWN_PARTS = {("segmentation", "UNet"): {"DoubleConv", "center_crop"},
+                         ("architectures", "ResNet18"): {"ResidualBlock"}}
+
+
 def dependents(assignment: str, part: str) -> set[str]:
-    """The parts whose reference code calls ``part``, directly or through another part.
+    """The parts whose reference code calls ``part``, directly or through another part, and
+    whose grading does not isolate them from it.
 
     A bug or an attack on ``part`` may legitimately cost them points too (the reference
-    conv_transpose2d calls the student's conv2d; UNet builds on DoubleConv and center_crop).
+    conv_transpose2d calls the student's conv2d). UNet and ResNet18 are not dependents of the
+    pieces they reuse: they are also compared with the reference built from those pieces
+    (:data:`GRADED_WITH_OWN_PARTS`), so they keep their points when only a piece is wrong.
     """
-    uses = _uses(assignment)
+    return _reached(assignment, part, isolated=True)
+
+
+def callers(assignment: str, part: str) -> set[str]:
+    """The parts whose reference code calls ``part``, directly or through another part (UNet
+    for DoubleConv). The gate never batches a bug with a bug of one of them, so that the
+    caller is graded honestly beside it (and must keep full marks when it is not a dependent)."""
+    return _reached(assignment, part, isolated=False)
+
+
+def _reached(assignment: str, part: str, *, isolated: bool) -> set[str]:
+    uses = {name: used - (GRADED_WITH_OWN_PARTS.get((assignment, name), set()) if isolated else set())
+            for name, used in _uses(assignment).items()}
     found, frontier = set(), {part}
     while frontier:
         frontier = {p for p, used in uses.items() if used & frontier} - found
@@ -165,6 +188,7 @@ def parse_entry(path: Path, assignment: str) -> Entry:
         flag=keys.get("flag"),
         status=keys.get("status"),
         others=keys.get("others", "full"),
+        costs=tuple(re.sub(r"\(.*\)", "", keys.get("costs", "")).split()),  # "(why)" is for the reader
     )
 
 

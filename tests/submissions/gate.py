@@ -33,7 +33,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.submissions.bank import REPO_ROOT, Entry, dependents, reference_source
+from tests.submissions.bank import REPO_ROOT, Entry, callers, reference_source
 
 #: Tighter limits than course.yaml's, so the attacks that hang or hoard fail fast.
 #: Every honest call in the bank takes a small fraction of them (bench/grading_speed.py).
@@ -115,10 +115,10 @@ def _fits(entry: Entry, batch: list[Entry]) -> bool:
     first = batch[0]
     if first.kind != entry.kind or first.assignment != entry.assignment or not batchable(first):
         return False
-    related = {entry.part} | dependents(entry.assignment, entry.part)
+    related = {entry.part} | callers(entry.assignment, entry.part)
     names = entry.bound_names()
     for other in batch:
-        if other.part in related or entry.part in dependents(other.assignment, other.part):
+        if other.part in related or entry.part in callers(other.assignment, other.part):
             return False
         if names & other.bound_names():
             return False

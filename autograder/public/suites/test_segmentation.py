@@ -2,18 +2,23 @@
 
 What students run (``check("UNet")``, ``autograder check segmentation.ipynb``). PUBLIC: no
 reference solution here. center_crop is compared with its definition in the statement (the crop
-starts at top = (H - h) // 2, left = (W - w) // 2); the modules with their parameter names and
-shapes (autograder/public/spec_table.py), output shapes (the paper's 572 -> 388) and properties
-that follow from the statement with weights chosen by the check.
+starts at top = (H - h) // 2, left = (W - w) // 2), with its gradients, its docstring example and
+the invalid size it lists; the modules with their parameter names and shapes
+(autograder/public/spec_table.py), output shapes (the paper's 572 -> 388), properties and
+gradients that follow from the statement with weights chosen by the check, and their input
+left unchanged: every kind of test the grading has, with fewer examples and another seed.
 """
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from hypothesis import given
 
 from autograder import strategies as st
-from autograder.grading.harness import check_close, check_input_unchanged, describing, part
-from autograder.public.module_spec import build_with_weights, check_output_shape, initial_weights, spec_label, specs_of
+from autograder.grading.harness import (check_close, check_grads, check_input_unchanged, check_raises, describing,
+                                        part, scaled_examples)
+from autograder.public.module_spec import (build_with_weights, check_module_input_unchanged_public, check_output_shape,
+                                           initial_weights, spec_label, specs_of)
 
 UNET_PARTS = ("DoubleConv", "center_crop")
 
@@ -34,10 +39,44 @@ def test_center_crop_takes_the_centre(student, device, case):
                 hint="top = (H − h) // 2 y left = (W − w) // 2; size puede ser un entero o un par (h, w).")
 
 
+@part("center_crop", kind="examples")
+def test_center_crop_docstring_example(student, device):
+    """center_crop reproduce el ejemplo del enunciado"""
+    x = torch.arange(16.0, dtype=torch.float64).reshape(1, 1, 4, 4)
+    with describing("x = arange(16).reshape(1, 1, 4, 4), size=(2, 3)"):
+        check_close(student.call("center_crop", x, (2, 3)),
+                    torch.tensor([[[[4.0, 5.0, 6.0], [8.0, 9.0, 10.0]]]], dtype=torch.float64, device=device),
+                    hint="top = (4 − 2) // 2 = 1 y left = (4 − 3) // 2 = 0.")
+
+
 @part("center_crop", kind="input_unchanged")
 def test_center_crop_leaves_input_unchanged(student):
     """center_crop no modifica su entrada"""
     check_input_unchanged(student, "center_crop", st.CenterCropCase(st.random_tensor((2, 3, 7, 10), 1), (4, 5)))
+
+
+@part("center_crop", kind="gradients")
+@scaled_examples(0.5)
+@given(case=st.center_crop_cases())
+def test_center_crop_gradients(student, device, case):
+    """El gradiente de center_crop lleva cada valor a su lugar en la entrada (ceros fuera del recorte)"""
+    x = case.x.detach().clone().to(device).requires_grad_(True)
+    h, w = (case.size, case.size) if isinstance(case.size, int) else case.size
+    top, left = (x.shape[-2] - h) // 2, (x.shape[-1] - w) // 2
+    out = x[..., top:top + h, left:left + w]
+    grad_output = st.random_tensor(out.shape, seed=29, dtype=out.dtype)
+    out.backward(grad_output.to(device))
+    with describing(case):
+        got = student.call("center_crop", case.x, case.size, grad_output=grad_output, grad_wrt=(0,))
+    check_grads(got, {0: x.grad}, case=case, names={0: "x"})
+
+
+@part("center_crop", kind="invalid_arguments")
+def test_center_crop_rejects_invalid_arguments(student):
+    """center_crop lanza la excepción del enunciado con cada argumento inválido que lista"""
+    for case in st.invalid_cases("center_crop"):
+        with describing(case):
+            check_raises(student, "center_crop", *case.args(), why=case.why, raises=case.raises, **case.kwargs())
 
 
 # --- DoubleConv -------------------------------------------------------------------------------------
@@ -79,6 +118,40 @@ def test_double_conv_relu_after_each_convolution(student, device):
         with describing(spec_label(spec), "conv1.weight = 0, conv1.bias = −1, conv2.weight = 0.1"):
             check_close(block.forward(x), expected.to(device),
                         hint="x = relu(conv1(x)); x = relu(conv2(x)): ReLU tras cada convolución, sin batch norm.")
+
+
+def _double_conv_by_the_statement(weights, x, padding):
+    """DoubleConv as its docstring defines it, in torch.nn.functional terms (public)."""
+    x = torch.relu(F.conv2d(x, weights["conv1.weight"], weights["conv1.bias"], padding=padding))
+    return torch.relu(F.conv2d(x, weights["conv2.weight"], weights["conv2.bias"], padding=padding))
+
+
+@part("DoubleConv", kind="gradients")
+def test_double_conv_gradients(student, device):
+    """Los gradientes de DoubleConv (entrada y parámetros) son los de sus dos convoluciones con ReLU"""
+    for seed, spec in enumerate(specs_of("DoubleConv")):
+        weights = initial_weights(spec, seed=seed + 20)
+        block = build_with_weights(student, spec, device, weights)
+        x = _input((2, spec["init"]["in_channels"], 9, 7), seed + 21)
+        leaves = {name: t.detach().clone().to(device).requires_grad_(True) for name, t in weights.items()}
+        x_leaf = x.detach().clone().to(device).requires_grad_(True)
+        out = _double_conv_by_the_statement(leaves, x_leaf, spec["init"]["padding"])
+        grad_output = st.random_tensor(out.shape, seed=seed + 22)
+        out.backward(grad_output.to(device))
+        expected = {0: x_leaf.grad, **{f"param:{name}": t.grad for name, t in leaves.items()}}
+        with describing(spec_label(spec), "x: (2, C, 9, 7), pesos aleatorios"):
+            got = block.train().forward(x, grad_output=grad_output, grad_wrt=(0, "params"))
+            check_close(got, out.detach(), hint="x = relu(conv1(x)); x = relu(conv2(x)).")
+            check_grads(got, expected, names={0: "x", **{f"param:{n}": n for n in leaves}})
+
+
+@part("DoubleConv", kind="input_unchanged")
+def test_double_conv_leaves_input_unchanged(student, device):
+    """DoubleConv no modifica su entrada"""
+    spec = specs_of("DoubleConv")[0]
+    block = build_with_weights(student, spec, device, initial_weights(spec, seed=1))
+    with describing(spec_label(spec), "x: (2, C, 9, 7)"):
+        check_module_input_unchanged_public(block, _input((2, spec["init"]["in_channels"], 9, 7), 3))
 
 
 # --- UNet -------------------------------------------------------------------------------------------
@@ -131,3 +204,26 @@ def test_unet_returns_logits(student, device):
 
 def _input(shape, seed):
     return st.random_tensor(shape, seed)
+
+
+@part("UNet", kind="gradients", builds_on=UNET_PARTS)
+def test_unet_head_bias_gradient(student, device):
+    """El gradiente de head.bias de UNet es la suma del gradiente de salida por clase (head es la última capa)"""
+    spec = [s for s in specs_of("UNet") if s["init"]["padding"] == 1][0]
+    net = build_with_weights(student, spec, device, initial_weights(spec, seed=7))
+    x = _input((2, spec["init"]["in_channels"], 8, 12), 8)
+    grad_output = st.random_tensor((2, spec["init"]["num_classes"], 8, 12), seed=9)
+    with describing(spec_label(spec), "x: (2, C, 8, 12)"):
+        got = net.train().forward(x, grad_output=grad_output, grad_wrt=("params",))
+        check_grads(got, {"param:head.bias": grad_output.sum(dim=(0, 2, 3)).to(device)},
+                    names={"param:head.bias": "head.bias"},
+                    hint="head (convolución 1x1, con bias) es lo último que se aplica: nada después de ella.")
+
+
+@part("UNet", kind="input_unchanged", builds_on=UNET_PARTS)
+def test_unet_leaves_input_unchanged(student, device):
+    """UNet no modifica su entrada"""
+    spec = [s for s in specs_of("UNet") if s["init"]["padding"] == 1][0]
+    net = build_with_weights(student, spec, device, initial_weights(spec, seed=10))
+    with describing(spec_label(spec), "x: (1, C, 8, 12)"):
+        check_module_input_unchanged_public(net, _input((1, spec["init"]["in_channels"], 8, 12), 11))

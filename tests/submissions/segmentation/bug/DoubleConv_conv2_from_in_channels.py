@@ -1,6 +1,7 @@
 """conv2 parte de in_channels en vez de out_channels / second conv built from the input channels.
 
 expect: bug DoubleConv
+costs: UNet (with in_channels != out_channels it raises, and so does UNet: nothing to compare)
 witness: DoubleConv(2, 3)
 input: randn(2, 2, 7, 6)
 """

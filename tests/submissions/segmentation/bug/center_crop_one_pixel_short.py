@@ -1,6 +1,7 @@
 """Off-by-one: recorta h - 1 filas y w - 1 columnas / crops one pixel short on each axis.
 
 expect: bug center_crop
+costs: UNet (a crop of the wrong size makes torch.cat in UNet raise: nothing to compare)
 witness: center_crop(randn(1, 2, 9, 8), (5, 4))
 """
 

@@ -1,6 +1,7 @@
 """Lee size como (ancho, alto) / reads size as (width, height).
 
 expect: bug center_crop
+costs: UNet (a crop of the wrong size makes torch.cat in UNet raise: nothing to compare)
 witness: center_crop(randn(1, 2, 9, 8), (4, 6))
 """
 
