@@ -72,7 +72,7 @@ class GradingPlugin:
         self._release: threading.Event | None = None
         self._start_error: Exception | None = None
         self.profile = profile
-        #: nodeid -> how the failing input of a generated-input test was found (see _smallest_input).
+        #: nodeid -> how the failing input of a generated-input test was found (pytest_runtest_call).
         self.input_origin: dict[str, str] = {}
         self.write(finished=False)  # even a session killed before its first test leaves a result
 
