@@ -38,7 +38,6 @@ from autograder.workflow import report as report_module
 from autograder.workflow.arrival import student_id_problem
 from autograder.workflow.collect import collect, collect_assignment, collected_students
 from autograder.workflow.course_copy import write_course_copy
-from autograder.workflow.demo import add_to_lms_zip
 from autograder.workflow.feedback import write_feedback
 from autograder.workflow.grade_class import grade_class, read_record_errors, reports_dir, submission_dir
 from autograder.workflow.gradebook import gradebook_scores

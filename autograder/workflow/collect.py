@@ -8,7 +8,10 @@ never aborts the class and never leaves anything behind that a later collect wou
   each student's latest folder (by the timestamp in its name, as nbgrader's collect) is read
   through :mod:`autograder.student_files` and copied by us, not by nbgrader's collect, which
   follows symlinks: a symlink, FIFO, device, hard link, archive or oversized file is refused with
-  a note in that student's report and nothing of it is read or copied.
+  a note in that student's report and nothing of it is read or copied. A folder whose name is
+  not a valid student id, or that another user made (one student cannot submit for another),
+  is skipped with one line. ``timestamp.txt`` in ``submitted/`` holds the receipt's time, so
+  nbgrader's own tools (formgrader, export) agree with the late penalty.
 - **An LMS zip** (``--zip``): see :mod:`autograder.workflow.lms_zip`.
 
 Each collected submission gets a receipt (:mod:`autograder.workflow.receipts`): when it was
