@@ -42,6 +42,8 @@ from autograder.sandbox import launch, lockdown, protocol
 #: Seconds the worker may take to start (import torch, warm up) before the first request.
 STARTUP_SECONDS = 120.0
 MIB = 1024 * 1024
+#: Seconds the worker may take to answer a probe (at least; call_timeout when that is longer).
+PROBE_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -273,8 +275,8 @@ class SandboxWorker:
         """
         if self._proc is None or self._proc.poll() is not None:
             return None
-        try:
-            reply = self._exchange({"op": "probe"}, self.limits.call_timeout)
+        try:  # four tiny calls; a tight call_timeout must not make a slow machine look like a hang
+            reply = self._exchange({"op": "probe"}, max(self.limits.call_timeout, PROBE_SECONDS))
         except (StudentError, WorkerTimeout, WorkerCrashed):
             return None
         value = reply.get("value")
