@@ -43,7 +43,7 @@ def _double_conv_regressions():
     return [
         st.ModuleCase("DoubleConv", {"in_channels": 2, "out_channels": 3, "padding": 1}, st.random_tensor((2, 2, 6, 9), 4)),
         st.ModuleCase("DoubleConv", {"in_channels": 3, "out_channels": 2, "padding": 0}, st.random_tensor((2, 3, 9, 7), 5)),
-        # As torch users pass them: a float32 module and a channels-last batch of one, one channel.
+        # As torch users pass them: a float32 module and a transposed batch of one, one channel.
         st.ModuleCase("DoubleConv", {"in_channels": 1, "out_channels": 2, "padding": 1},
                       st.with_layout(st.random_tensor((1, 1, 5, 4), 11, dtype=torch.float32), "transposed")),
     ]
