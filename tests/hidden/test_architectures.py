@@ -148,7 +148,7 @@ def test_residual_block_structure(student, device, case):
         expected = {name: type(m).__name__ for name, m in reference.named_modules() if name.startswith("downsample")}
         found = {name: kind for name, kind in block.describe()["modules"].items() if name.startswith("downsample")}
         check_equal(found, expected, what="los módulos del atajo (downsample)",
-                    hint="downsample = nn.Sequential(conv 1x1 con stride y sin bias, nn.BatchNorm2d) sólo cuando "
+                    hint="downsample = nn.Sequential(conv 1x1 con paso stride y sin sesgo, nn.BatchNorm2d) sólo cuando "
                          "stride != 1 o in_channels != out_channels; si no, self.downsample = None.")
 
 

@@ -66,7 +66,7 @@ def test_inception_block_concatenates_branches_in_order(student, device):
         block = build_with_weights(student, spec, device, weights)
         x = _tensor((2, spec["init"]["in_channels"], 4, 6), 1)
         expected = torch.cat(outputs).reshape(1, -1, 1, 1).expand(2, -1, 4, 6)
-        with describing(spec_label(spec), "pesos en cero; sólo el bias de la última convolución de cada rama"):
+        with describing(spec_label(spec), "pesos en cero; sólo el sesgo de la última convolución de cada rama"):
             check_close(block.eval().forward(x), expected.to(device),
                         hint="concatena [rama 1, rama 2, rama 3, rama 4] en dim=1, con ReLU tras cada convolución.")
 
@@ -144,7 +144,7 @@ def test_residual_block_downsample_shortcut(student, device):
         expected = torch.relu(shortcut / math.sqrt(1 + BN_EPS))
         with describing(spec_label(spec), "conv1 y conv2 en cero, sólo downsample.0.weight distinto de cero, modo eval"):
             check_close(block.eval().forward(x), expected.to(device),
-                        hint="downsample = nn.Sequential(conv 1x1 con el stride y sin bias, nn.BatchNorm2d), "
+                        hint="downsample = nn.Sequential(conv 1x1 con el paso stride y sin sesgo, nn.BatchNorm2d), "
                              "aplicado a x en el atajo.")
 
 
@@ -194,7 +194,7 @@ def test_resnet18_structure(student, device):
             with describing(spec_label(spec)):
                 check_equal(sum(math.prod(shape) for shape in net.describe()["parameters"].values()),
                             RESNET18_PARAMETERS, what="el número de parámetros",
-                            hint="canales 64, 128, 256, 512; convoluciones sin bias; downsample sólo donde cambia la forma.")
+                            hint="canales 64, 128, 256, 512; convoluciones sin sesgo; downsample sólo donde cambia la forma.")
 
 
 @part("ResNet18", kind="output_shape", builds_on=("ResidualBlock",))
