@@ -331,6 +331,8 @@ def test_conv_output_size_gives_the_lecture_shapes(student):
 
 @part("conv_output_size", kind="invalid_arguments")
 def test_conv_output_size_rejects_impossible_layers(student):
+    # A function that raises on everything (a stub) must not earn these points: first a valid call.
+    student.run("conv_output_size", st.conv_output_size_regressions()[0])
     for case in st.invalid_output_size_cases():
         with describing(case):
             check_raises(student, "conv_output_size", *case.args(), why=case.why, **case.kwargs())
@@ -398,10 +400,10 @@ def _check_layout(net, expected: dict, label: str):
         fail("\n".join(lines))
 
 
-def _structure(student, name: str):
+def _structure(student, device, name: str):
     """Names and shapes of torchvision's layout, and so its published size with 1000 classes: the
     num_classes outputs of the last layer are its only difference (one build: a VGG16 takes seconds)."""
-    net = _big.get(student, name, num_classes=SMALL_CLASSES)
+    net = _big.get(student, name, device, num_classes=SMALL_CLASSES)
     published = f"{PUBLISHED[name]:,}".replace(",", ".")
     with describing(f"{name}(num_classes={SMALL_CLASSES})"):
         _check_layout(net, _meta_reference(name, SMALL_CLASSES), f"{name}(num_classes={SMALL_CLASSES})")
@@ -410,9 +412,9 @@ def _structure(student, name: str):
                     hint=f"{name} tiene {published} parámetros con 1000 clases (como torchvision).")
 
 
-def _features_match(student, name: str):
-    net = _big.get(student, name, num_classes=SMALL_CLASSES)
-    reference = _reference_features(name)
+def _features_match(student, device, name: str):
+    net = _big.get(student, name, device, num_classes=SMALL_CLASSES)
+    reference = _reference_features(name).to(device)
     with describing(f"{name}(num_classes={SMALL_CLASSES}).features, con los pesos de la referencia"):
         features = net.submodule("features")
         features.load_reference_state(reference)
@@ -421,15 +423,15 @@ def _features_match(student, name: str):
         x = st.random_tensor(shape, 30 + seed).float()
         with describing(f"{name}(num_classes={SMALL_CLASSES}).features, x: {shape}"):
             with torch.no_grad():
-                expected = reference(x)
+                expected = reference(x.to(device))
             check_close(features.forward(x), expected, **F32,
                         hint="revisa cada capa de features: tamaño del filtro, relleno y paso de cada convolución y "
                              "de cada max-pooling, y la ReLU después de cada convolución.")
 
 
-def _forward_composes(student, name: str):
+def _forward_composes(student, device, name: str):
     """net(x) == classifier(flatten(avgpool(features(x)))), with the student's own linear layers."""
-    net = _big.get(student, name, num_classes=SMALL_CLASSES).eval()
+    net = _big.get(student, name, device, num_classes=SMALL_CLASSES).eval()
     first, second, last = (net.submodule(path).eval() for path in LINEAR_LAYERS[name])
     for seed, shape in enumerate(FEATURE_INPUTS[name]):
         x = st.random_tensor(shape, 40 + seed).float()
@@ -439,11 +441,11 @@ def _forward_composes(student, name: str):
             hidden = torch.relu(as_tensor(first.forward(flat)))
             hidden = torch.relu(as_tensor(second.forward(hidden)))
             expected = as_tensor(last.forward(hidden))
-            check_close(net.forward(x), expected, **F32, hint=NET_HINT[name])
+            check_close(net.forward(x), expected.to(device), **F32, hint=NET_HINT[name])
 
 
-def _dropout(student, name: str):
-    net = _big.get(student, name, num_classes=SMALL_CLASSES)
+def _dropout(student, device, name: str):
+    net = _big.get(student, name, device, num_classes=SMALL_CLASSES)
     with describing(f"{name}(num_classes={SMALL_CLASSES})"):
         found = dropout_paths(net, "classifier.")
         check_equal(len(found), 2, what="el número de nn.Dropout en classifier",
@@ -454,8 +456,8 @@ def _dropout(student, name: str):
         check_train_differs_eval_repeats(net, x)
 
 
-def _output_shapes(student, name: str, shape, features_shape):
-    net = _big.get(student, name, num_classes=SMALL_CLASSES).eval()
+def _output_shapes(student, device, name: str, shape, features_shape):
+    net = _big.get(student, name, device, num_classes=SMALL_CLASSES).eval()
     x = torch.zeros(shape)
     with describing(f"{name}(num_classes={SMALL_CLASSES}), x: {shape}"):
         check_equal(tuple(net.submodule("features").forward(x).value.shape), features_shape,
@@ -465,54 +467,54 @@ def _output_shapes(student, name: str, shape, features_shape):
 
 
 @part("AlexNet", kind="structure")
-def test_alexnet_structure(student):
-    _structure(student, "AlexNet")
+def test_alexnet_structure(student, device):
+    _structure(student, device, "AlexNet")
 
 
 @part("AlexNet")
-def test_alexnet_features_match_reference(student):
-    _features_match(student, "AlexNet")
+def test_alexnet_features_match_reference(student, device):
+    _features_match(student, device, "AlexNet")
 
 
 @part("AlexNet")
-def test_alexnet_forward_is_features_avgpool_classifier(student):
-    _forward_composes(student, "AlexNet")
+def test_alexnet_forward_is_features_avgpool_classifier(student, device):
+    _forward_composes(student, device, "AlexNet")
 
 
 @part("AlexNet", kind="train_mode")
-def test_alexnet_dropout(student):
-    _dropout(student, "AlexNet")
+def test_alexnet_dropout(student, device):
+    _dropout(student, device, "AlexNet")
 
 
 @part("AlexNet", kind="output_shape")
-def test_alexnet_output_shape_for_224(student):
-    _output_shapes(student, "AlexNet", (1, 3, 224, 224), (1, 256, 6, 6))
+def test_alexnet_output_shape_for_224(student, device):
+    _output_shapes(student, device, "AlexNet", (1, 3, 224, 224), (1, 256, 6, 6))
     _big.drop()
 
 
 @part("vgg16", kind="structure")
-def test_vgg16_structure(student):
-    _structure(student, "vgg16")
+def test_vgg16_structure(student, device):
+    _structure(student, device, "vgg16")
 
 
 @part("vgg16")
-def test_vgg16_features_match_reference(student):
-    _features_match(student, "vgg16")
+def test_vgg16_features_match_reference(student, device):
+    _features_match(student, device, "vgg16")
 
 
 @part("vgg16")
-def test_vgg16_forward_is_features_avgpool_classifier(student):
-    _forward_composes(student, "vgg16")
+def test_vgg16_forward_is_features_avgpool_classifier(student, device):
+    _forward_composes(student, device, "vgg16")
 
 
 @part("vgg16", kind="train_mode")
-def test_vgg16_dropout(student):
-    _dropout(student, "vgg16")
+def test_vgg16_dropout(student, device):
+    _dropout(student, device, "vgg16")
 
 
 @part("vgg16", kind="output_shape")
-def test_vgg16_output_shape(student):
-    _output_shapes(student, "vgg16", (2, 3, 32, 32), (2, 512, 1, 1))
+def test_vgg16_output_shape(student, device):
+    _output_shapes(student, device, "vgg16", (2, 3, 32, 32), (2, 512, 1, 1))
     _big.drop()
 
 
@@ -572,5 +574,7 @@ def test_googlenet_dropout(student, device):
     case = _googlenet_regressions()[1]
     net = student.build("GoogLeNet", case=case, **case.kwargs())
     with describing(case):
+        if device != "cpu":
+            net.to(device)
         check_dropout_rate(net.submodule("dropout"), 0.4, "GoogLeNet.dropout")
         check_train_differs_eval_repeats(net, case.x.float())

@@ -266,6 +266,8 @@ def test_conv_output_size_lecture_layers(student):
 @part("conv_output_size", kind="invalid_arguments")
 def test_conv_output_size_rejects_impossible_layers(student):
     """conv_output_size lanza un error cuando la capa no cabe o los argumentos no tienen sentido"""
+    # A function that raises on everything (a stub) must not earn these points: first a valid call.
+    student.run("conv_output_size", st.conv_output_size_regressions()[0])
     for case in st.invalid_output_size_cases():
         with describing(case):
             check_raises(student, "conv_output_size", *case.args(), why=case.why, **case.kwargs())
@@ -279,13 +281,13 @@ SHAPES = {"AlexNet": [((1, 3, 224, 224), (1, 256, 6, 6)), ((2, 3, 63, 100), (2, 
           "vgg16": [((2, 3, 32, 32), (2, 512, 1, 1)), ((1, 3, 64, 40), (1, 512, 2, 1))]}
 
 
-def _network(student, name):
+def _network(student, device, name):
     spec = specs_of(name)[0]
-    return networks.get(student, name, **spec["init"]), spec
+    return networks.get(student, name, device, **spec["init"]), spec
 
 
-def _structure(student, name):
-    net, spec = _network(student, name)
+def _structure(student, device, name):
+    net, spec = _network(student, device, name)
     check_layout(net, spec)
     classes = spec["init"]["num_classes"]
     with describing(spec_label(spec)):
@@ -295,8 +297,8 @@ def _structure(student, name):
                     hint="revisa los canales de cada convolución y los tamaños de las capas lineales.")
 
 
-def _shapes(student, name):
-    net, spec = _network(student, name)
+def _shapes(student, device, name):
+    net, spec = _network(student, device, name)
     net.eval()
     for shape, features_shape in SHAPES[name]:
         x = torch.zeros(shape)
@@ -307,8 +309,8 @@ def _shapes(student, name):
                                hint="features -> avgpool -> aplanar -> classifier.")
 
 
-def _dropout(student, name):
-    net, spec = _network(student, name)
+def _dropout(student, device, name):
+    net, spec = _network(student, device, name)
     with describing(spec_label(spec)):
         found = dropout_paths(net, "classifier.")
         check_equal(len(found), 2, what="el número de nn.Dropout en classifier", hint="dos nn.Dropout(p=0.5).")
@@ -321,37 +323,37 @@ def _dropout(student, name):
 @part("AlexNet", kind="structure")
 def test_alexnet_structure(student, device):
     """AlexNet tiene los parámetros de torchvision (features.N, classifier.N) y 61.100.840 con 1000 clases"""
-    _structure(student, "AlexNet")
+    _structure(student, device, "AlexNet")
 
 
 @part("AlexNet", kind="output_shape")
 def test_alexnet_output_shape(student, device):
     """AlexNet lleva 224x224 a un mapa de 6x6 y devuelve (N, num_classes)"""
-    _shapes(student, "AlexNet")
+    _shapes(student, device, "AlexNet")
 
 
 @part("AlexNet", kind="train_mode")
 def test_alexnet_dropout(student, device):
     """AlexNet usa dos nn.Dropout(p=0.5) en classifier, sólo en modo train"""
-    _dropout(student, "AlexNet")
+    _dropout(student, device, "AlexNet")
 
 
 @part("vgg16", kind="structure")
 def test_vgg16_structure(student, device):
     """vgg16 tiene los parámetros de torchvision (features.N, classifier.N) y 138.357.544 con 1000 clases"""
-    _structure(student, "vgg16")
+    _structure(student, device, "vgg16")
 
 
 @part("vgg16", kind="output_shape")
 def test_vgg16_output_shape(student, device):
     """vgg16 divide el tamaño por 32 en features y devuelve (N, num_classes)"""
-    _shapes(student, "vgg16")
+    _shapes(student, device, "vgg16")
 
 
 @part("vgg16", kind="train_mode")
 def test_vgg16_dropout(student, device):
     """vgg16 usa dos nn.Dropout(p=0.5) en classifier, sólo en modo train"""
-    _dropout(student, "vgg16")
+    _dropout(student, device, "vgg16")
 
 
 # --- GoogLeNet ---------------------------------------------------------------------------------------
