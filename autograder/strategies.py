@@ -281,6 +281,28 @@ class CenterCropCase:
 
 
 @dataclass(frozen=True, eq=False)
+class OutputSizeCase:
+    """Arguments of ``conv_output_size(size, kernel_size, stride, padding, dilation)``; each an int
+    or an ``(alto, ancho)`` pair."""
+
+    size: IntOrPair
+    kernel_size: IntOrPair
+    stride: IntOrPair = 1
+    padding: IntOrPair = 0
+    dilation: IntOrPair = 1
+
+    def args(self) -> tuple:
+        return (self.size, self.kernel_size)
+
+    def kwargs(self) -> dict:
+        return {"stride": self.stride, "padding": self.padding, "dilation": self.dilation}
+
+    def describe(self) -> str:
+        return (f"conv_output_size({self.size!r}, {self.kernel_size!r}, stride={self.stride!r}, "
+                f"padding={self.padding!r}, dilation={self.dilation!r})")
+
+
+@dataclass(frozen=True, eq=False)
 class KnownAnswer:
     """A case whose correct output is known by hand (e.g. the lecture's worked example)."""
 
@@ -384,6 +406,46 @@ def conv_transpose2d_cases(draw) -> ConvTranspose2dCase:
     weight = draw(tensors((c_in, c_out, kh, kw), dtype=dtype, layout=None))
     bias = draw(st.one_of(st.none(), tensors((c_out,), dtype=dtype, layout=None)))
     return ConvTranspose2dCase(x, weight, bias, stride=stride, padding=padding, output_padding=output_padding)
+
+
+@st.composite
+def conv_output_size_cases(draw) -> OutputSizeCase:
+    """Valid ``conv_output_size`` arguments: each one an int or a pair, chosen independently (so
+    ints and pairs mix), per-axis kernels, strides, paddings and dilations, and input sides from
+    1 to 300 that hold the dilated kernel once padded (the output has at least one pixel)."""
+    axes = []
+    for _ in range(2):
+        k, s, d = draw(st.integers(1, 11)), draw(st.integers(1, 5)), draw(st.integers(1, 3))
+        p = draw(st.integers(0, 4))
+        low = max(1, d * (k - 1) + 1 - 2 * p)
+        axes.append((draw(st.integers(low, max(low, 300))), k, s, p, d))
+    values = list(zip(*axes))  # (sizes, kernels, strides, paddings, dilations), each a pair
+    written = [int_or_pair(tuple(v), as_pair=draw(st.booleans())) for v in values]
+    return OutputSizeCase(*written)
+
+
+def conv_output_size_regressions() -> list[OutputSizeCase]:
+    """The lecture's layers (LeNet's "same" 5x5, AlexNet's first convolution, VGG's 3x3 and 2x2
+    pooling) and the corners: a stride that does not divide, dilation, mixed ints and pairs."""
+    return [
+        OutputSizeCase(28, 5, stride=1, padding=2),
+        OutputSizeCase((224, 224), 11, stride=4, padding=2),
+        OutputSizeCase(224, 3, stride=1, padding=1),
+        OutputSizeCase(224, 2, stride=2),
+        OutputSizeCase(7, (3, 2), stride=(2, 1)),
+        OutputSizeCase((13, 9), 3, stride=2, padding=(1, 0), dilation=(2, 1)),
+    ]
+
+
+def invalid_output_size_cases() -> list[InvalidCase]:
+    """``conv_output_size`` calls that must raise ValueError, one per rule."""
+    return [
+        InvalidCase("conv_output_size", (4, 7), {}, "el filtro no cabe en la entrada"),
+        InvalidCase("conv_output_size", ((9, 4), 3), {"dilation": (1, 2)}, "el filtro dilatado no cabe en el ancho"),
+        InvalidCase("conv_output_size", (8, 3), {"stride": 0}, "paso no positivo"),
+        InvalidCase("conv_output_size", (8, 3), {"padding": -1}, "relleno negativo"),
+        InvalidCase("conv_output_size", (0, 1), {}, "tamaño de entrada no positivo"),
+    ]
 
 
 def lecture_transposed_example() -> KnownAnswer:
@@ -563,6 +625,15 @@ def resnet18_cases(draw) -> ModuleCase:
 
 
 @st.composite
+def googlenet_cases(draw) -> ModuleCase:
+    """GoogLeNet(num_classes) on small non-square inputs: its five halvings round up (every
+    pooling has padding 1), so any side >= 1 survives; small sides keep float64 passes fast."""
+    init = {"num_classes": draw(st.integers(1, 10))}
+    shape = (draw(st.integers(1, 2)), 3, draw(st.integers(1, 48)), draw(st.integers(1, 48)))
+    return ModuleCase("GoogLeNet", init, draw(tensors(shape)))
+
+
+@st.composite
 def center_crop_cases(draw) -> CenterCropCase:
     """center_crop(x, size) with (h, w) <= (H, W), odd and even margins, as a pair or an int;
     float64 or float32, any layout."""
@@ -618,10 +689,11 @@ __all__ = [
     "random_tensor", "seeds", "tensors", "int_or_pair", "per_axis", "DTYPES", "LAYOUTS", "dtypes", "with_layout",
     "layout_of", "module_inputs",
     "Conv2dCase", "Pool2dCase", "ConvTranspose2dCase", "InvalidCase", "ModuleCase", "CenterCropCase",
-    "KnownAnswer",
+    "KnownAnswer", "OutputSizeCase",
     "conv2d_cases", "pool2d_cases", "max_pool2d_cases", "avg_pool2d_cases", "conv_transpose2d_cases",
+    "conv_output_size_cases", "conv_output_size_regressions", "invalid_output_size_cases",
     "lecture_transposed_example", "conv2d_regressions", "pool2d_regressions", "conv_transpose2d_regressions",
     "invalid_cases", "invalid_argument_cases", "INVALID_ARGUMENT_PARTS", "TORCH_RAISES",
-    "inception_block_cases", "residual_block_cases", "lenet_cases", "resnet18_cases",
+    "inception_block_cases", "residual_block_cases", "lenet_cases", "resnet18_cases", "googlenet_cases",
     "center_crop_cases", "double_conv_cases", "unet_valid_side", "unet_cases",
 ]

@@ -68,7 +68,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     if c_w != c_in:
         raise RuntimeError(f"los filtros esperan {c_w} canales de entrada, pero x tiene {c_in}")
     if bias is not None and tuple(bias.shape) != (c_out,):
-        raise RuntimeError(f"bias debe tener forma ({c_out},); llegó {tuple(bias.shape)}")
+        raise RuntimeError(f"`bias` debe tener forma ({c_out},); llegó {tuple(bias.shape)}")
     sh, sw = pair(stride)
     dh, dw = pair(dilation)
     if min(sh, sw) <= 0:

@@ -50,8 +50,41 @@ def _randn_factory():
 
 
 def _evaluate(expression: str, namespace: dict):
-    scope = dict(namespace, randn=_randn_factory(), torch=torch)
+    scope = dict(namespace, randn=_randn_factory(), torch=torch, meta_layout=meta_layout, seeded_output=seeded_output,
+                 features_of=features_of)
     return eval(expression, scope)  # the witness line of our own entry
+
+
+def meta_layout(factory, **init) -> torch.Tensor:
+    """Every parameter's name (its characters' codes) and shape, flattened, of ``factory(**init)``
+    built on the meta device: a witness for networks too big to build twice per entry (VGG16)."""
+    with torch.device("meta"):
+        module = factory(**init)
+    return torch.tensor([v for name, p in module.state_dict().items() for v in (*name.encode(), *p.shape)],
+                        dtype=torch.float64)
+
+
+def seeded_output(factory, x: torch.Tensor, train: bool = False, **init) -> torch.Tensor:
+    """``factory(**init)`` built from a fixed seed, in eval (or train) mode, on ``x`` (float32): for
+    big networks whose weights are too many to load into a second copy. Equal seeds give equal
+    weights (and dropout masks) when the layers are created in the same order (the statement's)."""
+    torch.manual_seed(WITNESS_SEED)
+    module = factory(**init).train(train)
+    with torch.no_grad():
+        out = module(x.float())
+    del module
+    return out
+
+
+def features_of(factory, **init) -> nn.Module:
+    """``factory(**init).features`` alone, with fresh weights (the classifier is never allocated)."""
+    with torch.device("meta"):
+        features = factory(**init).features
+    features = features.to_empty(device="cpu")
+    for layer in features.modules():
+        if hasattr(layer, "reset_parameters"):
+            layer.reset_parameters()
+    return features
 
 
 def _randomize(module: nn.Module) -> None:
@@ -72,7 +105,10 @@ def _randomize(module: nn.Module) -> None:
 
 
 def _differs(expected, got) -> str | None:
-    """Why two outputs differ, or None when they agree in shape and value."""
+    """Why two outputs differ, or None when they agree in shape and value (plain values such as
+    conv_output_size's ints and tuples: in type and value, so 28.0 is not 28)."""
+    if not isinstance(expected, torch.Tensor):
+        return None if repr(got) == repr(expected) else f"{got!r} != {expected!r}"
     if not isinstance(got, torch.Tensor):
         return f"returned {type(got).__name__}, not a tensor"
     if tuple(got.shape) != tuple(expected.shape):
@@ -92,8 +128,10 @@ def _module_difference(reference: nn.Module, candidate: nn.Module, inputs: torch
     except RuntimeError as exc:
         return f"state_dict does not load: {str(exc).splitlines()[0]}"
     for train in (False, True):  # eval uses running statistics, train the batch's (and updates them)
+        torch.manual_seed(WITNESS_SEED)  # the same dropout masks for both (GoogLeNet)
         expected = reference.train(train)(inputs.clone())
         try:
+            torch.manual_seed(WITNESS_SEED)
             got = candidate.train(train)(inputs.clone())
         except Exception as exc:  # noqa: BLE001 - a bug may raise anything
             return f"{'train' if train else 'eval'}: {type(exc).__name__}: {exc}"

@@ -9,7 +9,8 @@ from autograder.config import DEFAULT_COURSE_FILE, CourseConfigError, load_cours
 
 CONTRACT_PARTS = {
     "convolutions": ["conv2d", "max_pool2d", "avg_pool2d", "conv_transpose2d"],
-    "architectures": ["InceptionBlock", "ResidualBlock", "LeNet", "ResNet18"],
+    "architectures": ["conv_output_size", "LeNet", "AlexNet", "vgg16", "InceptionBlock", "GoogLeNet",
+                      "ResidualBlock", "ResNet18"],
     "segmentation": ["center_crop", "DoubleConv", "UNet"],
 }
 

@@ -3,7 +3,7 @@
 Builds every assignment once (nbgrader generate_assignment, in a temporary folder) and compares
 the result with the committed files, then reads the released notebooks for what the contract
 promises: one solution cell per part named by its grade_id, stubs instead of answers, the fixed
-import cell first, and a note that the file is generated.
+import cell first, and no instructor-only note (nothing about solutions/ or how it was generated).
 """
 from __future__ import annotations
 
@@ -86,17 +86,23 @@ def test_released_cells_hold_stubs_and_no_reference_code(rebuilt, name):
     assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
 
 
+#: What only instructors may read: where the notebook comes from and how it was made.
+INSTRUCTOR_ONLY = ("solutions/", "solutions.", "autograder build", "generad", "SECRET", "tests/hidden")
+
+
 @pytest.mark.parametrize("name", NAMES)
-def test_notebook_starts_with_generated_note_then_the_import_cell(rebuilt, name):
+def test_notebook_starts_with_its_title_then_the_import_cell_and_has_no_instructor_note(rebuilt, name):
     notebook = released(rebuilt, name)
-    assert notebook.metadata["autograder"]["generated_by"] == "autograder build"
-    assert notebook.cells[0].cell_type == "markdown"
-    assert "autograder build" in notebook.cells[0].source.splitlines()[0]
+    assert notebook.metadata["autograder"] == {"assignment": name}
+    assert notebook.cells[0].cell_type == "markdown" and notebook.cells[0].source.startswith("# Tarea")
     first_code = next(c for c in notebook.cells if c.cell_type == "code")
     assert first_code.source == IMPORT_HEADER
     assert any(c.source.strip() == "from autograder.public import check" for c in notebook.cells)
     for part in COURSE.assignment(name).parts:
         assert any(c.source.strip() == f'check("{part}")' for c in notebook.cells), part
+    text = (rebuilt / name / COURSE.assignment(name).notebook).read_text(encoding="utf-8")
+    leaked = [marker for marker in INSTRUCTOR_ONLY if marker in text]
+    assert not leaked, f"{name}: the student's notebook mentions {leaked}"
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -163,8 +169,8 @@ def toy_course(tmp_path: Path, solution: str = TOY_SOLUTION, narrative: str | No
 
 def test_toy_course_builds_its_cells_in_narrative_order(tmp_path):
     notebook = make_source_notebook(toy_course(tmp_path), "toy")
-    assert [c.metadata["nbgrader"]["grade_id"] for c in notebook.cells] == ["cell-00", "cell-01", "cell-02", "double", "triple"]
-    assert notebook.cells[3].source.endswith("    ### END SOLUTION")
+    assert [c.metadata["nbgrader"]["grade_id"] for c in notebook.cells] == ["cell-00", "cell-01", "double", "triple"]
+    assert notebook.cells[2].source.endswith("    ### END SOLUTION")
 
 
 @pytest.mark.parametrize(

@@ -161,6 +161,75 @@ def test_resnet18_classifies_small_inputs_in_both_modes(case):
         assert net(case.x).shape == (case.x.shape[0], case.kwargs()["num_classes"])
 
 
+# --- conv_output_size, AlexNet, VGG16, GoogLeNet ---------------------------------------------------
+
+@few
+@given(case=st.conv_output_size_cases())
+def test_conv_output_size_is_the_shape_torch_gives(case):
+    def pair(v):
+        return v if isinstance(v, tuple) else (v, v)
+
+    got = arch.conv_output_size(*case.args(), **case.kwargs())
+    x = torch.empty(1, 1, *pair(case.size), device="meta")
+    w = torch.empty(1, 1, *pair(case.kernel_size), device="meta")
+    shape = tuple(F.conv2d(x, w, stride=case.stride, padding=case.padding, dilation=case.dilation).shape[-2:])
+    assert pair(got) == shape
+    assert isinstance(got, tuple) == any(isinstance(a, tuple) for a in (*case.args(), *case.kwargs().values()))
+
+
+def test_conv_output_size_refuses_impossible_layers():
+    for case in st.invalid_output_size_cases():
+        with pytest.raises(ValueError):
+            arch.conv_output_size(*case.args(), **case.kwargs())
+
+
+def _on_meta(factory, **init):
+    with torch.device("meta"):
+        return factory(**init)
+
+
+def test_alexnet_and_vgg16_have_torchvision_sizes_and_keys():
+    alexnet, vgg = _on_meta(arch.AlexNet), _on_meta(arch.vgg16)
+    assert n_params(alexnet) == 61_100_840 and n_params(vgg) == 138_357_544
+    convs = [0, 3, 6, 8, 10]
+    assert list(alexnet.state_dict()) == [f"features.{i}.{k}" for i in convs for k in ("weight", "bias")] + [
+        f"classifier.{i}.{k}" for i in (1, 4, 6) for k in ("weight", "bias")]
+    # Configuration D: a conv + ReLU per number, one layer per 'M'; torchvision's indices follow.
+    vgg_convs = [0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28]
+    assert list(vgg.state_dict()) == [f"features.{i}.{k}" for i in vgg_convs for k in ("weight", "bias")] + [
+        f"classifier.{i}.{k}" for i in (0, 3, 6) for k in ("weight", "bias")]
+    x = torch.empty(1, 3, 224, 224, device="meta")
+    assert alexnet.features(x).shape == (1, 256, 6, 6) and alexnet(x).shape == (1, 1000)
+    assert vgg.features(x).shape == (1, 512, 7, 7) and vgg(x).shape == (1, 1000)
+    assert sum(isinstance(m, nn.Dropout) and m.p == 0.5 for m in vgg.classifier) == 2
+
+
+#: torchvision's googlenet(aux_logits=False, init_weights=False) (the documented num_params).
+TORCHVISION_GOOGLENET = 6_624_904
+
+
+def test_googlenet_differs_from_torchvision_exactly_by_batch_norm_and_the_3x3_branch():
+    net = _on_meta(arch.GoogLeNet)
+    blocks = [m for m in net.modules() if isinstance(m, arch.InceptionBlock)]
+    assert len(blocks) == 9 and n_params(net) == 6_998_552
+    # torchvision: BatchNorm (2 per channel) after every convolution, which loses its bias (1 per
+    # channel); and a 3x3 where the paper's table has the 5x5 (16 fewer weights per channel pair).
+    convolutions = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
+    batch_norm = sum(c.out_channels for c in convolutions)
+    five_by_five = sum(16 * b.b3_2.in_channels * b.b3_2.out_channels for b in blocks)
+    assert n_params(net) - TORCHVISION_GOOGLENET == five_by_five - batch_norm == 373_648
+    sizes = [b(torch.empty(1, b.b1_1.in_channels, 7, 7, device="meta")).shape[1] for b in blocks]
+    assert sizes == [256, 480, 512, 512, 512, 528, 832, 832, 1024]
+
+
+@very_few
+@given(case=st.googlenet_cases())
+def test_googlenet_classifies_inputs_of_any_size(case):
+    net = build(arch, case).eval()
+    with torch.no_grad():
+        assert net(case.x).shape == (case.x.shape[0], case.kwargs()["num_classes"])
+
+
 # --- center_crop and DoubleConv ------------------------------------------------------------------
 
 @few
@@ -238,6 +307,10 @@ def test_unet_uses_center_crop_by_name(monkeypatch):
 # --- signatures and the source format the notebook generator relies on -------------------------------
 
 @pytest.mark.parametrize("obj, signature", [
+    (arch.conv_output_size, "(size, kernel_size, stride=1, padding=0, dilation=1)"),
+    (arch.AlexNet, "(num_classes=1000)"),
+    (arch.vgg16, "(num_classes=1000)"),
+    (arch.GoogLeNet, "(num_classes=1000)"),
     (arch.InceptionBlock, "(in_channels, c1, c2, c3, c4)"),
     (arch.ResidualBlock, "(in_channels, out_channels, stride=1)"),
     (arch.LeNet, "(num_classes=10)"),

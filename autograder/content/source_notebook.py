@@ -20,11 +20,10 @@ from autograder.config import Course
 from autograder.content.narrative import PART_KEY, read_narrative
 from autograder.content.reference import part_sources
 
-GENERATOR = "autograder build"
-GENERATED_NOTE = (
-    "> Cuaderno generado por `autograder build` a partir de `solutions/`: "
-    "en el repositorio del curso no se edita a mano, se edita su fuente y se vuelve a generar."
-)
+#: Where the builder comes from is instructor knowledge: the notebook a student opens says nothing
+#: about ``solutions/`` or how it was made (the staleness test in tests/test_content_build.py and
+#: the README tell instructors that ``assignments/`` is generated). Its metadata names only the
+#: assignment.
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
@@ -45,9 +44,8 @@ def make_source_notebook(course: Course, assignment_name: str) -> NotebookNode:
     sources = part_sources(solution_file(course, assignment_name), parts)
     narrative = read_narrative(narrative_file(course, assignment_name), parts)
 
-    cells = [nbformat.v4.new_markdown_cell(GENERATED_NOTE)] + narrative
     notebook = nbformat.v4.new_notebook()
-    for index, cell in enumerate(cells):
+    for index, cell in enumerate(narrative):
         part = cell.metadata.get(PART_KEY)
         if part is not None:
             notebook.cells.append(_solution_cell(part, sources[part]))
@@ -56,14 +54,7 @@ def make_source_notebook(course: Course, assignment_name: str) -> NotebookNode:
     notebook.metadata = {
         "kernelspec": KERNELSPEC,
         "language_info": {"name": "python"},
-        "autograder": {
-            "generated_by": GENERATOR,
-            "assignment": assignment_name,
-            "sources": [
-                f"solutions/{assignment_name}.py",
-                f"solutions/notebooks/{assignment_name}.py",
-            ],
-        },
+        "autograder": {"assignment": assignment_name},
     }
     return notebook
 

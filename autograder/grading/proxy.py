@@ -167,6 +167,21 @@ class StudentModule:
         """{name: ndarray}, buffers included."""
         return dict(self._method("state_dict").value)
 
+    def submodule(self, path: str) -> "StudentModule":
+        """The child module at ``path`` (``"classifier.0"``), as a module of its own in the worker.
+
+        For networks too big to send weights for (VGG16): their pieces are checked one by one.
+        """
+        result = self._method("get_submodule", path)
+        if not isinstance(result.value, _client().Handle):
+            fail(f"`{self.class_name}.{path}` debía ser un nn.Module; se obtuvo {result.info.get('type', '?')}.")
+        return StudentModule(self._code, result.value, f"{self.class_name}.{path}")
+
+    def release(self) -> None:
+        """Drop the module's weights in the worker (moved to the "meta" device), which keeps every
+        handle it ever gave out alive: after a 138M-parameter VGG16, memory for the next one."""
+        self._method("to", "meta")
+
     def describe(self) -> dict:
         """{"type", "parameters": {name: shape}, "buffers": {name: shape}, "modules": {name: type}}."""
         return self._code._do(lambda w: w.describe(self.handle), f"`{self.class_name}`")

@@ -15,19 +15,19 @@
 # de la imagen, en vez de recibir características manuales. Las piezas con que lo hace son pocas:
 # la **convolución** (un filtro que se desliza por la imagen), el **pooling** (que resume
 # vecindades) y, para volver a agrandar un mapa de características, la **convolución
-# transpuesta**. En esta tarea usted escribe esas piezas con operaciones de tensores de PyTorch,
+# transpuesta**. En esta tarea escribes esas piezas con operaciones de tensores de PyTorch,
 # tal como las calcula `torch.nn.functional`.
 #
-# **Cómo trabajar.** Complete cada celda que dice `raise NotImplementedError()`, ejecútela y
-# luego ejecute la celda de ejemplo y la celda `check(...)` que la siguen: `check` compara su
-# función con la de PyTorch en muchos casos y le dice, en español, qué caso falla.
+# **Cómo trabajar.** Completa cada celda que dice `raise NotImplementedError()`, ejecútala y
+# luego ejecuta la celda de ejemplo y la celda `check(...)` que la siguen: `check` compara tu
+# función con la de PyTorch en muchos casos y te dice, en español, qué caso falla.
 #
 # **Qué está permitido.** Operaciones de tensores de `torch` (indexación, `reshape`, `sum`,
-# `max`, `@`, `einsum`, `as_strided`...), `F.pad`, `F.unfold` / `F.fold` y sus propias funciones
+# `max`, `@`, `einsum`, `as_strided`...), `F.pad`, `F.unfold` / `F.fold` y tus propias funciones
 # anteriores (por ejemplo, usar `conv2d` dentro de `conv_transpose2d`). Todo debe quedar en
 # `torch` (nada de `numpy`), para que los gradientes fluyan.
 #
-# **Qué no está permitido.** La implementación de PyTorch de la misma operación que está
+# **Qué no está permitido.** La implementación de PyTorch de la misma operación que estás
 # escribiendo: `F.conv2d`, `torch.conv2d`, `nn.Conv2d`, `F.max_pool2d`, `F.avg_pool2d`,
 # `F.conv_transpose2d` ni ningún alias de ellas. El corrector lo detecta y la parte vale 0.
 #
@@ -51,10 +51,10 @@ from autograder.public import check
 #
 # $$y[n, o, i, j] = b[o] + \sum_{c, u, v} w[o, c, u, v]\; x[n, c,\; i s + u d,\; j s + v d]$$
 #
-# donde $s$ es el *stride* (paso) y $d$ la *dilatación*. Observe que el filtro **no se invierte**:
+# donde $s$ es el *stride* (paso) y $d$ la *dilatación*. Observa que el filtro **no se invierte**:
 # lo que las redes llaman "convolución" es en realidad una **correlación cruzada**. Invertir el
 # filtro no cambiaría lo que la red puede aprender (los pesos se aprenden igual, sólo quedarían
-# rotados), así que las bibliotecas se ahorran ese paso y usted también debe hacerlo.
+# rotados), así que las bibliotecas se ahorran ese paso y tú también debes hacerlo.
 #
 # **Tamaño de la salida.** Con relleno (*padding*) $p$, un filtro de tamaño $k$, paso $s$ y
 # dilatación $d$:
@@ -131,7 +131,7 @@ print("forma de los mapas de características:", tuple(mapas.shape))
 # ventana. El relleno (a lo más `kernel_size // 2`) se comporta distinto en cada uno:
 #
 # * en `max_pool2d` una celda de relleno **nunca** gana el máximo, aunque la entrada sea negativa
-#   (piense en rellenar con $-\infty$);
+#   (piensa en rellenar con $-\infty$);
 # * en `avg_pool2d` el relleno vale 0 y **sí cuenta** en el promedio (`count_include_pad=True`):
 #   siempre se divide por `kH * kW`.
 
@@ -195,7 +195,7 @@ print("suma:\n", suma)
 # %% part="conv_transpose2d"
 
 # %% [markdown]
-# Su función debe reproducir el ejemplo de la clase (y, con stride 2, duplicar el tamaño):
+# Tu función debe reproducir el ejemplo de la clase (y, con paso 2, duplicar el tamaño):
 
 # %%
 resultado = conv_transpose2d(entrada[None, None], filtro[None, None])
@@ -209,6 +209,6 @@ check("conv_transpose2d")
 # %% [markdown]
 # ## Para terminar
 #
-# Ejecute el cuaderno completo (*Kernel → Restart & Run All*) y revise que todas las celdas
+# Ejecuta el cuaderno completo (`Kernel → Restart & Run All`) y revisa que todas las celdas
 # `check(...)` digan que pasan. Lo que se corrige es el código de las cuatro celdas de solución;
 # las pruebas ocultas usan más casos que los de `check`.

@@ -24,12 +24,12 @@
 #   **concatena** con el del decodificador. El decodificador recupera así el detalle fino (el
 #   *dónde*) que se perdió al reducir, y los bordes de la máscara quedan precisos.
 #
-# **Cómo trabajar.** Complete cada celda con `raise NotImplementedError()`, ejecútela y luego
-# ejecute el ejemplo y la celda `check(...)`.
+# **Cómo trabajar.** Completa cada celda con `raise NotImplementedError()`, ejecútala y luego
+# ejecuta el ejemplo y la celda `check(...)`.
 #
 # **Qué está permitido.** Operaciones de tensores y las capas de `torch.nn` (`nn.Conv2d`,
-# `nn.ConvTranspose2d`, `nn.MaxPool2d`, `nn.ModuleList`...), y sus propias piezas anteriores:
-# `UNet` debe usar **su** `DoubleConv` y **su** `center_crop`.
+# `nn.ConvTranspose2d`, `nn.MaxPool2d`, `nn.ModuleList`...), y tus propias piezas anteriores:
+# `UNet` debe usar **tu** `DoubleConv` y **tu** `center_crop`.
 
 # %%
 import math
@@ -67,7 +67,7 @@ check("center_crop")
 # Cada nivel de U-Net aplica dos convoluciones 3×3, cada una seguida de ReLU: `conv1`
 # (`in_channels` → `out_channels`) y `conv2` (`out_channels` → `out_channels`), ambas con sesgo,
 # sin batch norm (como en el artículo) y con el `padding` dado. Con `padding=0` cada
-# convolución quita 2 píxeles por eje (recuerde la fórmula $H_{out} = H + 2p - k + 1$); con
+# convolución quita 2 píxeles por eje (recuerda la fórmula $H_{out} = H + 2p - k + 1$); con
 # `padding=1` el tamaño se conserva.
 
 # %% part="DoubleConv"
@@ -85,9 +85,9 @@ check("DoubleConv")
 # Con `b = base_channels` y `depth` niveles de reducción:
 #
 # * `down`: `nn.ModuleList` de `depth + 1` `DoubleConv` (`in_channels` → b, b → 2b, ...,
-#   → 2^depth·b), con max pooling 2×2 entre uno y otro; guarde la salida de cada nivel (menos el
+#   → 2^depth·b), con max pooling 2×2 entre uno y otro; guarda la salida de cada nivel (menos el
 #   más profundo) para los saltos;
-# * `up`: `nn.ModuleList` de `depth` `nn.ConvTranspose2d` (kernel 2, stride 2), del nivel más
+# * `up`: `nn.ModuleList` de `depth` `nn.ConvTranspose2d` (filtro 2×2, paso 2), del nivel más
 #   profundo al menos profundo: `up[i]` va de 2^(depth−i)·b a 2^(depth−i−1)·b canales;
 # * `up_conv`: `nn.ModuleList` de `depth` `DoubleConv` (2^(depth−i)·b → 2^(depth−i−1)·b);
 #   todas las `DoubleConv` usan el `padding` de la U-Net;
@@ -95,10 +95,10 @@ check("DoubleConv")
 #
 # Paso `i` del decodificador: `x = up[i](x)`; luego
 # `x = torch.cat([center_crop(salto, x.shape[-2:]), x], dim=1)` (el salto primero); luego
-# `x = up_conv[i](x)`. Observe que después de concatenar hay 2^(depth−i)·b canales: la mitad viene
+# `x = up_conv[i](x)`. Observa que después de concatenar hay 2^(depth−i)·b canales: la mitad viene
 # del salto y la mitad del sobremuestreo.
 #
-# Con `padding=0` su red reproduce la figura del artículo: una entrada de 572×572 da una salida
+# Con `padding=0` tu red reproduce la figura del artículo: una entrada de 572×572 da una salida
 # de 388×388. Con `padding=1` la salida tiene el tamaño de la entrada si H y W son múltiplos de
 # 2^depth.
 
@@ -122,7 +122,7 @@ check("UNet")
 #
 # Generamos imágenes de 48×48 con ruido, un gradiente de iluminación y entre una y tres figuras
 # (círculos, rectángulos y triángulos, dibujados con `skimage.draw`) un poco más claras que el
-# fondo. La máscara verdadera vale 1 en las figuras y 0 en el fondo. Su U-Net (pequeña:
+# fondo. La máscara verdadera vale 1 en las figuras y 0 en el fondo. Tu U-Net (pequeña:
 # `base_channels=8`, `depth=3`) aprende a predecir la clase de cada píxel.
 #
 # Medimos la **intersección sobre unión** (IoU) de cada clase en las imágenes de prueba,
@@ -202,7 +202,7 @@ x_test, y_test = figuras_sinteticas(128, semilla=1)
 print("entrenamiento:", tuple(x_entr.shape), "prueba:", tuple(x_test.shape), f"fracción de figura: {y_entr.float().mean():.2f}")
 
 # %% [markdown]
-# Entrenamos su U-Net, medimos el mean IoU en las imágenes de prueba y dibujamos algunas máscaras
+# Entrenamos tu U-Net, medimos el mean IoU en las imágenes de prueba y dibujamos algunas máscaras
 # predichas junto a las verdaderas.
 
 # %%
@@ -226,10 +226,10 @@ plt.xlabel("época")
 plt.ylabel("pérdida de entrenamiento")
 plt.show()
 graficar_mascaras(x_test, y_test, prediccion)
-assert iou_medio >= 0.8, "la U-Net debería llegar a un mean IoU de 0,8: revise su UNet"
+assert iou_medio >= 0.8, "la U-Net debería llegar a un mean IoU de 0,8: revisa tu UNet"
 
 # %% [markdown]
 # ## Para terminar
 #
-# Ejecute el cuaderno completo (*Kernel → Restart & Run All*) y revise que todas las celdas
+# Ejecuta el cuaderno completo (`Kernel → Restart & Run All`) y revisa que todas las celdas
 # `check(...)` digan que pasan. Lo que se corrige es el código de las tres celdas de solución.

@@ -1,19 +1,33 @@
-"""Hidden suite of the assignment "architectures": InceptionBlock, ResidualBlock, LeNet, ResNet18.
+"""Hidden suite of the assignment "architectures": conv_output_size, LeNet, AlexNet, vgg16,
+InceptionBlock, GoogLeNet, ResidualBlock, ResNet18.
 
 SECRET: run only through the grader (``autograder grade SUBMISSION --assignment architectures``).
 Per part: the parameter/buffer names and shapes of the statement ("structure"); with the
 reference's weights loaded by name, the same float64 output in eval mode ("matches_reference")
 and in train mode with the same BatchNorm running statistics afterwards ("train_mode"); the
 same gradients for the input and every parameter ("gradients"); the input is not modified.
+
+AlexNet and VGG16 are too big to send weights for (61 M and 138 M parameters; 0.5 and 1.1 GB in
+float64), so they are checked piece by piece in float32: names and shapes from ``describe()``;
+``features`` (a few million weights) with the reference's weights; the forward as the
+composition features -> avgpool -> flatten -> classifier, with the student's own linear layers
+called one by one; dropout measured on its own module. Each is built once per grading and its
+weights dropped afterwards (``StudentModule.release``), as building one takes seconds.
 """
 from __future__ import annotations
 
+import functools
+
+import numpy as np
 import torch
 import torch.nn.functional as F
 from hypothesis import given
 
 from autograder import strategies as st
-from autograder.grading.harness import check_equal, describing, part, scaled_examples
+from autograder.grading.harness import (check_close, check_equal, check_raises, describing, fail,
+                                        part, scaled_examples)
+from autograder.public.network_checks import (as_tensor, check_dropout_rate, check_train_differs_eval_repeats,
+                                               dropout_paths, networks)
 from solutions import architectures as ref
 from tests.hidden.module_checks import (check_buffers, check_forward, check_module_gradients, graded_with_own_parts,
                                         check_module_input_unchanged, loaded_student_module, parameter_count,
@@ -21,6 +35,14 @@ from tests.hidden.module_checks import (check_buffers, check_forward, check_modu
 
 #: The published size of ResNet-18 with 1000 classes (He et al., 2015; torchvision).
 RESNET18_PARAMETERS = 11_689_512
+#: torchvision's alexnet() and vgg16(): the single-GPU AlexNet and configuration D, 1000 classes.
+ALEXNET_PARAMETERS = 61_100_840
+VGG16_PARAMETERS = 138_357_544
+#: Our GoogLeNet (the paper's table, 5x5 branches, convolutions with bias, no BatchNorm).
+GOOGLENET_PARAMETERS = 6_998_552
+#: torchvision's googlenet(aux_logits=False, init_weights=False) (its documented num_params):
+#: BatchNorm after every convolution (which then has no bias) and a 3x3 where the paper has 5x5.
+TORCHVISION_GOOGLENET_PARAMETERS = 6_624_904
 
 INCEPTION_HINT = ("cada rama conserva H y W (3x3 con padding 1, 5x5 con padding 2, max-pool 3x3 stride 1 "
                   "padding 1); ReLU después de cada convolución; concatena b1, b2, b3, b4 en ese orden (dim=1).")
@@ -126,7 +148,7 @@ def test_residual_block_structure(student, device, case):
         expected = {name: type(m).__name__ for name, m in reference.named_modules() if name.startswith("downsample")}
         found = {name: kind for name, kind in block.describe()["modules"].items() if name.startswith("downsample")}
         check_equal(found, expected, what="los módulos del atajo (downsample)",
-                    hint="downsample = nn.Sequential(conv 1x1 con stride y sin bias, nn.BatchNorm2d) sólo cuando "
+                    hint="downsample = nn.Sequential(conv 1x1 con paso stride y sin sesgo, nn.BatchNorm2d) sólo cuando "
                          "stride != 1 o in_channels != out_channels; si no, self.downsample = None.")
 
 
@@ -253,3 +275,313 @@ def test_resnet18_train_mode(student, device):
 def test_resnet18_gradients(student, device):
     case = st.ModuleCase("ResNet18", {"num_classes": 3, "in_channels": 2}, st.random_tensor((2, 2, 20, 27), 8))
     _graded_resnet(student, device, case, lambda net, reference: check_module_gradients(net, reference, case, device))
+
+
+# --- conv_output_size -------------------------------------------------------------------------------
+
+OUTPUT_SIZE_HINT = "salida = ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1 en cada eje (división entera hacia abajo)."
+
+
+def _output_size_mistakes(case):
+    """Outputs of the classic mistakes of the formula, for the hint (same int/pair shape)."""
+    def each_axis(formula):
+        def pair(v):
+            return v if isinstance(v, tuple) else (v, v)
+        values = [formula(*axis) for axis in zip(*(pair(a) for a in (*case.args(), *case.kwargs().values())))]
+        return tuple(values) if any(isinstance(a, tuple) for a in (*case.args(), *case.kwargs().values())) else values[0]
+
+    return [
+        ("el relleno va a los dos lados: 2p, no p.", lambda: each_axis(lambda n, k, s, p, d: (n + p - d * (k - 1) - 1) // s + 1)),
+        ("¿olvidaste el + 1 final?", lambda: each_axis(lambda n, k, s, p, d: (n + 2 * p - d * (k - 1) - 1) // s)),
+        ("la dilatación agranda el filtro a d(k − 1) + 1.", lambda: each_axis(lambda n, k, s, p, d: (n + 2 * p - k) // s + 1)),
+        ("se redondea hacia abajo (⌊·⌋), no hacia arriba.",
+         lambda: each_axis(lambda n, k, s, p, d: -((n + 2 * p - d * (k - 1) - 1) // -s) + 1)),
+    ]
+
+
+def _check_output_size(got, expected, case) -> None:
+    value = got.value
+    with describing(case):
+        if isinstance(expected, tuple):
+            if not isinstance(value, (tuple, list)) or len(value) != 2:
+                fail(f"con algún argumento en par (alto, ancho) se esperaba una tupla de dos int; se obtuvo {value!r}.")
+            if isinstance(value, list):
+                fail(f"se esperaba una tupla (alto, ancho); se obtuvo la lista {value!r}.\nPista: devuelve tuple(...).")
+        elif isinstance(value, (tuple, list)):
+            fail(f"con todos los argumentos enteros se esperaba un int; se obtuvo {value!r}.")
+        for item in (value if isinstance(expected, tuple) else (value,)):
+            if type(item) is not int:  # noqa: E721 - bool, float, numpy and tensors are not what was asked
+                fail(f"cada tamaño debe ser un int de Python; se obtuvo {item!r} ({type(item).__name__}).\n"
+                     "Pista: usa la división entera // (o math.floor) y no conviertas a tensor.")
+        if value != expected:
+            hint = OUTPUT_SIZE_HINT
+            for text, mistake in _output_size_mistakes(case):
+                if tuple(np.atleast_1d(mistake())) == tuple(np.atleast_1d(value)):
+                    hint = text
+                    break
+            fail(f"el tamaño de salida no coincide: se esperaba {expected!r}; se obtuvo {value!r}.\nPista: {hint}")
+
+
+@part("conv_output_size")
+@given(case=st.conv_output_size_cases())
+def test_conv_output_size_matches_reference(student, case):
+    got = student.run("conv_output_size", case)
+    _check_output_size(got, ref.conv_output_size(*case.args(), **case.kwargs()), case)
+
+
+@part("conv_output_size", kind="examples")
+def test_conv_output_size_gives_the_lecture_shapes(student):
+    for case in st.conv_output_size_regressions():
+        _check_output_size(student.run("conv_output_size", case), ref.conv_output_size(*case.args(), **case.kwargs()),
+                           case)
+
+
+@part("conv_output_size", kind="invalid_arguments")
+def test_conv_output_size_rejects_impossible_layers(student):
+    # A function that raises on everything (a stub) must not earn these points: first a valid call.
+    student.run("conv_output_size", st.conv_output_size_regressions()[0])
+    for case in st.invalid_output_size_cases():
+        with describing(case):
+            check_raises(student, "conv_output_size", *case.args(), why=case.why, **case.kwargs())
+
+
+# --- AlexNet and VGG16: piece by piece ------------------------------------------------------------------
+
+#: Float32 tolerances: the same layers in the same order give the same bits; a little room for
+#: a different but correct order of the same operations.
+F32 = {"atol": 1e-4, "rtol": 1e-4}
+NET_HINT = {
+    "AlexNet": "features -> avgpool (6x6) -> aplanar -> classifier, y en classifier ReLU tras las dos primeras "
+               "capas lineales (dropout antes de cada una); fc final sin ReLU ni softmax.",
+    "vgg16": "features -> avgpool (7x7) -> aplanar -> classifier, y en classifier ReLU tras las dos primeras capas "
+             "lineales; la última devuelve logits (sin ReLU ni softmax).",
+}
+#: Where torchvision's classifiers keep their linear layers (state_dict classifier.N).
+LINEAR_LAYERS = {"AlexNet": ("classifier.1", "classifier.4", "classifier.6"),
+                 "vgg16": ("classifier.0", "classifier.3", "classifier.6")}
+POOL_SIZE = {"AlexNet": (6, 6), "vgg16": (7, 7)}
+PUBLISHED = {"AlexNet": ALEXNET_PARAMETERS, "vgg16": VGG16_PARAMETERS}
+REFERENCE = {"AlexNet": ref.AlexNet, "vgg16": ref.vgg16}
+#: Inputs small enough for a CPU, big enough that avgpool sees more than one value per window.
+FEATURE_INPUTS = {"AlexNet": [(2, 3, 100, 120), (1, 3, 67, 63)], "vgg16": [(2, 3, 64, 48), (1, 3, 32, 40)]}
+SMALL_CLASSES = 7
+
+
+_big = networks
+
+
+@functools.lru_cache(maxsize=4)
+def _meta_reference(name: str, num_classes: int):
+    """The reference's names and shapes (no weights: built on the meta device)."""
+    with torch.device("meta"):
+        module = REFERENCE[name](num_classes=num_classes)
+    return {n: tuple(t.shape) for n, t in module.state_dict().items()}
+
+
+@functools.lru_cache(maxsize=2)
+def _reference_features(name: str):
+    """The reference's ``features`` alone, float32, seeded weights (the classifier is never built)."""
+    with torch.device("meta"):
+        features = REFERENCE[name](num_classes=SMALL_CLASSES).features
+    features = features.to_empty(device="cpu")
+    torch.manual_seed(0)
+    for layer in features.modules():
+        if hasattr(layer, "reset_parameters"):
+            layer.reset_parameters()
+    return features.float().eval()
+
+
+def _check_layout(net, expected: dict, label: str):
+    info = net.describe()
+    found = {n: tuple(s) for group in ("parameters", "buffers") for n, s in info[group].items()}
+    missing = [n for n in expected if n not in found]
+    unexpected = [n for n in found if n not in expected]
+    reshaped = [f"{n}: se esperaba {expected[n]}, tiene {found[n]}" for n in expected if n in found and found[n] != expected[n]]
+    if missing or unexpected or reshaped:
+        lines = [f"Los parámetros de `{label}` no tienen los nombres y formas del enunciado."]
+        for title, names in (("Faltan", missing), ("Sobran", unexpected), ("Con otra forma", reshaped)):
+            if names:
+                lines.append(f"{title}: " + ", ".join(names[:8]) + (" …" if len(names) > 8 else ""))
+        lines.append("Pista: en features.N y classifier.N, el índice N cuenta todas las capas del nn.Sequential "
+                     "(también ReLU, pooling y dropout): ¿falta o sobra una capa antes de esa posición?")
+        fail("\n".join(lines))
+
+
+def _structure(student, device, name: str):
+    """Names and shapes of torchvision's layout, and so its published size with 1000 classes: the
+    num_classes outputs of the last layer are its only difference (one build: a VGG16 takes seconds)."""
+    net = _big.get(student, name, device, num_classes=SMALL_CLASSES)
+    published = f"{PUBLISHED[name]:,}".replace(",", ".")
+    with describing(f"{name}(num_classes={SMALL_CLASSES})"):
+        _check_layout(net, _meta_reference(name, SMALL_CLASSES), f"{name}(num_classes={SMALL_CLASSES})")
+        with_1000 = parameter_count(net) + (1000 - SMALL_CLASSES) * (4096 + 1)
+        check_equal(with_1000, PUBLISHED[name], what="el número de parámetros que tendría con 1000 clases",
+                    hint=f"{name} tiene {published} parámetros con 1000 clases (como torchvision).")
+
+
+def _features_match(student, device, name: str):
+    net = _big.get(student, name, device, num_classes=SMALL_CLASSES)
+    reference = _reference_features(name).to(device)
+    with describing(f"{name}(num_classes={SMALL_CLASSES}).features, con los pesos de la referencia"):
+        features = net.submodule("features")
+        features.load_reference_state(reference)
+        features.eval()
+    for seed, shape in enumerate(FEATURE_INPUTS[name]):
+        x = st.random_tensor(shape, 30 + seed).float()
+        with describing(f"{name}(num_classes={SMALL_CLASSES}).features, x: {shape}"):
+            with torch.no_grad():
+                expected = reference(x.to(device))
+            check_close(features.forward(x), expected, **F32,
+                        hint="revisa cada capa de features: tamaño del filtro, relleno y paso de cada convolución y "
+                             "de cada max-pooling, y la ReLU después de cada convolución.")
+
+
+def _forward_composes(student, device, name: str):
+    """net(x) == classifier(flatten(avgpool(features(x)))), with the student's own linear layers."""
+    net = _big.get(student, name, device, num_classes=SMALL_CLASSES).eval()
+    first, second, last = (net.submodule(path).eval() for path in LINEAR_LAYERS[name])
+    for seed, shape in enumerate(FEATURE_INPUTS[name]):
+        x = st.random_tensor(shape, 40 + seed).float()
+        with describing(f"{name}(num_classes={SMALL_CLASSES}), modo eval, x: {shape}"):
+            mapped = as_tensor(net.submodule("features").eval().forward(x))
+            flat = torch.flatten(F.adaptive_avg_pool2d(mapped, POOL_SIZE[name]), 1)
+            hidden = torch.relu(as_tensor(first.forward(flat)))
+            hidden = torch.relu(as_tensor(second.forward(hidden)))
+            expected = as_tensor(last.forward(hidden))
+            check_close(net.forward(x), expected.to(device), **F32, hint=NET_HINT[name])
+
+
+def _dropout(student, device, name: str):
+    net = _big.get(student, name, device, num_classes=SMALL_CLASSES)
+    with describing(f"{name}(num_classes={SMALL_CLASSES})"):
+        found = dropout_paths(net, "classifier.")
+        check_equal(len(found), 2, what="el número de nn.Dropout en classifier",
+                    hint="classifier lleva dos nn.Dropout(p=0.5), como en torchvision.")
+        for path in found:
+            check_dropout_rate(net.submodule(path), 0.5, path)
+        x = st.random_tensor((1, 3, *FEATURE_INPUTS[name][1][2:]), 50).float()
+        check_train_differs_eval_repeats(net, x)
+
+
+def _output_shapes(student, device, name: str, shape, features_shape):
+    net = _big.get(student, name, device, num_classes=SMALL_CLASSES).eval()
+    x = torch.zeros(shape)
+    with describing(f"{name}(num_classes={SMALL_CLASSES}), x: {shape}"):
+        check_equal(tuple(net.submodule("features").forward(x).value.shape), features_shape,
+                    what="la forma de la salida de features", hint="aplica conv_output_size capa por capa.")
+        check_equal(tuple(net.forward(x).value.shape), (shape[0], SMALL_CLASSES), what="la forma de la salida",
+                    hint="features -> avgpool -> aplanar -> classifier, con num_classes salidas.")
+
+
+@part("AlexNet", kind="structure")
+def test_alexnet_structure(student, device):
+    _structure(student, device, "AlexNet")
+
+
+@part("AlexNet")
+def test_alexnet_features_match_reference(student, device):
+    _features_match(student, device, "AlexNet")
+
+
+@part("AlexNet")
+def test_alexnet_forward_is_features_avgpool_classifier(student, device):
+    _forward_composes(student, device, "AlexNet")
+
+
+@part("AlexNet", kind="train_mode")
+def test_alexnet_dropout(student, device):
+    _dropout(student, device, "AlexNet")
+
+
+@part("AlexNet", kind="output_shape")
+def test_alexnet_output_shape_for_224(student, device):
+    _output_shapes(student, device, "AlexNet", (1, 3, 224, 224), (1, 256, 6, 6))
+    _big.drop()
+
+
+@part("vgg16", kind="structure")
+def test_vgg16_structure(student, device):
+    _structure(student, device, "vgg16")
+
+
+@part("vgg16")
+def test_vgg16_features_match_reference(student, device):
+    _features_match(student, device, "vgg16")
+
+
+@part("vgg16")
+def test_vgg16_forward_is_features_avgpool_classifier(student, device):
+    _forward_composes(student, device, "vgg16")
+
+
+@part("vgg16", kind="train_mode")
+def test_vgg16_dropout(student, device):
+    _dropout(student, device, "vgg16")
+
+
+@part("vgg16", kind="output_shape")
+def test_vgg16_output_shape(student, device):
+    _output_shapes(student, device, "vgg16", (2, 3, 32, 32), (2, 512, 1, 1))
+    _big.drop()
+
+
+# --- GoogLeNet -------------------------------------------------------------------------------------
+
+GOOGLENET_HINT = ("tallo: conv1 7x7 paso 2 + ReLU + maxpool, conv2 1x1 + ReLU, conv3 3x3 + ReLU + maxpool; luego "
+                  "3a, 3b, maxpool3, 4a-4e, maxpool4, 5a, 5b; promedio global, aplanar, dropout y fc (sin softmax).")
+
+
+def _googlenet_regressions():
+    return [st.ModuleCase("GoogLeNet", {"num_classes": 5}, st.random_tensor((2, 3, 40, 33), 11)),
+            st.ModuleCase("GoogLeNet", {"num_classes": 3}, st.random_tensor((1, 3, 9, 17), 12))]
+
+
+@part("GoogLeNet", kind="structure", builds_on=("InceptionBlock",))
+def test_googlenet_structure(student):
+    net = student.build("GoogLeNet", case="GoogLeNet()")
+    with describing("GoogLeNet() con sus argumentos por defecto (1000 clases)"):
+        kinds = net.describe()["modules"]
+        not_inception = [f"inception{b}" for b in ("3a", "3b", "4a", "4b", "4c", "4d", "4e", "5a", "5b")
+                         if kinds.get(f"inception{b}") != "InceptionBlock"]
+        if not_inception:
+            fail("estos módulos no son tu InceptionBlock: " + ", ".join(not_inception) +
+                 ".\nPista: GoogLeNet se arma con tu InceptionBlock: self.inception3a = InceptionBlock(192, 64, ...).")
+        check_equal(parameter_count(net), GOOGLENET_PARAMETERS, what="el número de parámetros",
+                    hint="con la tabla del artículo (ramas 5x5, convoluciones con sesgo y sin batch norm) son "
+                         "6.998.552; revisa las columnas de cada fila de la tabla y el tallo.")
+        _check_layout(net, _meta_shapes(ref.GoogLeNet), "GoogLeNet()")
+
+
+@functools.lru_cache(maxsize=1)
+def _meta_shapes(cls) -> dict:
+    with torch.device("meta"):
+        return {n: tuple(t.shape) for n, t in cls().state_dict().items()}
+
+
+@part("GoogLeNet", builds_on=("InceptionBlock",))
+@scaled_examples(0.1)
+@given(case=st.googlenet_cases())
+@with_examples(_googlenet_regressions())
+def test_googlenet_matches_reference(student, device, case):
+    reference = reference_module(ref.GoogLeNet, case, device)
+    net = loaded_student_module(student, case, reference, device)
+    check_forward(net, reference, case, device, mode="eval", hint=GOOGLENET_HINT)
+
+
+@part("GoogLeNet", kind="gradients", builds_on=("InceptionBlock",))
+def test_googlenet_gradients(student, device):
+    case = _googlenet_regressions()[1]
+    reference = reference_module(ref.GoogLeNet, case, device)
+    net = loaded_student_module(student, case, reference, device)
+    check_module_gradients(net, reference, case, device, mode="eval")
+
+
+@part("GoogLeNet", kind="train_mode", builds_on=("InceptionBlock",))
+def test_googlenet_dropout(student, device):
+    case = _googlenet_regressions()[1]
+    net = student.build("GoogLeNet", case=case, **case.kwargs())
+    with describing(case):
+        if device != "cpu":
+            net.to(device)
+        check_dropout_rate(net.submodule("dropout"), 0.4, "GoogLeNet.dropout")
+        check_train_differs_eval_repeats(net, case.x.float())

@@ -17,14 +17,14 @@ from autograder.grading.harness import (check_close, check_grads, check_input_un
                                         part, reference_call, scaled_examples)
 from solutions import convolutions as ref
 
-FLIPPED_KERNEL = "¿Volteaste el kernel? La capa convolucional calcula una correlación cruzada: el filtro no se invierte."
-NO_BIAS = "¿Olvidaste sumar el bias (uno por canal de salida)?"
+FLIPPED_KERNEL = "¿Volteaste el filtro? La capa convolucional calcula una correlación cruzada: el filtro no se invierte."
+NO_BIAS = "¿Olvidaste sumar el sesgo (uno por canal de salida)?"
 SAME_SIDE = ("Con padding='same' y relleno total impar, la fila/columna extra va abajo y a la derecha "
              "(como en PyTorch).")
 ZERO_PADDED_MAX = ("El relleno del max-pool no debe ganar nunca: rellena con -inf, no con 0 "
                    "(prueba con entradas negativas).")
 EXCLUDED_PAD = "avg_pool2d cuenta las celdas de relleno en el promedio (count_include_pad=True): divide por kH·kW."
-TRANSPOSED_FLIP = ("La convolución transpuesta reparte cada valor de entrada multiplicado por el kernel sin "
+TRANSPOSED_FLIP = ("La convolución transpuesta reparte cada valor de entrada multiplicado por el filtro sin "
                    "voltearlo (revisa el ejemplo de la clase).")
 FORWARD_FIRST = "el resultado ya difiere antes de derivar: corrige primero la prueba principal de esta parte."
 TRANSPOSED_CROP = "El padding de la convolución transpuesta recorta p filas/columnas de cada borde de la salida."
@@ -76,7 +76,7 @@ def test_conv2d_worked_example(student, device):
     weight = torch.tensor([[[[1.0, 0.0], [0.0, -1.0]]], [[[0.0, 2.0], [1.0, 0.0]]]], dtype=torch.float64)
     expected = torch.tensor([[[[-5.0, -5.0, -5.0], [-5.0, -5.0, -5.0]],
                               [[6.0, 9.0, 12.0], [18.0, 21.0, 24.0]]]], dtype=torch.float64)
-    with describing("x = arange(12).reshape(1, 1, 3, 4), dos filtros 2x2 asimétricos, sin bias"):
+    with describing("x = arange(12).reshape(1, 1, 3, 4), dos filtros 2x2 asimétricos, sin sesgo"):
         check_close(student.call("conv2d", x, weight), expected.to(device), hint=FLIPPED_KERNEL)
 
 
@@ -234,9 +234,9 @@ def test_conv_transpose2d_matches_reference(student, device, case):
 @part("conv_transpose2d", kind="examples", builds_on=("conv2d",))
 def test_conv_transpose2d_lecture_example(student, device):
     known = st.lecture_transposed_example()
-    with describing("el ejemplo de la clase: entrada [[0, 1], [2, 3]], kernel [[1, 2], [3, 4]]"):
+    with describing("el ejemplo de la clase: entrada [[0, 1], [2, 3]], filtro [[1, 2], [3, 4]]"):
         check_close(student.call("conv_transpose2d", *known.case.args()), known.expected.to(device),
-                    hint="debe dar [[0, 1, 2], [2, 10, 10], [6, 17, 12]]: cada entrada suma una copia del kernel "
+                    hint="debe dar [[0, 1, 2], [2, 10, 10], [6, 17, 12]]: cada entrada suma una copia del filtro "
                          "escalada por ella.")
 
 

@@ -23,7 +23,7 @@ from tests.hidden.module_checks import (backward_through, check_forward, check_m
 CROP_HINT = "el recorte empieza en top = (H − h) // 2 y left = (W − w) // 2 y mide exactamente h x w."
 CROP_SWAPPED = "¿Intercambiaste alto y ancho? size = (h, w): h recorta el eje H (dim -2) y w el eje W (dim -1)."
 CROP_CORNER = "Recortaste la esquina superior izquierda: el recorte debe quedar centrado."
-DOUBLE_CONV_HINT = ("conv1 (in → out) y conv2 (out → out), ambas 3x3 con el padding dado y bias; ReLU después de "
+DOUBLE_CONV_HINT = ("conv1 (in → out) y conv2 (out → out), ambas 3x3 con el padding dado y sesgo; ReLU después de "
                     "cada una; sin batch norm.")
 UNET_HINT = ("codificador: DoubleConv y max-pool 2x2 entre niveles; decodificador: up[i], luego "
              "cat([center_crop(salto, x.shape[-2:]), x], dim=1) (el salto primero), luego up_conv[i]; al final head.")

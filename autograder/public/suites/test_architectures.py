@@ -1,4 +1,5 @@
-"""Public checks of "architectures": InceptionBlock, ResidualBlock, LeNet, ResNet18.
+"""Public checks of "architectures": conv_output_size, LeNet, AlexNet, vgg16, InceptionBlock,
+GoogLeNet, ResidualBlock, ResNet18.
 
 What students run (``check("ResidualBlock")``, ``autograder check architectures.ipynb``). PUBLIC:
 no reference solution here. Each module is checked against the statement only: its parameter
@@ -11,11 +12,14 @@ from __future__ import annotations
 import math
 
 import torch
+from hypothesis import given
 
 from autograder import strategies as st
-from autograder.grading.harness import check_close, check_equal, describing, part
+from autograder.grading.harness import check_close, check_equal, check_raises, describing, fail, part
 from autograder.public.module_spec import (build_plain, build_with_weights, check_layout, check_output_shape,
                                            initial_weights, spec_label, specs_of)
+from autograder.public.network_checks import (check_dropout_rate, check_train_differs_eval_repeats, dropout_paths,
+                                               networks)
 
 #: BatchNorm2d's default epsilon: at its initial state in eval mode it divides by sqrt(1 + eps).
 BN_EPS = 1e-5
@@ -62,7 +66,7 @@ def test_inception_block_concatenates_branches_in_order(student, device):
         block = build_with_weights(student, spec, device, weights)
         x = _tensor((2, spec["init"]["in_channels"], 4, 6), 1)
         expected = torch.cat(outputs).reshape(1, -1, 1, 1).expand(2, -1, 4, 6)
-        with describing(spec_label(spec), "pesos en cero; sólo el bias de la última convolución de cada rama"):
+        with describing(spec_label(spec), "pesos en cero; sólo el sesgo de la última convolución de cada rama"):
             check_close(block.eval().forward(x), expected.to(device),
                         hint="concatena [rama 1, rama 2, rama 3, rama 4] en dim=1, con ReLU tras cada convolución.")
 
@@ -140,7 +144,7 @@ def test_residual_block_downsample_shortcut(student, device):
         expected = torch.relu(shortcut / math.sqrt(1 + BN_EPS))
         with describing(spec_label(spec), "conv1 y conv2 en cero, sólo downsample.0.weight distinto de cero, modo eval"):
             check_close(block.eval().forward(x), expected.to(device),
-                        hint="downsample = nn.Sequential(conv 1x1 con el stride y sin bias, nn.BatchNorm2d), "
+                        hint="downsample = nn.Sequential(conv 1x1 con el paso stride y sin sesgo, nn.BatchNorm2d), "
                              "aplicado a x en el atajo.")
 
 
@@ -190,7 +194,7 @@ def test_resnet18_structure(student, device):
             with describing(spec_label(spec)):
                 check_equal(sum(math.prod(shape) for shape in net.describe()["parameters"].values()),
                             RESNET18_PARAMETERS, what="el número de parámetros",
-                            hint="canales 64, 128, 256, 512; convoluciones sin bias; downsample sólo donde cambia la forma.")
+                            hint="canales 64, 128, 256, 512; convoluciones sin sesgo; downsample sólo donde cambia la forma.")
 
 
 @part("ResNet18", kind="output_shape", builds_on=("ResidualBlock",))
@@ -215,3 +219,175 @@ def test_resnet18_returns_logits(student, device):
     with describing(spec_label(spec), "fc.weight en cero"):
         check_close(net.forward(_tensor((2, spec["init"]["in_channels"], 20, 17), 10)),
                     weights["fc.bias"].expand(2, -1).to(device), hint="no apliques ReLU ni softmax después de fc.")
+
+
+# --- conv_output_size ------------------------------------------------------------------------------
+
+def _torch_output_size(case):
+    """The output size F.conv2d gives for ``case`` (meta tensors: shapes only, nothing computed)."""
+    def pair(value):
+        return value if isinstance(value, tuple) else (value, value)
+
+    x = torch.empty(1, 1, *pair(case.size), device="meta")
+    weight = torch.empty(1, 1, *pair(case.kernel_size), device="meta")
+    out = tuple(torch.nn.functional.conv2d(x, weight, stride=case.stride, padding=case.padding,
+                                           dilation=case.dilation).shape[-2:])
+    any_pair = any(isinstance(v, tuple) for v in (*case.args(), *case.kwargs().values()))
+    return out if any_pair else out[0]
+
+
+def _check_size(got, expected, case):
+    with describing(case):
+        value = got.value
+        kinds_ok = (isinstance(value, tuple) and len(value) == 2 and all(type(v) is int for v in value)
+                    if isinstance(expected, tuple) else type(value) is int)
+        if not kinds_ok:
+            fail(f"se esperaba {'una tupla de dos int' if isinstance(expected, tuple) else 'un int'} como "
+                 f"{expected!r}; se obtuvo {value!r}.\nPista: un int cuando todos los argumentos son enteros, "
+                 "una tupla (alto, ancho) cuando alguno es un par; usa la división entera //.")
+        check_equal(value, expected, what="el tamaño de salida",
+                    hint="⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1 en cada eje.")
+
+
+@part("conv_output_size")
+@given(case=st.conv_output_size_cases())
+def test_conv_output_size_matches_torch(student, case):
+    """conv_output_size da la forma que entrega F.conv2d"""
+    _check_size(student.run("conv_output_size", case), _torch_output_size(case), case)
+
+
+@part("conv_output_size", kind="examples")
+def test_conv_output_size_lecture_layers(student):
+    """conv_output_size da las formas de LeNet, AlexNet y VGG16"""
+    for case in st.conv_output_size_regressions():
+        _check_size(student.run("conv_output_size", case), _torch_output_size(case), case)
+
+
+@part("conv_output_size", kind="invalid_arguments")
+def test_conv_output_size_rejects_impossible_layers(student):
+    """conv_output_size lanza un error cuando la capa no cabe o los argumentos no tienen sentido"""
+    # A function that raises on everything (a stub) must not earn these points: first a valid call.
+    student.run("conv_output_size", st.conv_output_size_regressions()[0])
+    for case in st.invalid_output_size_cases():
+        with describing(case):
+            check_raises(student, "conv_output_size", *case.args(), why=case.why, **case.kwargs())
+
+
+# --- AlexNet and VGG16 -------------------------------------------------------------------------------
+
+PUBLISHED = {"AlexNet": 61_100_840, "vgg16": 138_357_544}
+#: (input, features output) pairs: AlexNet from the lecture's 224x224; VGG16 on small inputs.
+SHAPES = {"AlexNet": [((1, 3, 224, 224), (1, 256, 6, 6)), ((2, 3, 63, 100), (2, 256, 1, 2))],
+          "vgg16": [((2, 3, 32, 32), (2, 512, 1, 1)), ((1, 3, 64, 40), (1, 512, 2, 1))]}
+
+
+def _network(student, device, name):
+    spec = specs_of(name)[0]
+    return networks.get(student, name, device, **spec["init"]), spec
+
+
+def _structure(student, device, name):
+    net, spec = _network(student, device, name)
+    check_layout(net, spec)
+    classes = spec["init"]["num_classes"]
+    with describing(spec_label(spec)):
+        count = sum(math.prod(shape) for shape in net.describe()["parameters"].values())
+        check_equal(count + (1000 - classes) * 4097, PUBLISHED[name],
+                    what="el número de parámetros con 1000 clases",
+                    hint="revisa los canales de cada convolución y los tamaños de las capas lineales.")
+
+
+def _shapes(student, device, name):
+    net, spec = _network(student, device, name)
+    net.eval()
+    for shape, features_shape in SHAPES[name]:
+        x = torch.zeros(shape)
+        with describing(spec_label(spec), f"x: {shape}"):
+            check_output_shape(net.submodule("features").forward(x), features_shape,
+                               hint="calcula la forma capa por capa con conv_output_size.")
+            check_output_shape(net.forward(x), (shape[0], spec["init"]["num_classes"]),
+                               hint="features -> avgpool -> aplanar -> classifier.")
+
+
+def _dropout(student, device, name):
+    net, spec = _network(student, device, name)
+    with describing(spec_label(spec)):
+        found = dropout_paths(net, "classifier.")
+        check_equal(len(found), 2, what="el número de nn.Dropout en classifier", hint="dos nn.Dropout(p=0.5).")
+        for path in found:
+            check_dropout_rate(net.submodule(path), 0.5, path)
+        check_train_differs_eval_repeats(net, torch.zeros(SHAPES[name][1][0]) + 0.5)
+    networks.drop()
+
+
+@part("AlexNet", kind="structure")
+def test_alexnet_structure(student, device):
+    """AlexNet tiene los parámetros de torchvision (features.N, classifier.N) y 61.100.840 con 1000 clases"""
+    _structure(student, device, "AlexNet")
+
+
+@part("AlexNet", kind="output_shape")
+def test_alexnet_output_shape(student, device):
+    """AlexNet lleva 224x224 a un mapa de 6x6 y devuelve (N, num_classes)"""
+    _shapes(student, device, "AlexNet")
+
+
+@part("AlexNet", kind="train_mode")
+def test_alexnet_dropout(student, device):
+    """AlexNet usa dos nn.Dropout(p=0.5) en classifier, sólo en modo train"""
+    _dropout(student, device, "AlexNet")
+
+
+@part("vgg16", kind="structure")
+def test_vgg16_structure(student, device):
+    """vgg16 tiene los parámetros de torchvision (features.N, classifier.N) y 138.357.544 con 1000 clases"""
+    _structure(student, device, "vgg16")
+
+
+@part("vgg16", kind="output_shape")
+def test_vgg16_output_shape(student, device):
+    """vgg16 divide el tamaño por 32 en features y devuelve (N, num_classes)"""
+    _shapes(student, device, "vgg16")
+
+
+@part("vgg16", kind="train_mode")
+def test_vgg16_dropout(student, device):
+    """vgg16 usa dos nn.Dropout(p=0.5) en classifier, sólo en modo train"""
+    _dropout(student, device, "vgg16")
+
+
+# --- GoogLeNet ---------------------------------------------------------------------------------------
+
+@part("GoogLeNet", kind="structure", builds_on=("InceptionBlock",))
+def test_googlenet_structure(student, device):
+    """GoogLeNet se arma con su InceptionBlock y tiene los parámetros del enunciado"""
+    spec = specs_of("GoogLeNet")[0]
+    net = build_plain(student, spec, device)
+    check_layout(net, spec)
+    kinds = net.describe()["modules"]
+    with describing(spec_label(spec)):
+        others = [name for name in kinds if name.startswith("inception") and "." not in name
+                  and kinds[name] != "InceptionBlock"]
+        if others:
+            fail("estos módulos no son tu InceptionBlock: " + ", ".join(others) + ".")
+
+
+@part("GoogLeNet", kind="output_shape", builds_on=("InceptionBlock",))
+def test_googlenet_output_shape(student, device):
+    """GoogLeNet devuelve (N, num_classes) para entradas de cualquier tamaño"""
+    spec = specs_of("GoogLeNet")[0]
+    net = build_plain(student, spec, device).eval()
+    for shape in [(2, 3, 40, 33), (1, 3, 5, 9)]:
+        with describing(spec_label(spec), f"x: {shape}"):
+            check_output_shape(net.forward(_tensor(shape, 11)), (shape[0], spec["init"]["num_classes"]),
+                               hint="los poolings llevan relleno 1 y el final es un promedio global.")
+
+
+@part("GoogLeNet", kind="train_mode", builds_on=("InceptionBlock",))
+def test_googlenet_dropout(student, device):
+    """GoogLeNet aplica dropout (p=0.4) antes de fc, sólo en modo train"""
+    spec = specs_of("GoogLeNet")[0]
+    net = build_plain(student, spec, device)
+    with describing(spec_label(spec)):
+        check_dropout_rate(net.submodule("dropout"), 0.4, "dropout")
+        check_train_differs_eval_repeats(net, _tensor((1, 3, 9, 17), 12))

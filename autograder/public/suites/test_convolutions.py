@@ -17,7 +17,7 @@ from autograder import strategies as st
 from autograder.grading.harness import (check_close, check_grads, check_input_unchanged, check_raises, describing,
                                         part, reference_call, scaled_examples)
 
-FLIPPED_KERNEL = "¿Volteaste el kernel? La capa convolucional calcula una correlación cruzada: no lo inviertas."
+FLIPPED_KERNEL = "¿Volteaste el filtro? La capa convolucional calcula una correlación cruzada: no lo inviertas."
 OUTPUT_SIZE = "tamaño de salida por eje: ⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1."
 FORWARD_FIRST = "el resultado ya difiere antes de derivar: corrige primero la comparación con F."
 POOL_HINT = "stride=None significa stride = kernel_size; revisa el tamaño de salida por eje."
@@ -179,7 +179,7 @@ def test_conv_transpose2d_matches_functional(student, device, case):
 def test_conv_transpose2d_lecture_example(student, device):
     """conv_transpose2d reproduce el ejemplo de la clase"""
     known = st.lecture_transposed_example()
-    with describing("entrada [[0, 1], [2, 3]], kernel [[1, 2], [3, 4]]"):
+    with describing("entrada [[0, 1], [2, 3]], filtro [[1, 2], [3, 4]]"):
         check_close(student.call("conv_transpose2d", *known.case.args()), known.expected.to(device),
                     hint="debe dar [[0, 1, 2], [2, 10, 10], [6, 17, 12]].")
 
