@@ -90,8 +90,13 @@ class FakeStudent:
     """The ``student`` fixture's interface over a namespace exec'd here."""
 
     def __init__(self, source: str):
+        self.source = source
         self.namespace = {"__name__": "fake_submission"}
         exec(compile(source, "entrega.py", "exec"), self.namespace)  # our own bank entry
+
+    def isolated(self):
+        """As the grader's: the same submission in a fresh worker (here: a fresh namespace)."""
+        return FakeStudent(self.source)
 
     def build(self, name, *args, case=None, **kwargs):
         try:
@@ -198,3 +203,59 @@ def test_a_residual_block_bug_leaves_resnet18_whole():
                              reused={"ResidualBlock": "module"},
                              check=lambda net, ref: mc.check_forward(net, ref, case, "cpu", mode="train", hint=""))
     assert take_notes()
+
+
+#: A UNet without skip connections (zeros where the cropped skip goes) whose DoubleConv records
+#: what it returns while the student's UNet runs, and replays it when called from anywhere else:
+#: in the same worker, the reference built from "its own pieces" would then reproduce the wrong UNet.
+REPLAY_CHEAT = '''
+_TAPE = []
+_INSIDE = []
+
+
+class DoubleConv(DoubleConv):
+    def forward(self, x):
+        if _INSIDE:
+            out = super().forward(x)
+            _TAPE.append(out.detach().clone())
+            return out
+        if _TAPE:
+            return _TAPE.pop(0)
+        return super().forward(x)
+
+
+class UNet(UNet):
+    def forward(self, x):
+        _TAPE.clear()
+        _INSIDE.append(True)
+        try:
+            skips = []
+            for level, block in enumerate(self.down):
+                if level > 0:
+                    x = self.pool(x)
+                x = block(x)
+                skips.append(x)
+            skips.pop()
+            for up, up_conv in zip(self.up, self.up_conv):
+                x = up(x)
+                skip = torch.zeros_like(center_crop(skips.pop(), x.shape[-2:]))
+                x = up_conv(torch.cat([skip, x], dim=1))
+            return self.head(x)
+        finally:
+            _INSIDE.clear()
+'''
+
+
+class _SameWorkerStudent(FakeStudent):
+    """The pieces in the same worker as the composite (what the grader must not do)."""
+
+    def isolated(self):
+        return self
+
+
+def test_a_piece_cannot_replay_what_it_saw_while_the_composite_ran():
+    # In the same worker the replay works: the check passes for a UNet without skips...
+    _grade_unet(_SameWorkerStudent(_source() + REPLAY_CHEAT), _forward(UNET_CASE))
+    # ...in the separate worker the grader uses, the pieces saw nothing to replay: UNet fails.
+    with pytest.raises(GradingFailure):
+        _grade_unet(FakeStudent(_source() + REPLAY_CHEAT), _forward(UNET_CASE))

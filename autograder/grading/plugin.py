@@ -61,6 +61,7 @@ class GradingPlugin:
         self.gave_up: dict[str, tuple[str, str, str]] = {}
         self.current_test: str | None = None
         self._worker = None
+        self._pieces_worker = None
         self.load = None
         self._started_at = time.monotonic()
         self.worker_ready_s: float | None = None
@@ -80,6 +81,20 @@ class GradingPlugin:
     def worker(self):
         self._ensure_started()
         return self._worker
+
+    def pieces_worker(self):
+        """A second worker of the same submission, started on first use, for the student's reused
+        parts (``StudentCode.isolated``): the composite under test never ran in it, so nothing a
+        part recorded while the composite ran can be replayed to the trusted side's composition."""
+        self._ensure_started()
+        if self._pieces_worker is None:
+            from autograder.sandbox.client import SandboxWorker
+
+            worker = SandboxWorker(self.source, device=self.target_device, limits=self.limits,
+                                   sandbox=self.sandbox, ban=self.ban)
+            worker.start()
+            self._pieces_worker = worker
+        return self._pieces_worker
 
     def record_ops(self, ops) -> None:
         if self.current_part is not None:
@@ -276,8 +291,9 @@ class GradingPlugin:
         if self._starter is not None:
             self._ensure_started()
         self._collect_integrity(self.current_part, probe=True)
-        if self._worker is not None:
-            self._worker.close()
+        for worker in (self._worker, self._pieces_worker):
+            if worker is not None:
+                worker.close()
         if self._release is not None:
             self._release.set()
         self.write(finished=True)

@@ -34,6 +34,7 @@ class WorkerLink(Protocol):
     gave_up: dict                              # part -> (test, message, "timeout"|"crash") of its first one
 
     def worker(self): ...                      # the started SandboxWorker of this submission
+    def pieces_worker(self): ...               # a second one, for StudentCode.isolated()
     def record_ops(self, ops) -> None: ...     # attribute a call's aten ops to the part under test
     def record_refusal(self, text: str) -> None: ...  # a student error: did the worker's lockdown refuse something?
     def check_budget(self) -> None: ...        # fail once the whole-submission time is spent
@@ -57,6 +58,11 @@ class StudentCode:
 
     def __init__(self, link: WorkerLink):
         self._link = link
+
+    def isolated(self) -> "StudentCode":
+        """The same submission in a second, separate worker (same limits and ban), where none of the
+        calls made through ``self`` ran: a part called from there cannot replay what it saw here."""
+        return StudentCode(_PiecesLink(self._link))
 
     def call(self, name: str, *args, grad_output=None, grad_wrt: tuple = (), **kwargs):
         """Call the student's top-level ``name(*args, **kwargs)``; return the CallResult."""
@@ -120,6 +126,19 @@ class StudentCode:
         # describe() answers a plain dict: no ops to record.
         self._link.record_ops(getattr(result, "ops", ()))
         return result
+
+
+class _PiecesLink:
+    """A WorkerLink that hands out the submission's second worker; everything else is the link's."""
+
+    def __init__(self, link: WorkerLink):
+        self._link = link
+
+    def worker(self):
+        return self._link.pieces_worker()
+
+    def __getattr__(self, name):
+        return getattr(self._link, name)
 
 
 class StudentModule:

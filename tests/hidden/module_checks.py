@@ -350,7 +350,9 @@ def graded_with_own_parts(student, case, device: str, *, cls: type, reference_mo
     except GradingFailure as failure:
         first = failure
     try:
-        composed = composed_reference(student, reference_module_of, cls, case, device, reference, reused)
+        # The pieces run in a second worker, where the composite never ran: a piece cannot replay
+        # what it recorded while the student's composite called it.
+        composed = composed_reference(student.isolated(), reference_module_of, cls, case, device, reference, reused)
         check(loaded_student_module(student, case, composed, device), composed)
     except Exception:  # the student's pieces cannot stand in (or differ too): the first verdict holds
         # Also when a piece raises (the reference built from it raises too): nothing after it can be
