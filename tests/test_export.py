@@ -465,11 +465,12 @@ def test_upload_staging_keeps_regular_files_and_skips_links_out(tmp_path):
     (upload / "..data").mkdir()  # a Kubernetes ConfigMap: visible names link to hidden real files
     (upload / "..data" / "nb.ipynb").write_text("{}", encoding="utf-8")
     os.symlink(upload / "..data" / "nb.ipynb", upload / "nb.ipynb")
+    os.mkfifo(upload / "pipe.py")  # reading it would block the grader forever
     target, notes = entry.stage_submission(upload, tmp_path / "staged")
     staged = sorted(p.relative_to(tmp_path / "staged").as_posix() for p in (tmp_path / "staged").rglob("*"))
     assert staged == ["mi tarea.py", "nb.ipynb"] and target == tmp_path / "staged"
     assert not (tmp_path / "staged" / "nb.ipynb").is_symlink()
-    assert sum("no es un archivo normal" in n for n in notes) == 2  # link.py and hard.py
+    assert sum("no es un archivo normal" in n for n in notes) == 3  # link.py, hard.py, pipe.py
 
 
 def test_upload_staging_reads_prairielearn_data_json_when_no_file_arrived(tmp_path):
@@ -533,6 +534,13 @@ def test_secrets_are_closed_to_the_workers_uid_under_rlimits(artefacts):
         assert stat.S_IMODE((tree / "source" / "autograder" / "sandbox").stat().st_mode) & 0o005 == 0o005
     finally:
         shutil.rmtree(tree, ignore_errors=True)
+
+
+def test_export_command_says_what_is_wrong(tmp_path, capsys):
+    assert cli_main(["export", "prairielearn", ASSIGNMENT]) == 2
+    assert "needs --out" in capsys.readouterr().err
+    assert cli_main(["export", "gradescope", "no_such_assignment", "--out", str(tmp_path / "a.zip")]) == 2
+    assert not (tmp_path / "a.zip").exists()
 
 
 def test_entrypoint_refuses_to_run_outside_an_exported_tree(capsys):

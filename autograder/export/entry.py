@@ -30,6 +30,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from dataclasses import dataclass
@@ -237,6 +238,11 @@ def protect_secrets(tree: Path, sandbox: str) -> None:
             problem = _probe_as_stranger(["/bin/sh", "-c", f"cat '{secret}' > /dev/null"], expect_failure=True)
             if problem is not None:
                 raise IsolationError(f"the course's secrets are readable by the worker's uid: {problem}")
+        # The trusted side's own code: the grader's package and the environment it imports from.
+        for folder in (tree / "autograder" / "grading", Path(sysconfig.get_paths()["purelib"])):
+            problem = _probe_as_stranger(["/bin/sh", "-c", f": > '{folder}/.probe'"], expect_failure=True)
+            if problem is not None:
+                raise IsolationError(f"the grader's code is writable by the worker's uid: {problem}")
 
 
 # --- 4. the student's files ---------------------------------------------------------------------------

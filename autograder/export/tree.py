@@ -17,6 +17,7 @@ import json
 import re
 import shutil
 import tomllib
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -86,7 +87,12 @@ def requirements_text() -> str:
     """
     header = ("# Pinned by `autograder export` from the environment that grades locally: installing\n"
               "# exactly these versions gives the exported grader the same verdicts.\n")
-    return header + "\n".join(pinned_requirements()) + "\n"
+    return header + "\n".join(_pinned()) + "\n"
+
+
+@lru_cache(maxsize=None)
+def _pinned() -> tuple[str, ...]:
+    return tuple(pinned_requirements())
 
 
 def pinned_requirements() -> list[str]:
