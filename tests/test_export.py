@@ -453,6 +453,19 @@ def test_results_schemas_reject_what_the_engines_would_reject():
     formats.validate(formats.failure_results("prairielearn", "x"), "prairielearn")
 
 
+def test_a_broken_upload_is_told_at_once_and_only_once():
+    error = "El notebook x.ipynb está dañado."
+    report = {"score": 0.0, "max_score": 30.0, "status": "load_error", "load_error": error, "notes": [error],
+              "sandbox": "bubblewrap", "flags": [], "parts": {"conv2d": {"score": 0.0, "max_score": 30.0, "tests": [
+                  {"name": "carga del envío", "passed": False, "message": error, "kind": "load", "points": 0.0,
+                   "max_points": 30.0}]}}}
+    found = formats.gradescope_results(report, load_course().grading, execution_time=1.5)
+    formats.validate(found, "gradescope")
+    assert found["output"].count(error) == 1
+    assert found["tests"][0]["visibility"] == "visible"  # course.yaml: load failures are shown at once
+    assert formats.prairielearn_results(report)["score"] == 0.0
+
+
 def test_upload_staging_keeps_regular_files_and_skips_links_out(tmp_path):
     upload, secret = tmp_path / "upload", tmp_path / "secret.py"
     upload.mkdir()

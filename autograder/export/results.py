@@ -42,7 +42,7 @@ def summary_text(report: dict) -> str:
         lines.append(f"No se pudo cargar tu entrega: {report['load_error']}")
     elif report.get("status") == "timeout":
         lines.append("La corrección superó el tiempo total; las pruebas que no alcanzaron a correr valen 0.")
-    lines += list(report.get("notes", []))
+    lines += [note for note in report.get("notes", []) if note != report.get("load_error")]
     sandbox = report.get("sandbox")
     if sandbox:
         lines.append(f"Tu código corrió aislado con {SANDBOX_TEXT.get(sandbox, sandbox)}.")
