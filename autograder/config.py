@@ -48,14 +48,14 @@ class CourseInfo(_Strict):
 
 
 #: When a student sees a test's result on Gradescope (its ``visibility`` values).
-TestVisibility = Literal["visible", "hidden", "after_due_date", "after_published"]
+ResultVisibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 
 
 class Visibility(_Strict):
     """On grading engines that can hide results (Gradescope): each test kind's visibility, else ``default``."""
 
-    default: TestVisibility = "visible"
-    by_kind: dict[str, TestVisibility] = Field(default_factory=dict)
+    default: ResultVisibility = "visible"
+    by_kind: dict[str, ResultVisibility] = Field(default_factory=dict)
 
     def of(self, test_kind: str) -> str:
         return self.by_kind.get(test_kind, self.default)

@@ -126,6 +126,7 @@ def pinned_requirements() -> list[str]:
             for text in distribution.requires or ():
                 child = Requirement(text)
                 if child.marker is None or child.marker.evaluate({"extra": extra}):
+                    child.marker = None  # it applies here; the pins are this platform's environment
                     pending.append(child)
     return [pinned[key] for key in sorted(pinned)]
 
