@@ -313,6 +313,15 @@ def test_the_malicious_submission_cannot_touch_the_results(graded, engine):
     assert sorted(p.name for p in results.iterdir()) == ["results.json"]
 
 
+def test_the_attack_forges_results_where_a_folder_lets_it(tmp_path):
+    """Control for the test above: the malicious code does write results.json when it can."""
+    namespace: dict = {}
+    exec(MALICIOUS.split("\n_attack()\n")[0].replace("__RESULTS__", str(tmp_path)), namespace)
+    namespace["_attack"]()
+    assert json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))["score"] == 1000.0
+    assert (tmp_path / "forged.json").exists()
+
+
 @pytest.mark.parametrize("engine", ["gradescope", "prairielearn"])
 def test_students_never_see_the_hidden_suites_or_the_reference(graded, engine):
     for name in SUBMISSIONS:
