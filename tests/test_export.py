@@ -3,7 +3,8 @@
 Each artefact is built with the CLI, laid out in a temporary root the way its engine lays it out
 (/autograder, /grade), and its entrypoint is run as the engine runs it. Four submissions go
 through each engine and through local grading: a perfect notebook, a buggy .py, an infinite loop
-(call_timeout lowered to 15 s in the course.yaml the export carries) and a malicious .py that
+(the released notebook, conv2d answered by a busy loop, the rest not done yet; call_timeout
+lowered to 3 s in the course.yaml its export carries) and a malicious .py that
 attacks results.json (under bubblewrap on PrairieLearn, under rlimits + a private uid on
 Gradescope, as in a container without namespaces). results.json must follow the engine's schema
 and agree with the local report test by test. The slow part is those twelve gradings, run
@@ -25,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import jsonschema
+import nbformat
 import pytest
 import yaml
 
@@ -121,7 +123,7 @@ def run_gradescope(archive: Path, filename: str, content: bytes, *, sandbox: str
     (root / "submission" / filename).write_bytes(content.replace(b"__ROOT__", str(root).encode()))
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_VENV": sys.prefix, "AUTOGRADER_SANDBOX": sandbox}
     done = subprocess.run([str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True,
-                          timeout=300)
+                          timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     return root, {**json.loads((root / "results" / "results.json").read_text(encoding="utf-8")),
                   "_stdout": done.stdout}
@@ -140,7 +142,7 @@ def run_prairielearn(question: Path, filename: str, content: bytes, *, sandbox: 
     entrypoint = root / Path(PRAIRIELEARN_ENTRYPOINT_PATH).relative_to("/grade")
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable,
            "AUTOGRADER_SANDBOX": sandbox}
-    done = subprocess.run([str(entrypoint)], cwd="/", env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run([str(entrypoint)], cwd="/", env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     return root, {**json.loads((root / "results" / "results.json").read_text(encoding="utf-8")),
                   "_stdout": done.stdout}
@@ -157,9 +159,21 @@ def submissions() -> dict[str, tuple[str, bytes]]:
     return {
         "perfect": ("mi_entrega.ipynb", notebook),
         "buggy": ("tarea 3 (final).py", (reference + overlay("bug/conv2d_flipped_kernel.py")).encode()),
-        "infinite": ("entrega.py", (reference + overlay("attack/conv2d_infinite_loop.py")).encode()),
+        "infinite": ("convolutions.ipynb", hanging_notebook()),
         "malicious": ("convolutions.py", (reference + MALICIOUS).encode()),
     }
+
+
+def hanging_notebook() -> bytes:
+    """The released notebook with conv2d answered by an infinite loop and the other parts not done yet.
+
+    Only conv2d's first call hangs (until the short call_timeout); every other call fails at once,
+    so the verdicts cannot depend on the machine's load.
+    """
+    notebook = nbformat.read(REPO_ROOT / "assignments" / ASSIGNMENT / "convolutions.ipynb", as_version=4)
+    cell, = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "conv2d"]
+    cell.source = (BANK_DIR / ASSIGNMENT / "attack" / "conv2d_infinite_loop.py").read_text(encoding="utf-8")
+    return nbformat.writes(notebook).encode()
 
 
 def fill(content: bytes, engine: str) -> bytes:
@@ -168,23 +182,29 @@ def fill(content: bytes, engine: str) -> bytes:
     return content.replace(b"__RESULTS__", b"__ROOT__/results").replace(b"__TREE__", tree.encode())
 
 
-@pytest.fixture(scope="module")
-def short_course(tmp_path_factory):
-    """The course with a 15-second call timeout: what the exports carry (the infinite loop ends soon).
-
-    Short enough for the loop, long enough for a correct answer's slowest call on a loaded machine.
-    """
-    folder = tmp_path_factory.mktemp("course")
-    text = (REPO_ROOT / "course.yaml").read_text(encoding="utf-8").replace("call_timeout: 120", "call_timeout: 15")
-    assert "call_timeout: 15" in text
+def course_copy(folder: Path, call_timeout: int) -> Path:
+    """course.yaml with another call_timeout: the settings an export carries."""
+    text = (REPO_ROOT / "course.yaml").read_text(encoding="utf-8").replace("call_timeout: 120",
+                                                                          f"call_timeout: {call_timeout}")
+    assert f"call_timeout: {call_timeout}" in text
     (folder / "course.yaml").write_text(text, encoding="utf-8")
     return folder / "course.yaml"
 
 
 @pytest.fixture(scope="module")
-def artefacts(short_course, tmp_path_factory):
-    out = tmp_path_factory.mktemp("exports")
-    course = ["--course", str(short_course)]
+def short_course(tmp_path_factory):
+    """For the infinite loop: a 3-second call timeout (only its hanging call can reach it)."""
+    return course_copy(tmp_path_factory.mktemp("short_course"), 3)
+
+
+@pytest.fixture(scope="module")
+def course_file(tmp_path_factory):
+    """For the other submissions: the course as it is (a correct call never nears its timeout)."""
+    return course_copy(tmp_path_factory.mktemp("course"), 120)
+
+
+def export_all(course_file: Path, out: Path) -> dict[str, Path]:
+    course = ["--course", str(course_file)]
     assert cli_main(course + ["export", "gradescope", ASSIGNMENT, "--out", str(out / "autograder.zip")]) == 0
     assert cli_main(course + ["export", "prairielearn", ASSIGNMENT, "--out", str(out / "pl")]) == 0
     assert cli_main(course + ["export", "image", ASSIGNMENT, "--out", str(out / "image")]) == 0
@@ -193,9 +213,18 @@ def artefacts(short_course, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def graded(artefacts, short_course):
+def artefacts(short_course, tmp_path_factory):
+    """The exports the cheap tests inspect (of the short-timeout course: its settings must travel)."""
+    return export_all(short_course, tmp_path_factory.mktemp("exports"))
+
+
+@pytest.fixture(scope="module")
+def graded(artefacts, short_course, course_file, tmp_path_factory):
     """Every grading this module compares: local, Gradescope and PrairieLearn, four submissions each."""
-    course = load_course(short_course)
+    exports = {"infinite": artefacts}
+    exports["other"] = export_all(course_file, tmp_path_factory.mktemp("exports_as_is"))
+    courses = {"infinite": load_course(short_course), "other": load_course(course_file)}
+    which = lambda name: "infinite" if name == "infinite" else "other"  # noqa: E731
     subs = submissions()
     local_dir = Path(tempfile.mkdtemp(prefix="autograder-local-"))
     roots: list[Path] = []
@@ -205,18 +234,18 @@ def graded(artefacts, short_course):
         path = local_dir / name / filename
         path.parent.mkdir()
         path.write_bytes(fill(content, "gradescope").replace(b"__ROOT__", str(local_dir / "nowhere").encode()))
-        return grade_submission(course, path, ASSIGNMENT)
+        return grade_submission(courses[which(name)], path, ASSIGNMENT)
 
     def gradescope(name):
         filename, content = subs[name]
-        root, found = run_gradescope(artefacts["zip"], filename, fill(content, "gradescope"),
+        root, found = run_gradescope(exports[which(name)]["zip"], filename, fill(content, "gradescope"),
                                      sandbox="rlimits" if name == "malicious" and IS_ROOT else "auto")
         roots.append(root)
         return root, found
 
     def prairielearn(name):
         filename, content = subs[name]
-        root, found = run_prairielearn(artefacts["question"], filename, fill(content, "prairielearn"))
+        root, found = run_prairielearn(exports[which(name)]["question"], filename, fill(content, "prairielearn"))
         roots.append(root)
         return root, found
 
@@ -242,13 +271,13 @@ def local_tests(report: dict) -> dict[str, dict]:
 
 
 @pytest.mark.parametrize("name", SUBMISSIONS)
-def test_gradescope_results_follow_the_schema_and_agree_with_local_grading(graded, short_course, name):
+def test_gradescope_results_follow_the_schema_and_agree_with_local_grading(graded, name):
     report = graded["local", name]
     found = {k: v for k, v in graded["gradescope", name][1].items() if k != "_stdout"}
     formats.validate(found, "gradescope")
     local = local_tests(report)
     assert [t["name"] for t in found["tests"]] == list(local)
-    visibility = load_course(short_course).grading.visibility
+    visibility = load_course().grading.visibility  # both exported courses keep the repository's
     for test in found["tests"]:
         expected = local[test["name"]]
         assert (test["status"] == "passed") == expected["passed"], test["name"]
@@ -280,9 +309,10 @@ def test_the_verdicts_are_the_expected_ones(graded):
     infinite, malicious = graded["local", "infinite"], graded["local", "malicious"]
     assert perfect["score"] == perfect["max_score"] == 90
     untouched = [p for p in PARTS if p != "conv2d" and p not in dependents(ASSIGNMENT, "conv2d")]
-    for report in (buggy, infinite, malicious):
+    for report in (buggy, malicious):
         assert report["parts"]["conv2d"]["score"] < 30
         assert untouched and all(report["parts"][p]["score"] == report["parts"][p]["max_score"] for p in untouched)
+    assert infinite["parts"]["conv2d"]["score"] == 0 and infinite["score"] < 20  # the rest is not done yet
     assert any(f["kind"] == "timeout" and f["part"] == "conv2d" for f in infinite["flags"])
     for engine, tree in (("gradescope", "source"), ("prairielearn", "tests")):
         root, found = graded[engine, "infinite"]  # graded from the exported tree and its course.yaml
