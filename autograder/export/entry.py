@@ -285,7 +285,8 @@ def _copy_upload(source: Path, dest: Path, notes: list[str]) -> int:
                 notes.append(f"Se ignoró un archivo con un nombre no permitido: {ascii(str(relative))}.")
                 continue
             if copied >= MAX_FILES or info.st_size > MAX_FILE_BYTES or total + info.st_size > MAX_TOTAL_BYTES:
-                notes.append(f"Se ignoró {relative}: la entrega excede el tamaño o la cantidad de archivos permitidos.")
+                notes.append(f"Se ignoró {relative}: la entrega excede el tamaño o la cantidad de archivos "
+                             "permitidos.")
                 continue
             target = dest / relative
             target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
