@@ -90,6 +90,26 @@ def _cmd_demo(args) -> int:
     return run_demo(Path(args.dir), jobs=args.jobs)
 
 
+def _cmd_export(args) -> int:
+    from autograder.export import artefacts
+    from autograder.export.tree import ExportError
+
+    course = _course(args)
+    try:
+        if args.engine == "gradescope":
+            path = artefacts.export_gradescope(course, args.assignment, args.out or Path("autograder.zip"))
+        elif args.out is None:
+            raise UsageError(f"export {args.engine} needs --out DIR")
+        elif args.engine == "prairielearn":
+            path = artefacts.export_prairielearn(course, args.assignment, args.out, image=args.image)
+        else:
+            path = artefacts.export_image(course, args.assignment, args.out)
+    except ExportError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"exportado: {path}")
+    return 0
+
+
 def _cmd_validate(args) -> int:
     course = _course(args)
     print(f"{args.course or 'course.yaml'}: ok ({len(course.assignments)} assignments)")
@@ -138,6 +158,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", default="demo-course", help="throwaway folder for the demo course")
     p.add_argument("--jobs", type=int, default=2)
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("export", help="a grader for another engine: gradescope zip, prairielearn question, image")
+    p.add_argument("engine", choices=["gradescope", "prairielearn", "image"])
+    p.add_argument("assignment")
+    p.add_argument("--out", type=Path, help="gradescope: the zip (default autograder.zip); others: a new folder")
+    p.add_argument("--image", default="cnn-autograder:latest", help="prairielearn: the grading image's name")
+    p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("validate", help="check course.yaml")
     p.set_defaults(func=_cmd_validate)

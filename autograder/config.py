@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -78,6 +78,20 @@ class SubmissionLimits(_Strict):
         return int(self.archive_mb * 2**20)
 
 
+#: When a student sees a test's result on Gradescope (its ``visibility`` values).
+ResultVisibility = Literal["visible", "hidden", "after_due_date", "after_published"]
+
+
+class Visibility(_Strict):
+    """On grading engines that can hide results (Gradescope): each test kind's visibility, else ``default``."""
+
+    default: ResultVisibility = "visible"
+    by_kind: dict[str, ResultVisibility] = Field(default_factory=dict)
+
+    def of(self, test_kind: str) -> str:
+        return self.by_kind.get(test_kind, self.default)
+
+
 class Grading(_Strict):
     call_timeout: float = Field(120, gt=0)
     submission_timeout: float = Field(900, gt=0)
@@ -89,6 +103,7 @@ class Grading(_Strict):
     max_replies_mb: int = Field(4096, ge=1)
     test_weights: dict[str, float] = Field(default_factory=dict)
     submission_limits: SubmissionLimits = SubmissionLimits()
+    visibility: Visibility = Visibility()
 
     @field_validator("test_weights")
     @classmethod

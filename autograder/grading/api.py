@@ -46,11 +46,13 @@ def grader_version() -> str:
 
 
 def grade_submission(course: Course, submission: Path | Submission, assignment: str, *, device: str = "cpu",
-                     profile: str = "hidden", seed: int | None = None, only_part: str | None = None) -> dict:
+                     profile: str = "hidden", seed: int | None = None, only_part: str | None = None,
+                     sandbox: str = "auto") -> dict:
     """The report of one submission (see module doc); ``only_part`` runs that part's tests only.
 
     ``submission`` is a path (a notebook, a .py, a folder) or an already extracted
     :class:`Submission` (what ``check()`` builds from the kernel's cells): the same rules either way.
+    ``sandbox`` is the worker's (``auto``, ``bubblewrap``, ``rlimits``; see autograder/sandbox/launch.py).
     """
     started = time.monotonic()
     spec = course.assignment(assignment)  # CourseConfigError for an unknown name
@@ -64,10 +66,10 @@ def grade_submission(course: Course, submission: Path | Submission, assignment: 
         Path(submission), spec, course.grading.submission_limits)
     extracted = time.monotonic()
     if sub.error is not None:
-        result, killed = _nothing_ran(spec, sub.error), False
+        result, killed = _nothing_ran(spec, sub.error, sandbox), False
     else:
         result, killed = _run_session(course, assignment, sub, profile=profile, seed=seed, device=device,
-                                      only_part=only_part)
+                                      only_part=only_part, sandbox=sandbox)
     if only_part is not None:
         spec = spec.model_copy(update={"parts": {only_part: spec.parts[only_part]}})
     load = result.get("load") or {}
@@ -135,19 +137,19 @@ def _describe_sources(parts: dict, sub: Submission) -> None:
         entry["notes"] = list(extraction.part_notes.get(part, [])) if extraction else []
 
 
-def _nothing_ran(spec, error: str) -> dict:
+def _nothing_ran(spec, error: str, sandbox: str = "auto") -> dict:
     """Raw results for a submission nothing could be extracted from: one failed entry per part."""
     tests = [{"name": "carga del envío", "part": part, "kind": "load", "builds_on": [], "passed": False,
               "message": error} for part in spec.parts]
     from autograder.sandbox.launch import bubblewrap_problem
 
     # Nothing ran, but the report still names the sandbox this machine grades with.
-    sandbox = "bubblewrap" if bubblewrap_problem("cpu") is None else "rlimits"
+    sandbox = "bubblewrap" if sandbox != "rlimits" and bubblewrap_problem("cpu") is None else "rlimits"
     return {"tests": tests, "ops_by_part": {}, "load": {"ok": False, "error": error}, "sandbox": sandbox}
 
 
 def _run_session(course: Course, assignment: str, sub: Submission, *, profile: str, seed: int, device: str,
-                 only_part: str | None) -> tuple[dict, bool]:
+                 only_part: str | None, sandbox: str = "auto") -> tuple[dict, bool]:
     """Run autograder.grading.session in a child process; its raw results and whether it was killed."""
     from autograder.grading.session import suite_path
 
@@ -158,7 +160,7 @@ def _run_session(course: Course, assignment: str, sub: Submission, *, profile: s
         source_file.write_text(sub.source, encoding="utf-8")
         command = [sys.executable, "-m", "autograder.grading.session", "--course", str(course.root / "course.yaml"),
                    "--assignment", assignment, "--source", str(source_file), "--profile", profile,
-                   "--seed", str(seed), "--device", device, "--out", str(out)]
+                   "--seed", str(seed), "--device", device, "--sandbox", sandbox, "--out", str(out)]
         if only_part:
             command += ["--part", only_part]
         env = {**os.environ, "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1"}
