@@ -100,12 +100,14 @@ class GradingPlugin:
         if self.current_part is not None:
             self.ops_by_part[self.current_part].update(ops)
 
-    def record_refusal(self, text: str) -> None:
-        """A student error that came from the worker's lockdown: a banned kernel, or a refused operation."""
+    def record_refusal(self, text: str, ops=()) -> None:
+        """What the worker's lockdown refused in a call: banned kernels (``ops``, and marked in a
+        student error's ``text``), or operations the audit hook refused."""
         from autograder.sandbox.lockdown import BAN_MARKER, REFUSED_MARKER
 
         if self.current_part is None:
             return
+        self.refused_by_part[self.current_part].update(str(op)[:80] for op in ops)
         for op in re.findall(re.escape(BAN_MARKER) + r" (\S+)", text):
             self.refused_by_part[self.current_part].add(op[:80])
         for what in re.findall(re.escape(REFUSED_MARKER) + r" ([^\n]{1,160})", text):

@@ -36,7 +36,7 @@ class WorkerLink(Protocol):
     def worker(self): ...                      # the started SandboxWorker of this submission
     def pieces_worker(self): ...               # a second one, for StudentCode.isolated()
     def record_ops(self, ops) -> None: ...     # attribute a call's aten ops to the part under test
-    def record_refusal(self, text: str) -> None: ...  # a student error: did the worker's lockdown refuse something?
+    def record_refusal(self, text: str, ops=()) -> None: ...  # what the worker's lockdown refused in a call
     def check_budget(self) -> None: ...        # fail once the whole-submission time is spent
 
 
@@ -111,7 +111,7 @@ class StudentCode:
         try:
             result = action(self._link.worker())
         except client.StudentError as exc:
-            self._link.record_refusal(f"{exc.message}\n{exc.traceback_tail}")
+            self._link.record_refusal(f"{exc.message}\n{exc.traceback_tail}", getattr(exc, "refused", ()))
             raise StudentRaised(compose(student_error_text(exc.exc_type, exc.message, exc.traceback_tail)),
                                 str(exc.exc_type), exc.message) from None
         except client.WorkerTimeout:
@@ -125,6 +125,8 @@ class StudentCode:
             raise GradingFailure(message) from None
         # describe() answers a plain dict: no ops to record.
         self._link.record_ops(getattr(result, "ops", ()))
+        if getattr(result, "refused", ()):  # refused in a thread whose error the code swallowed
+            self._link.record_refusal("", result.refused)
         return result
 
 

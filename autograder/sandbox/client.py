@@ -61,9 +61,10 @@ class Limits:
 class StudentError(Exception):
     """The student's code raised: ``.exc_type`` ("ValueError"), ``.message``, ``.traceback_tail``."""
 
-    def __init__(self, exc_type: str, message: str, traceback_tail: str = ""):
+    def __init__(self, exc_type: str, message: str, traceback_tail: str = "", refused: tuple = ()):
         super().__init__(f"{exc_type}: {message}")
         self.exc_type, self.message, self.traceback_tail = exc_type, message, traceback_tail
+        self.refused = refused  # banned operators the call reached
 
 
 class WorkerTimeout(Exception):
@@ -89,6 +90,7 @@ class CallResult:
     ops: frozenset                 # aten ops dispatched during the call, e.g. {"aten.convolution.default"}
     grads: dict                    # {arg_index: np.ndarray} and {"param:<name>": np.ndarray}
     seconds: float                 # time spent in the student's code (measured in the worker)
+    refused: tuple = ()            # banned operators the call reached (the worker refused them)
 
 
 @dataclass(frozen=True)
@@ -347,7 +349,7 @@ class SandboxWorker:
                 or not isinstance(grads, dict) or not isinstance(seconds, float)):
             self._kill()
             raise WorkerCrashed("respuesta de llamada con forma inesperada")
-        return CallResult(reply.get("value"), info, frozenset(ops), grads, seconds)
+        return CallResult(reply.get("value"), info, frozenset(ops), grads, seconds, reply["refused"])
 
     # -- the wire --------------------------------------------------------------------------------
     def _exchange(self, request: dict, timeout: float) -> dict:
@@ -374,12 +376,15 @@ class SandboxWorker:
             self.tampering.append(f"respuesta a '{op}' con un nonce que no es el de la petición (falsificada o desfasada)")
             self._kill()
             raise WorkerCrashed("violación del protocolo: respuesta falsificada o desfasada (nonce distinto)")
+        refused = reply.get("refused", ())
+        reply["refused"] = tuple(str(op)[:80] for op in refused[:20] if isinstance(op, str)) \
+            if isinstance(refused, tuple) else ()
         if reply.get("ok") is True:
             return reply
         error = reply.get("error")
         if reply.get("ok") is False and isinstance(error, dict):
             raise StudentError(_text(error.get("type")) or "Exception", _text(error.get("message")) or "",
-                               _text(error.get("traceback")) or "")
+                               _text(error.get("traceback")) or "", reply["refused"])
         self._kill()
         raise WorkerCrashed("respuesta del worker sin 'ok' válido")
 

@@ -114,11 +114,27 @@ def _dispatch_keys(torch) -> list[str]:
     return keys
 
 
+#: Operators refused since the last reply (the worker reports and clears them, see take_refusals):
+#: a refusal inside a thread the student's code swallowed is still seen. A signal only; the
+#: refusal itself does not depend on it.
+_REFUSALS: list[str] = []
+
+
+def take_refusals() -> list[str]:
+    """The operators refused since the last call, once each (and forget them)."""
+    found = sorted(set(_REFUSALS))
+    _REFUSALS.clear()
+    return found
+
+
 def _refusal(op: str):
     """A kernel that refuses ``op``. Made here so that no module-level name leads to it."""
     message = _BAN_MESSAGE.format(op=op)
+    refusals = _REFUSALS
 
     def refuse(*args, **kwargs):
+        if len(refusals) < 1000:
+            refusals.append(op)
         raise RuntimeError(message)
 
     return refuse
@@ -253,8 +269,9 @@ REFUSED_IMPORTS = ("_testcapi", "_testinternalcapi", "_testbuffer", "_ctypes_tes
 _MEMORY_FILES = re.compile(r"(^|/)(mem|pagemap|kcore|kmem)$")
 
 
-class RefusedOperation(RuntimeError):
-    """Raised (as RuntimeError, which honest code never catches specially) by the audit hook."""
+class RefusedOperation(PermissionError):
+    """Raised by the audit hook: an OSError, as the kernel's own EPERM would be, so code that
+    already copes with an unavailable resource (no network, no processes) carries on."""
 
 
 def install_audit_hook() -> None:

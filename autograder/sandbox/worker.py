@@ -428,6 +428,9 @@ def serve(in_fd: int, out_fd: int, session: Session) -> None:
             reply_header, reply_buffers = protocol.pack({"ok": False, "error": {
                 "type": "TypeError", "message": f"valor de retorno no soportado: {_message(exc)}", "traceback": ""}})
         reply_header["nonce"] = nonce
+        refused = lockdown.take_refusals()
+        if refused:  # banned kernels this request reached, even from a thread that swallowed the error
+            reply_header["refused"] = {"$tuple": refused[:20]}
         protocol.write_message(out_fd, reply_header, reply_buffers)
 
 
