@@ -27,6 +27,13 @@ few = settings(max_examples=25, deadline=None, derandomize=True,
                suppress_health_check=[HealthCheck.too_slow])
 
 TIGHT = {"atol": 1e-12, "rtol": 1e-10}
+#: float32 cases (the strategies draw both dtypes): a different summation order moves the last bits.
+FLOAT32 = {"atol": 1e-5, "rtol": 1e-5}
+
+
+def tight(case) -> dict:
+    """The tolerance of ``case``'s dtype: float64 tight, float32 at its own precision."""
+    return FLOAT32 if case.x.dtype == torch.float32 else TIGHT
 
 TORCH_OPS = {
     "conv2d": F.conv2d,
@@ -74,7 +81,7 @@ def test_signature_is_the_contract(name, signature):
 @example(case=st.conv2d_regressions()[1])
 @example(case=st.conv2d_regressions()[2])
 def test_conv2d_matches_torch(case):
-    torch.testing.assert_close(*both("conv2d", case), **TIGHT)
+    torch.testing.assert_close(*both("conv2d", case), **tight(case))
 
 
 @quick
@@ -82,7 +89,7 @@ def test_conv2d_matches_torch(case):
 @example(case=st.pool2d_regressions()[0])
 @example(case=st.pool2d_regressions()[1])
 def test_max_pool2d_matches_torch(case):
-    torch.testing.assert_close(*both("max_pool2d", case), **TIGHT)
+    torch.testing.assert_close(*both("max_pool2d", case), **tight(case))
 
 
 @quick
@@ -90,7 +97,7 @@ def test_max_pool2d_matches_torch(case):
 @example(case=st.pool2d_regressions()[1])
 @example(case=st.pool2d_regressions()[2])
 def test_avg_pool2d_matches_torch_counting_padding(case):
-    torch.testing.assert_close(*both("avg_pool2d", case), **TIGHT)
+    torch.testing.assert_close(*both("avg_pool2d", case), **tight(case))
 
 
 @quick
@@ -98,7 +105,7 @@ def test_avg_pool2d_matches_torch_counting_padding(case):
 @example(case=st.conv_transpose2d_regressions()[1])
 @example(case=st.conv_transpose2d_regressions()[2])
 def test_conv_transpose2d_matches_torch(case):
-    torch.testing.assert_close(*both("conv_transpose2d", case), **TIGHT)
+    torch.testing.assert_close(*both("conv_transpose2d", case), **tight(case))
 
 
 def test_lecture_transposed_example():
@@ -147,7 +154,8 @@ def test_gradients_match_torch(name, data):
     expected = _gradients(TORCH_OPS[name], case, DIFFERENTIABLE[name])
     assert got.keys() == expected.keys()
     for key in got:
-        torch.testing.assert_close(got[key], expected[key], atol=1e-10, rtol=1e-8, msg=f"grad of {key}")
+        tolerance = FLOAT32 if case.x.dtype == torch.float32 else {"atol": 1e-10, "rtol": 1e-8}
+        torch.testing.assert_close(got[key], expected[key], msg=f"grad of {key}", **tolerance)
 
 
 @few

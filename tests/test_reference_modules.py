@@ -25,9 +25,10 @@ very_few = settings(max_examples=4, deadline=None, derandomize=True, suppress_he
 
 
 def build(module, case):
-    """The reference module of ``case`` in float64, with fixed initial weights."""
+    """The reference module of ``case`` in the dtype of its input (float64 or float32), with fixed
+    initial weights."""
     torch.manual_seed(0)
-    return getattr(module, case.module)(*case.args(), **case.kwargs()).double()
+    return getattr(module, case.module)(*case.args(), **case.kwargs()).to(case.x.dtype)
 
 
 def n_params(module):

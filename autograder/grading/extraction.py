@@ -202,6 +202,11 @@ class _State:
         if not code.strip():
             return
         try:
+            # Bytecode first: a cell nested too deeply fails there harmlessly. Asked straight for an
+            # AST, CPython 3.11 raises the RecursionError inside its AST constructor and leaves that
+            # constructor's depth count broken for the rest of the process ("AST constructor
+            # recursion depth mismatch"): one student's cell would break every later extraction.
+            compile(code, cell.label, "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT | self.future_flags, dont_inherit=True)
             tree = compile(code, cell.label, "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
                            | self.future_flags, dont_inherit=True)
         except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as exc:
@@ -421,7 +426,8 @@ def _cell_python(cell: CodeCell, note) -> str | None:
 
 
 def _parses(code: str) -> bool:
-    try:
+    try:  # bytecode first, for the reason given in Extraction.add_cell
+        compile(code, "<celda>", "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
         compile(code, "<celda>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return False

@@ -3,6 +3,7 @@
 expect: bug ResidualBlock
 witness: ResidualBlock(4, 4)
 input: randn(2, 4, 5, 6)
+costs: ResNet18 (its block has no bn2: the running statistics ResNet18's train-mode check reads are not there)
 """
 
 
