@@ -58,6 +58,7 @@ from __future__ import annotations
 import ast
 import builtins
 import re
+import threading
 import sys
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
@@ -207,8 +208,7 @@ class _State:
             # constructor's depth count broken for the rest of the process ("AST constructor
             # recursion depth mismatch"): one student's cell would break every later extraction.
             compile(code, cell.label, "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT | self.future_flags, dont_inherit=True)
-            tree = compile(code, cell.label, "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-                           | self.future_flags, dont_inherit=True)
+            tree = parse_ast(code, cell.label, ast.PyCF_ALLOW_TOP_LEVEL_AWAIT | self.future_flags)
         except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as exc:
             self._broken_cell(index, cell, exc)
             return
@@ -425,10 +425,22 @@ def _cell_python(cell: CodeCell, note) -> str | None:
     return "\n".join(lines)
 
 
+#: CPython 3.11 keeps the AST constructor's recursion count in one place per process: two threads
+#: building ASTs at once (class grading grades students in threads) corrupt it for good
+#: ("AST constructor recursion depth mismatch"), and every later AST in the process fails.
+_AST_LOCK = threading.Lock()
+
+
+def parse_ast(code: str, filename: str, flags: int = 0):
+    """``compile(code, filename, "exec", PyCF_ONLY_AST | flags)``, one thread at a time."""
+    with _AST_LOCK:
+        return compile(code, filename, "exec", ast.PyCF_ONLY_AST | flags, dont_inherit=True)
+
+
 def _parses(code: str) -> bool:
     try:  # bytecode first, for the reason given in Extraction.add_cell
         compile(code, "<celda>", "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
-        compile(code, "<celda>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        parse_ast(code, "<celda>", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return False
     return True

@@ -186,7 +186,9 @@ def scan_source(source: str) -> list[Finding]:
     """Every finding in ``source``, in line order (one per line, kind and name)."""
     try:
         compile(source, "<entrega>", "exec", dont_inherit=True)  # too deep fails here harmlessly (see extraction)
-        tree = ast.parse(source)
+        from autograder.grading.extraction import parse_ast
+
+        tree = parse_ast(source, "<entrega>")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []  # the worker reports syntax errors; there is nothing to scan
     scanner = _Scanner()
