@@ -15,7 +15,7 @@ demo: $(STAMP)
 
 # One pytest worker per core; a file's tests stay together (their fixtures start notebooks and workers).
 test: $(STAMP)
-	$(VENV)/bin/pytest -q -n auto --dist loadfile
+	$(VENV)/bin/pytest -q -n auto --dist loadfile --durations=25
 
 bench: $(STAMP)
 	$(PY) bench/grading_speed.py

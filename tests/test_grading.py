@@ -39,7 +39,9 @@ del avg_pool2d
 '''
 
 
-# A max_pool2d that never returns: graded with a 2-second call timeout (a course.yaml copy).
+# A max_pool2d that never returns: graded with an 8-second call timeout (a course.yaml copy). The
+# timeout covers every part's calls, so it must leave the reference's own calls room on a loaded
+# 2-core CI machine (2 s cost conv2d a test there); the hang waits for it only once.
 HANGING_MAX_POOL = """
 def max_pool2d(x, kernel_size, stride=None, padding=0):
     while True:
@@ -49,8 +51,8 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
 
 def course_with_short_timeouts(folder: Path):
     text = (COURSE.root / "course.yaml").read_text(encoding="utf-8")
-    text = text.replace("call_timeout: 120", "call_timeout: 2")
-    assert "call_timeout: 2" in text
+    text = text.replace("call_timeout: 120", "call_timeout: 8")
+    assert "call_timeout: 8" in text
     (folder / "course.yaml").write_text(text, encoding="utf-8")
     return load_course(folder / "course.yaml")
 
@@ -151,7 +153,7 @@ def test_a_hanging_part_times_out_once_and_costs_only_its_points(reports):
     assert {p: v["score"] for p, v in report["parts"].items() if p != "max_pool2d"} == {
         "conv2d": 30, "avg_pool2d": 15, "conv_transpose2d": 30}
     messages = [t["message"] for t in report["parts"]["max_pool2d"]["tests"]]
-    assert "superó el límite de 2 s" in messages[0]
+    assert "superó el límite de 8 s" in messages[0]
     # After one timeout the part's other tests do not wait again: they say which test hung.
     assert all(m.startswith("No se ejecutó: en una prueba anterior") for m in messages[1:])
 

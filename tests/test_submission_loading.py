@@ -160,6 +160,18 @@ def test_which_assignments_count_as_constants(statement, kept):
     assert (statement in ex.source) is kept
 
 
+def test_an_item_of_a_container_a_dropped_statement_filled_is_not_a_constant():
+    # The features section of the architectures notebook: a dict filled by a loop, then read.
+    ex = extract("resultados = {}\nfor clave in ('a', 'b'):\n    resultados[clave] = 1\n"
+                 "primera, segunda = resultados['a'], resultados['b']",
+                 "TAMANOS = [3, 5]\nprint(TAMANOS)\nK = TAMANOS[0]",
+                 "TABLA = {}\nTABLA.update(a=1)\nTABLA = {'a': 2}\nVALOR = TABLA['a']")
+    namespace = run(ex.source)  # loads: without the loop, `resultados['a']` would be a KeyError
+    assert "primera" not in namespace and "segunda" not in namespace
+    assert namespace["K"] == 3  # only read by the print: still a constant
+    assert namespace["VALOR"] == 2  # rebound by a kept constant after the change
+
+
 def test_definitions_that_need_a_dropped_name_to_be_defined_are_dropped_with_the_reason():
     ex = extract("filtro = torch.ones(1)", "def conv2d(x, w=filtro):\n    return x",
                  "if True:\n    def max_pool2d(x):\n        return x")

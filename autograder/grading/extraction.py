@@ -21,7 +21,9 @@ What counts, statement by top-level statement:
   only from literals, names already bound (constants, imports, functions, builtins), attributes
   of those (``math.pi``, ``torch.float64``), operators, containers, subscripts, conditional
   expressions, lambdas and calls of a few pure builtins (``float("inf")``, ``tuple(...)``);
-  an alias such as ``_reference_conv2d = conv2d`` is a constant;
+  an alias such as ``_reference_conv2d = conv2d`` is a constant; an item read from a container a
+  dropped statement has filled or changed (``d = {}``, a loop doing ``d[k] = ...``, then
+  ``x = d["k"]``) is not: the grader never ran the loop, so that constant is dropped too;
 * ``del NAME`` (it undefines a name, as in the notebook).
 
 Everything else is dropped (calls, loops, ``if``/``try``/``with`` blocks -- also when they hold
@@ -190,6 +192,9 @@ class _State:
         self.labels: list[str] = []
         #: (cell index, line) of dropped statements that need no note of their own.
         self.quiet: set[tuple[int, int]] = set()
+        #: names a dropped statement may have filled or changed (``d[k] = v``, ``d.update(...)``):
+        #: an item read from one of them (``d["k"]``) is not a constant the grader can reproduce.
+        self.mutated: set[str] = set()
 
     # -- one cell ----------------------------------------------------------------------------------
     def add_cell(self, index: int, cell: CodeCell) -> None:
@@ -249,6 +254,7 @@ class _State:
         self.pieces.append(_Piece(index, first, text, binds, unbinds, frozenset(_global_uses(node))))
         self.bound.update(binds)
         self.bound.difference_update(unbinds)
+        self.mutated.difference_update(binds)
         if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
             self.star_import = True
 
@@ -264,7 +270,8 @@ class _State:
             if node.value is None or not all(_plain_target(t) for t in targets):
                 return None
             needed: set[str] = set()
-            if not _constant_like(node.value, needed):
+            indexed: set[str] = set()
+            if not _constant_like(node.value, needed, indexed) or indexed & self.mutated:
                 return None
             if isinstance(node, ast.AnnAssign) and not self.annotations_deferred:
                 needed |= _loaded_names(node.annotation)
@@ -284,6 +291,7 @@ class _State:
 
     def _drop(self, index: int, cell: CodeCell, node: ast.stmt, code: str, reason) -> None:
         shown = _first_line(ast.get_source_segment(code, node) or "")
+        self.mutated |= _mutated_names(node)
         for name in _assigned_names(node):
             self.dropped_binders[name] = (index, node.lineno, shown, reason == "import")
         if isinstance(reason, str) and reason.startswith("needs:"):
@@ -486,36 +494,40 @@ def _plain_target(target: ast.expr) -> bool:
     return isinstance(target, (ast.Tuple, ast.List)) and all(isinstance(e, ast.Name) for e in target.elts)
 
 
-def _constant_like(node: ast.expr, needed: set[str]) -> bool:
-    """Whether ``node`` is a constant's value (module doc); collects the names it reads."""
+def _constant_like(node: ast.expr, needed: set[str], indexed: set[str] | None = None) -> bool:
+    """Whether ``node`` is a constant's value (module doc); collects the names it reads, and in
+    ``indexed`` the names it reads an item of (``d["k"]``)."""
+    indexed = set() if indexed is None else indexed
     if isinstance(node, ast.Constant):
         return True
     if isinstance(node, ast.Name):
         needed.add(node.id)
         return True
     if isinstance(node, ast.Attribute):
-        return _constant_like(node.value, needed)
+        return _constant_like(node.value, needed, indexed)
     if isinstance(node, ast.UnaryOp):
-        return _constant_like(node.operand, needed)
+        return _constant_like(node.operand, needed, indexed)
     if isinstance(node, ast.BinOp):
-        return _constant_like(node.left, needed) and _constant_like(node.right, needed)
+        return _constant_like(node.left, needed, indexed) and _constant_like(node.right, needed, indexed)
     if isinstance(node, ast.BoolOp):
-        return all(_constant_like(v, needed) for v in node.values)
+        return all(_constant_like(v, needed, indexed) for v in node.values)
     if isinstance(node, ast.Compare):
-        return all(_constant_like(v, needed) for v in [node.left, *node.comparators])
+        return all(_constant_like(v, needed, indexed) for v in [node.left, *node.comparators])
     if isinstance(node, ast.IfExp):
-        return all(_constant_like(v, needed) for v in (node.test, node.body, node.orelse))
+        return all(_constant_like(v, needed, indexed) for v in (node.test, node.body, node.orelse))
     if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
-        return all(_constant_like(e, needed) for e in node.elts)
+        return all(_constant_like(e, needed, indexed) for e in node.elts)
     if isinstance(node, ast.Dict):
-        return all(k is None or _constant_like(k, needed) for k in node.keys) and all(
-            _constant_like(v, needed) for v in node.values)
+        return all(k is None or _constant_like(k, needed, indexed) for k in node.keys) and all(
+            _constant_like(v, needed, indexed) for v in node.values)
     if isinstance(node, ast.Starred):
-        return _constant_like(node.value, needed)
+        return _constant_like(node.value, needed, indexed)
     if isinstance(node, ast.Subscript):
-        return _constant_like(node.value, needed) and _constant_like(node.slice, needed)
+        if isinstance(node.value, ast.Name):
+            indexed.add(node.value.id)
+        return _constant_like(node.value, needed, indexed) and _constant_like(node.slice, needed, indexed)
     if isinstance(node, ast.Slice):
-        return all(p is None or _constant_like(p, needed) for p in (node.lower, node.upper, node.step))
+        return all(p is None or _constant_like(p, needed, indexed) for p in (node.lower, node.upper, node.step))
     if isinstance(node, ast.Lambda):  # a function: its body runs only when called
         needed |= _argument_defaults(node.args)
         return True
@@ -523,9 +535,26 @@ def _constant_like(node: ast.expr, needed: set[str]) -> bool:
         if not (isinstance(node.func, ast.Name) and node.func.id in PURE_BUILTINS):
             return False
         needed.add(node.func.id)
-        return all(_constant_like(a, needed) for a in node.args) and all(
-            _constant_like(k.value, needed) for k in node.keywords)
+        return all(_constant_like(a, needed, indexed) for a in node.args) and all(
+            _constant_like(k.value, needed, indexed) for k in node.keywords)
     return False
+
+
+def _mutated_names(node: ast.stmt) -> set[str]:
+    """Names whose object a (dropped) statement may change in place: an item or attribute stored
+    or deleted (``d[k] = v``, ``del d[k]``, ``d.x += 1``) or a method called (``d.update(...)``)."""
+    names = set()
+    for child in _walk_shallow(node):
+        target = None
+        if isinstance(child, (ast.Subscript, ast.Attribute)) and isinstance(child.ctx, (ast.Store, ast.Del)):
+            target = child.value
+        elif isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
+            target = child.func.value
+        while isinstance(target, (ast.Subscript, ast.Attribute)):
+            target = target.value
+        if isinstance(target, ast.Name):
+            names.add(target.id)
+    return names
 
 
 def _bindings(node: ast.stmt) -> tuple[tuple[str, ...], tuple[str, ...]]:
