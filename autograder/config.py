@@ -186,6 +186,8 @@ class Course(_Strict):
 
     @model_validator(mode="after")
     def _unique(self) -> "Course":
+        if "source" not in self.model_fields_set:  # built by hand with only a root: its course.yaml
+            self.source = self.root / "course.yaml"
         names = [a.name for a in self.assignments]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
@@ -210,7 +212,7 @@ class Course(_Strict):
             if assignment.name == name:
                 return assignment
         known = ", ".join(a.name for a in self.assignments)
-        raise CourseConfigError(f"{self.source.name}: " + text("unknown_assignment", self.language, name=name, known=known))
+        raise CourseConfigError(f"{self.source}: " + text("unknown_assignment", self.language, name=name, known=known))
 
     @property
     def course_dir(self) -> Path:
@@ -506,7 +508,7 @@ def course_problems(course: Course, assignments: Optional[list[str]] = None, *, 
                              known=", ".join(defined) or text("nothing", language)),
                         name=spec.name, key=f"parts.{part}", key_node=True))
         if notebooks:
-            folder = course.root / "assignments" / spec.name
+            folder = build_output(course) / spec.name
             if not (folder / spec.notebook).is_file():
                 found = sorted(p.name for p in folder.glob("*.ipynb")) if folder.is_dir() else []
                 problems.append(course.problem_at(
@@ -515,6 +517,14 @@ def course_problems(course: Course, assignments: Optional[list[str]] = None, *, 
                          found=", ".join(found) or text("nothing", language), name=spec.name),
                     name=spec.name, key="notebook"))
     return problems
+
+
+def build_output(course: Course) -> Path:
+    """Where ``autograder build`` wrote this course's notebooks: ``assignments/`` beside the course
+    file; for a course copy that shares the repository's ``solutions/`` (the demo's), the repository's."""
+    own = course.root / "assignments"
+    shares_solutions = (course.root / "solutions").resolve() == (REPO_ROOT / "solutions").resolve()
+    return REPO_ROOT / "assignments" if not own.is_dir() and shares_solutions else own
 
 
 def _shown(path: Path, course: Course) -> str:
