@@ -192,9 +192,11 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from autograder.content.reference import ContentError
     from autograder.export.tree import ExportError
     from autograder.grading.api import GraderError
+    from autograder.workflow.demo import DemoFolderError
     from autograder.workflow.lms_zip import ZipCollectError
 
-    return CourseConfigError, UsageError, ContentError, ExportError, GraderError, ZipCollectError, OSError
+    return (CourseConfigError, UsageError, ContentError, ExportError, GraderError, ZipCollectError,
+            DemoFolderError, OSError)
 
 
 def error_lines(exc: BaseException) -> list[str]:

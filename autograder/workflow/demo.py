@@ -43,11 +43,15 @@ MARKER = ".autograder-demo"
 DEMO_LIMITS = {"call_timeout": 15, "submission_timeout": 240}
 
 
+class DemoFolderError(RuntimeError):
+    """``--dir`` names a folder the demo did not make: it is never emptied."""
+
+
 def fresh_folder(folder: Path) -> None:
     """Empty ``folder``, refusing to delete one that an earlier demo did not create."""
     if folder.exists():
         if any(folder.iterdir()) and not (folder / MARKER).exists():
-            raise RuntimeError(f"{folder} existe y no es una carpeta de demo: elija otra con --dir")
+            raise DemoFolderError(f"{folder} existe y no es una carpeta de demo: elija otra con --dir")
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     (folder / MARKER).write_text("carpeta desechable de `autograder demo`\n", encoding="utf-8")
