@@ -478,8 +478,8 @@ def _problem(kind: str, ctx: dict, got: str, err: dict, language: str) -> str:
 def course_problems(course: Course, assignments: Optional[list[str]] = None, *, notebooks: bool = True) -> list[str]:
     """What course.yaml names that the course's files do not define, one line each (empty: all good).
 
-    Every part must be a top-level definition of ``solutions/<assignment>.py`` (beside the course
-    file) and a graded part of the hidden suite ``tests/hidden/test_<assignment>.py``; with
+    Every part must be a top-level definition of ``solutions/<assignment>.py`` (:func:`solutions_dir`)
+    and a graded part of the hidden suite ``tests/hidden/test_<assignment>.py``; with
     ``notebooks``, every notebook must be in the build output (``assignments/<name>/``).
     """
     language, problems = course.language, []
@@ -487,7 +487,7 @@ def course_problems(course: Course, assignments: Optional[list[str]] = None, *, 
         if assignments is not None and spec.name not in assignments:
             continue
         sources = {
-            course.root / "solutions" / f"{spec.name}.py": _top_level_names,
+            solutions_dir(course) / f"{spec.name}.py": _top_level_names,
             REPO_ROOT / "tests" / "hidden" / f"test_{spec.name}.py": _graded_parts,
         }
         for file, names_in in sources.items():
@@ -519,11 +519,18 @@ def course_problems(course: Course, assignments: Optional[list[str]] = None, *, 
     return problems
 
 
+def solutions_dir(course: Course) -> Path:
+    """The course's reference solutions: ``solutions/`` beside the course file; a course file with
+    none beside it (an exported course's copy) uses the repository's, as grading does."""
+    own = course.root / "solutions"
+    return own if own.is_dir() else REPO_ROOT / "solutions"
+
+
 def build_output(course: Course) -> Path:
     """Where ``autograder build`` wrote this course's notebooks: ``assignments/`` beside the course
     file; for a course copy that shares the repository's ``solutions/`` (the demo's), the repository's."""
     own = course.root / "assignments"
-    shares_solutions = (course.root / "solutions").resolve() == (REPO_ROOT / "solutions").resolve()
+    shares_solutions = solutions_dir(course).resolve() == (REPO_ROOT / "solutions").resolve()
     return REPO_ROOT / "assignments" if not own.is_dir() and shares_solutions else own
 
 
