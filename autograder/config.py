@@ -248,7 +248,7 @@ def load_course(path: Path | str | None = None) -> Course:
     tree, data = _read_yaml(path)
     language = language_of(data)
     if not isinstance(data, dict):
-        raise CourseConfigError(_line(path, tree, text("not_mapping", language, got=_kind(data))))
+        raise CourseConfigError(_line(path, tree, text("not_mapping", language, got=_kind(data, language))))
     reserved = [key for key in _LOADER_ONLY if key in data]
     if reserved:
         key_node = _locate(tree, (reserved[0],), key=True)
@@ -266,6 +266,8 @@ def load_course(path: Path | str | None = None) -> Course:
 def _read_yaml(path: Path) -> tuple[yaml.Node, object]:
     """The file's YAML tree (with marks) and its data; one clear line for every way it can be unreadable."""
     try:
+        if path.exists() and not path.is_file():  # a FIFO would block the read forever, a device never end
+            raise CourseConfigError(f"{path}: " + text("not_a_file"))
         with open(path, "rb") as handle:
             raw = handle.read(MAX_COURSE_BYTES + 1)
     except OSError as exc:
@@ -398,7 +400,7 @@ def _fields(model: type[BaseModel]) -> list[str]:
     return [name for name in model.model_fields if name not in _LOADER_ONLY]
 
 
-def _kind(value) -> str:
+def _kind(value, language: str = "es") -> str:
     if isinstance(value, bool):
         return repr(value).lower()
     if isinstance(value, str):
@@ -408,7 +410,7 @@ def _kind(value) -> str:
         return repr(value)
     if value is None:
         return "null"
-    return {dict: "un mapa", list: "una lista"}.get(type(value), type(value).__name__)
+    return {dict: text("a_mapping", language), list: text("a_list", language)}.get(type(value), type(value).__name__)
 
 
 _PATTERNS = {r"^[a-z][a-z0-9_]*$": "pattern_name", r"^[A-Za-z0-9_.-]+$": "pattern_id"}
@@ -422,7 +424,7 @@ _TYPES = {"float_type": "float_type", "float_parsing": "float_type", "int_type":
 def _describe(path: Path, tree: yaml.Node, data: dict, err: dict, language: str) -> str:
     """One line for one pydantic error: file:line:col, the assignment by name, the key, what to fix."""
     loc = tuple(step for step in err["loc"] if step != "[key]")
-    kind, ctx, got = err["type"], err.get("ctx") or {}, _kind(err.get("input"))
+    kind, ctx, got = err["type"], err.get("ctx") or {}, _kind(err.get("input"), language)
     where = []
     keys = loc
     if len(loc) >= 2 and loc[0] == "assignments" and isinstance(loc[1], int):

@@ -19,6 +19,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                 "en": "the file has {size} bytes (at most {limit}); a course.yaml is a few KB"},
     "not_utf8": {"es": "no está en UTF-8 (byte {offset}); guárdalo como UTF-8",
                  "en": "not UTF-8 (byte {offset}); save it as UTF-8"},
+    "not_a_file": {"es": "no es un archivo normal (una carpeta, un FIFO o un dispositivo)",
+                   "en": "not a regular file (a folder, a FIFO or a device)"},
     "bad_yaml": {"es": "YAML no válido: {problem}", "en": "not valid YAML: {problem}"},
     "too_deep": {"es": "YAML anidado demasiado profundo", "en": "YAML nested too deeply"},
     "empty": {"es": "el archivo está vacío; debe tener las secciones `course` y `assignments`",
@@ -89,6 +91,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "unknown_assignment": {"es": "tarea desconocida «{name}»; el curso define: {known}",
                            "en": "unknown assignment '{name}'; the course defines: {known}"},
     "validated": {"es": "{path}: correcto ({n} tareas)", "en": "{path}: ok ({n} assignments)"},
+    "a_mapping": {"es": "un mapa", "en": "a mapping"},
+    "a_list": {"es": "una lista", "en": "a list"},
     "nothing": {"es": "(ninguno)", "en": "(none)"},
 }
 

@@ -195,3 +195,19 @@ def test_validate_runs_the_cross_checks(tmp_path, capsys):
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 2 and all(line.startswith(f"autograder validate: {path}:") for line in err)
     assert all("`centre_crop`" in line for line in err)
+
+
+def test_a_fifo_or_a_folder_is_refused_without_reading_it(tmp_path):
+    import os
+
+    fifo = tmp_path / "course.yaml"
+    os.mkfifo(fifo)  # opening it for reading would block forever
+    for path in (fifo, tmp_path):
+        with pytest.raises(CourseConfigError, match="no es un archivo normal"):
+            load_course(path)
+
+
+def test_english_courses_get_english_kinds(tmp_path):
+    text = BUNDLED_TEXT.replace("language: es", "language: en").replace("seed: 20261127", "seed: [1, 2]")
+    with pytest.raises(CourseConfigError, match=r"key `course.seed`: must be a whole number, not a list$"):
+        load_course(_write(tmp_path, text))
