@@ -187,16 +187,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The known errors defined elsewhere: (module, class). Looked up only in modules already imported
+#: (an error cannot come from a module that never loaded), so reporting one imports nothing heavy.
+KNOWN_ERRORS = (
+    ("autograder.content.reference", "ContentError"),
+    ("autograder.export.tree", "ExportError"),
+    ("autograder.grading.api", "GraderError"),
+    ("autograder.workflow.lms_zip", "ZipCollectError"),
+    ("autograder.workflow.demo", "DemoFolderError"),
+)
+
+
 def _known_errors() -> tuple[type[BaseException], ...]:
     """The problems a command reports in one line (exit 2): the input's fault, not the grader's bug."""
-    from autograder.content.reference import ContentError
-    from autograder.export.tree import ExportError
-    from autograder.grading.api import GraderError
-    from autograder.workflow.demo import DemoFolderError
-    from autograder.workflow.lms_zip import ZipCollectError
-
-    return (CourseConfigError, UsageError, ContentError, ExportError, GraderError, ZipCollectError,
-            DemoFolderError, OSError)
+    found: list[type[BaseException]] = [CourseConfigError, UsageError, OSError]
+    for module, name in KNOWN_ERRORS:
+        if module in sys.modules:
+            found.append(getattr(sys.modules[module], name))
+    return tuple(found)
 
 
 def error_lines(exc: BaseException) -> list[str]:

@@ -149,3 +149,12 @@ def test_a_one_line_text_file_reports_its_own_line(tmp_path, text):
     path.write_text(text, encoding="utf-8")
     sub = load_submission(path, course.assignment(ASSIGNMENT), course.grading.submission_limits)
     assert sub.error is not None and sub.error.startswith("SyntaxError") and "(línea 1)" in sub.error
+
+
+def test_every_known_error_class_exists():
+    import importlib
+
+    from autograder.cli import KNOWN_ERRORS
+
+    for module, name in KNOWN_ERRORS:
+        assert issubclass(getattr(importlib.import_module(module), name), Exception)
