@@ -99,7 +99,9 @@ def _cmd_report(args) -> int:
 def _cmd_demo(args) -> int:
     from autograder.workflow.demo import run_demo
 
-    return run_demo(Path(args.dir), jobs=args.jobs)
+    if args.course is not None:
+        load_course(args.course)  # a broken course file: one line per mistake before anything is made
+    return run_demo(Path(args.dir), jobs=args.jobs, source=args.course)
 
 
 def _cmd_export(args) -> int:

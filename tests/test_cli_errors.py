@@ -158,3 +158,46 @@ def test_every_known_error_class_exists():
 
     for module, name in KNOWN_ERRORS:
         assert issubclass(getattr(importlib.import_module(module), name), Exception)
+
+
+def test_an_nbgrader_failure_is_one_line_with_its_last_error(capsys, course_file, monkeypatch):
+    from autograder.workflow import release
+
+    def failing_release(course, name):
+        raise RuntimeError("nbgrader release_assignment falló:\n[ReleaseAssignmentApp | WARNING] x\n"
+                           "[ReleaseAssignmentApp | ERROR] Destination already exists: /srv/exchange\n"
+                           "[ReleaseAssignmentApp | INFO] done")
+
+    monkeypatch.setattr(release, "release_assignment", failing_release)
+    code, err, _ = _run(capsys, course_file, "release", ASSIGNMENT)
+    assert code == 2
+    assert err == ["autograder release: nbgrader release_assignment falló: "
+                   "[ReleaseAssignmentApp | ERROR] Destination already exists: /srv/exchange"]
+
+
+def test_a_grader_bug_is_not_disguised_as_a_known_problem(course_file, monkeypatch):
+    from autograder.workflow import release
+
+    def broken(course, name):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(release, "release_assignment", broken)
+    with pytest.raises(KeyError):
+        main(["--course", str(course_file), "release", ASSIGNMENT])
+
+
+def test_demo_reads_the_course_file_it_is_given(capsys, course_file, tmp_path):
+    _edited(course_file, "conv2d: 30", 'conv2d: "30"')
+    code, err, _ = _run(capsys, course_file, "demo", "--dir", str(tmp_path / "demo"))
+    assert code == 2 and len(err) == 1 and f"{course_file}:" in err[0] and "debe ser un número" in err[0]
+    assert not (tmp_path / "demo").exists()  # nothing made before the course file was read
+
+
+def test_a_course_copy_links_the_solutions_beside_its_source(tmp_path):
+    from autograder.workflow.course_copy import write_course_copy
+
+    source = tmp_path / "mio" / "curso-propio.yaml"
+    (source.parent / "solutions").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "course.yaml", source)
+    write_course_copy(tmp_path / "copia", source=source)
+    assert (tmp_path / "copia" / "solutions").resolve() == (source.parent / "solutions").resolve()

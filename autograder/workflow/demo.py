@@ -103,12 +103,15 @@ def collect_class(course: Course, assignment: str) -> str:
     return "\n".join(lines)
 
 
-def run_demo(folder: Path, jobs: int = 2, assignments: list[str] | None = None) -> int:
+def run_demo(folder: Path, jobs: int = 2, assignments: list[str] | None = None,
+             source: Path | None = None) -> int:
+    """The whole loop on the sample class, in a copy of ``source`` (default: the repository's course file)."""
     console = Console()
     started = time.monotonic()
     folder = Path(folder).resolve()
     fresh_folder(folder)
-    course = write_course_copy(folder, assignments=assignments, grading=DEMO_LIMITS)
+    copy_of = {"source": Path(source)} if source is not None else {}
+    course = write_course_copy(folder, assignments=assignments, grading=DEMO_LIMITS, **copy_of)
     plans = load_sample_class()
     names = [a.name for a in course.assignments]
 
