@@ -35,7 +35,8 @@ class CourseConfigError(Exception):
 class _Strict(BaseModel):
     # strict: points written "30" (a string) are refused, not read as 30; a path stays lax (a
     # string is how YAML writes one), and so does a date (YAML's own timestamps or a quoted one).
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # No .inf or .nan either: a part worth infinite points, or a timeout of NaN seconds, is a typo.
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 #: A folder in course.yaml (a string there).
@@ -414,7 +415,7 @@ def _kind(value, language: str = "es") -> str:
 
 
 _PATTERNS = {r"^[a-z][a-z0-9_]*$": "pattern_name", r"^[A-Za-z0-9_.-]+$": "pattern_id"}
-_TYPES = {"float_type": "float_type", "float_parsing": "float_type", "int_type": "int_type",
+_TYPES = {"finite_number": "finite_number", "float_type": "float_type", "float_parsing": "float_type", "int_type": "int_type",
           "int_from_float": "int_type", "int_parsing": "int_type", "string_type": "string_type",
           "bool_type": "bool_type", "dict_type": "dict_type", "model_type": "model_type",
           "model_attributes_type": "model_type", "list_type": "list_type", "path_type": "path_type",
