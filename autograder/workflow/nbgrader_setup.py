@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -58,16 +59,26 @@ GENERATED_HEADER = "# Generado por `autograder release` desde course.yaml: no se
 def write_nbgrader_config(course: Course) -> Path:
     """``<course_dir>/nbgrader_config.py``: this course's settings for nbgrader's own commands.
 
-    A file there that autograder did not write is left alone (the instructor's own), and the
-    path is returned all the same.
+    Its folders are relative to the file itself, so the course folder may move (or be copied)
+    and still find its gradebook and exchange. A file there that autograder did not write is left
+    alone (the instructor's own), and the path is returned all the same.
     """
     target = course.course_dir / "nbgrader_config.py"
     if target.exists() and not target.read_text(encoding="utf-8").startswith(GENERATED_HEADER):
         return target
-    lines = [GENERATED_HEADER, "c = get_config()  # noqa: F821 (nbgrader's config loader defines it)", ""]
-    for section, traits in sorted(course_config(course).items()):
+    config = course_config(course)
+    exchange = os.path.relpath(course.exchange_dir, course.course_dir)
+    located = {  # written as code, relative to the file's folder
+        ("CourseDirectory", "root"): "HERE",
+        ("CourseDirectory", "db_url"): '"sqlite:///" + os.path.join(HERE, "gradebook.db")',
+        ("Exchange", "root"): f"os.path.normpath(os.path.join(HERE, {exchange!r}))",
+    }
+    lines = [GENERATED_HEADER, "import os", "",
+             "c = get_config()  # noqa: F821 (nbgrader's config loader defines it)",
+             "HERE = os.path.dirname(os.path.abspath(__file__))", ""]
+    for section, traits in sorted(config.items()):
         for name, value in sorted(traits.items()):
-            lines.append(f"c.{section}.{name} = {value!r}")
+            lines.append(f"c.{section}.{name} = {located.get((section, name), repr(value))}")
     prepare_folders(course)
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return target
