@@ -33,6 +33,8 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import json
+import os
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -42,7 +44,7 @@ from urllib.parse import quote
 
 from autograder.config import REPO_ROOT, Course
 from autograder.workflow.feedback import feedback_dir, test_label
-from autograder.workflow.grade_class import read_record_errors, read_reports, submission_dir
+from autograder.workflow.grade_class import read_record_errors, read_reports, submission_dir, submission_digest
 from autograder.workflow.gradebook import notebook_id
 from autograder.workflow.nbgrader_setup import open_gradebook
 from autograder.workflow import similarity
@@ -90,6 +92,9 @@ FLAG_KINDS = {
 #: Flags that mean the code ran out of time or killed its worker (their own attention group).
 RUNAWAY_FLAGS = frozenset({"timeout", "crash"})
 
+#: Similar pairs listed on the page, most similar first (the clusters still name everyone).
+SHOWN_PAIRS = 100
+
 #: What a failure message's first line starts with when it names the failing input.
 INPUT_PREFIX = "Entrada: "
 
@@ -126,7 +131,9 @@ def write_class_report(course: Course, name: str) -> str:
         histogram_png=histograms_png(assignment.parts, reports),
         failure_rates=failure_rates(reports),
         graded_count=sum(1 for r in reports.values() if r.get("status") == "graded"),
-        similar_pairs=[{"pair": p, "a": by_student.get(p.a, {}), "b": by_student.get(p.b, {})} for p in pairs],
+        similar_pairs=[{"pair": p, "a": by_student.get(p.a, {}), "b": by_student.get(p.b, {})}
+                       for p in pairs[:SHOWN_PAIRS]],
+        hidden_pairs=max(0, len(pairs) - SHOWN_PAIRS),
         similar_clusters=[g for g in groups if len(g) > 2],
         similarity_threshold=course.report.similarity_threshold,
         compared=sum(1 for r in reports.values() if r.get("status") != "load_error"),
@@ -286,29 +293,101 @@ def attention_groups(rows: list[dict], reports: dict[str, dict], unrecorded: dic
 
 def similar_submissions(course: Course, assignment: str, reports: dict[str, dict]):
     """The similar pairs and their clusters among the submissions that loaded (module
-    :mod:`autograder.workflow.similarity`), the released stub's code removed."""
-    from autograder.grading.submission import load_submission
+    :mod:`autograder.workflow.similarity`), the released stub removed twice: the code cells a
+    student left exactly as released are not extracted at all, and the fingerprints of the
+    released notebook's code are removed from what is left.
 
+    Extracting is what costs (tens of ms a notebook); each submission's fingerprints are kept in
+    ``reports/<assignment>/.similarity.json`` under the hash of its files, so a report after a
+    regrade of a few students extracts only theirs.
+    """
     spec = course.assignment(assignment)
     limits = course.grading.submission_limits
+    released = released_notebook(course, assignment)
+    released_cells = set(_code_cells(released.read_bytes())) if released else set()
+    cache_path = class_report_dir(course, assignment) / ".similarity.json"
+    cache = _read_cache(cache_path)
+    fresh: dict[str, list[int]] = {}
     prints = {}
-    for student, report in reports.items():
+    for student, report in sorted(reports.items()):
         if report.get("status") == "load_error":
             continue  # nothing was extracted
         folder = submission_dir(course, assignment, student)
         if not folder.is_dir():
             continue
-        submission = load_submission(folder, spec, limits)
-        if submission.error is None:
-            prints[student] = similarity.fingerprint(submission.source)
+        key = f"{similarity.METHOD}:{submission_digest(folder, limits)}"
+        if key not in cache:
+            cache[key] = sorted(own_fingerprints(folder, spec, limits, released_cells))
+        fresh[key] = cache[key]
+        if fresh[key]:
+            prints[student] = frozenset(fresh[key])
+    _write_cache(cache_path, fresh)
     stub = frozenset()
-    for released in (course.course_dir / "release" / assignment / spec.notebook,
-                     REPO_ROOT / "assignments" / assignment / spec.notebook):
-        if released.is_file():
-            stub = similarity.fingerprint(load_submission(released, spec, limits).source)
-            break
+    if released is not None:
+        from autograder.grading.submission import load_submission
+
+        stub = similarity.fingerprint(load_submission(released, spec, limits).source)
     pairs = similarity.similar_pairs(prints, course.report.similarity_threshold, stub=stub)
     return pairs, similarity.clusters(pairs)
+
+
+def released_notebook(course: Course, assignment: str) -> Path | None:
+    """The notebook students started from: nbgrader's release folder, else the built one."""
+    notebook = course.assignment(assignment).notebook
+    for path in (course.course_dir / "release" / assignment / notebook, REPO_ROOT / "assignments" / assignment / notebook):
+        if path.is_file():
+            return path
+    return None
+
+
+def own_fingerprints(folder: Path, spec, limits, released_cells: set[str]) -> frozenset[int]:
+    """Fingerprints of what :mod:`autograder.grading.extraction` takes from the student's code
+    cells that differ from the released ones (the notebook read as a student file: never
+    through a link, within the course's limits); a submission that is not that notebook goes
+    through ``load_submission`` whole."""
+    from autograder.grading.extraction import CodeCell
+    from autograder.grading.submission import load_submission, submission_from_cells
+    from autograder.student_files import Refused, read_file
+
+    try:
+        data = read_file(folder, spec.notebook, limits)
+        cells = [CodeCell(f"celda {i}", source) for i, source in enumerate(_code_cells(data), 1)
+                 if source not in released_cells]
+    except (Refused, OSError, ValueError):
+        submission = load_submission(folder, spec, limits)
+        return similarity.fingerprint(submission.source) if submission.error is None else frozenset()
+    return similarity.fingerprint(submission_from_cells(cells, list(spec.parts)).source)
+
+
+def _code_cells(data: bytes) -> list[str]:
+    """The source of every code cell of a notebook's bytes (ValueError when it is not one)."""
+    notebook = json.loads(data.decode("utf-8"))
+    cells = notebook.get("cells", []) if isinstance(notebook, dict) else []
+    sources = []
+    for cell in cells if isinstance(cells, list) else []:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            sources.append(source if isinstance(source, str) else "".join(s for s in source if isinstance(s, str)))
+    return sources
+
+
+def _read_cache(path: Path) -> dict[str, list[int]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, list) and all(isinstance(i, int) for i in v)}
+
+
+def _write_cache(path: Path, entries: dict[str, list[int]]) -> None:
+    try:  # a cache: losing it costs time only
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(entries), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def rows_to_csv(parts: list[str], rows: list[dict]) -> str:

@@ -50,6 +50,8 @@ from typing import Iterable
 #: (about two lines of code) gives a shared fingerprint, and runs shorter than K never do.
 K = 12
 WINDOW = 9
+#: Names the method and its settings: fingerprints cached under another are recomputed.
+METHOD = f"winnow-v1-k{K}-w{WINDOW}"
 #: A submission with fewer fingerprints than this (after the stub is removed) wrote too little
 #: of its own for a comparison to mean anything (an untouched notebook has none).
 MIN_FINGERPRINTS = 8
