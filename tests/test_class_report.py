@@ -226,3 +226,11 @@ def test_flags_names_and_nbgrader_export_with_no_flags(course):
     grade_class(course, ASSIGNMENT, grade=Clean(), force=True)
     with open_gradebook(course) as gradebook:
         assert gradebook.find_submission_notebook(notebook, ASSIGNMENT, "ines").flagged is False
+
+
+def test_roster_csv_gives_names_and_skips_rows_without_an_id(tmp_path):
+    from autograder.workflow.release import read_roster
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,first_name,last_name,email\nana,Ana,Rojas,ana@x.cl\n,Nadie,,\nhugo,,,\n", encoding="utf-8")
+    assert read_roster(roster) == [RosterEntry("ana", "Ana", "Rojas", "ana@x.cl"), RosterEntry("hugo")]
