@@ -198,11 +198,16 @@ def add_links(course: Course, assignment: str, rows: list[dict], folder: Path) -
     for row in rows:
         row["feedback_href"] = row["submission_href"] = ""
         student = row["student"]
+        if "/" in student or "\0" in student or student in ("", ".", ".."):
+            continue  # not one folder name (a roster id): nothing of ours is there to link
         page = feedback_dir(course, assignment, student) / f"{notebook_id(course, assignment)}.html"
         submitted = submission_dir(course, assignment, student) / notebook
         for key, target in (("feedback_href", page), ("submission_href", submitted)):
-            if target.is_file():
-                relative = target.relative_to(course.course_dir)
+            try:
+                relative = target.relative_to(course.course_dir) if target.is_file() else None
+            except (ValueError, OSError):  # an id that is not one folder name: no link
+                relative = None
+            if relative is not None:
                 up = "../" * len(folder.relative_to(course.course_dir).parts)
                 row[key] = up + "/".join(quote(part, safe="") for part in relative.parts)
 
@@ -255,7 +260,7 @@ def attention_groups(rows: list[dict], reports: dict[str, dict], unrecorded: dic
         AttentionGroup("low", f"Puntaje final bajo {threshold:g} / {max_score:g}",
                        "entre las entregas, según report.attention_below de course.yaml"),
         AttentionGroup("late", "Entregas atrasadas", "entregadas después de la fecha límite"),
-        AttentionGroup("record_error", "Sin registrar", "el calificador no pudo guardar el resultado: vuelva a ejecutar grade"),
+        AttentionGroup("record_error", "Sin registrar", f"{PROBLEM_KINDS[RECORD_ERROR]}: vuelva a ejecutar grade (el puntaje es el calificado)"),
     ]}
     for row in rows:
         student, report, status = row["student"], reports.get(row["student"]), row["status"]
