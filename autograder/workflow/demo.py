@@ -29,7 +29,7 @@ from autograder.workflow.collect import collect_assignment
 from autograder.workflow.feedback import feedback_dir, write_feedback
 from autograder.workflow.grade_class import grade_class, reports_dir
 from autograder.workflow.lms_zip import extended_timestamp
-from autograder.workflow.release import release_assignment
+from autograder.workflow.release import RosterEntry, release_assignment
 from autograder.workflow.report import class_report_dir, write_class_report
 from autograder.workflow.sample_class import (
     BROKEN_JSON, StudentPlan, break_json, cells_for, fill_notebook, load_sample_class, reference_code,
@@ -115,8 +115,9 @@ def run_demo(folder: Path, jobs: int = 2, assignments: list[str] | None = None,
     plans = load_sample_class()
     names = [a.name for a in course.assignments]
 
+    roster = [RosterEntry(p.student, *(p.name.split(" ", 1) + [None])[:2]) for p in plans.values()]
     for name in names:
-        console.print(f"[bold]publicando[/] {name}: {release_assignment(course, name, students=list(plans))}")
+        console.print(f"[bold]publicando[/] {name}: {release_assignment(course, name, students=roster)}")
     for plan in plans.values():
         for name in names:
             if name in plan.hand_ins:

@@ -3,7 +3,10 @@
 Each part is an nbgrader grade cell (``release.mark_parts_as_graded``), so a report becomes, per
 student: a submission with nbgrader's timestamp, one ``Grade.auto_score`` per part (an instructor's
 ``manual_score`` in the formgrader still wins), a short comment per part, and the late penalty on
-the notebook (``SubmittedNotebook.late_submission_penalty``, which ``nbgrader export`` subtracts).
+the notebook (``SubmittedNotebook.late_submission_penalty``, which ``nbgrader export`` subtracts),
+and nbgrader's ``flagged`` on the notebook when the report has review flags (the formgrader's
+"Flagged?" column; :func:`needs_review`). The flag follows the report: a regrade without flags
+clears it.
 The late penalty uses nbgrader's own ``total_seconds_late`` (due date plus any extension granted
 with nbgrader). One student is one transaction. Example::
 
@@ -57,6 +60,7 @@ def record_report(
             comment.auto_comment = part_summary(part, part_report)
         submitted_notebook = gradebook.find_submission_notebook(notebook, assignment, student)
         submitted_notebook.late_submission_penalty = late.penalty
+        submitted_notebook.flagged = needs_review(report)
         gradebook.db.commit()
     except MissingEntry as exc:
         gradebook.db.rollback()
@@ -68,6 +72,13 @@ def record_report(
         gradebook.db.rollback()
         raise
     return late
+
+
+def needs_review(report: dict) -> bool:
+    """A report the instructor should look at in the formgrader: any flag (torch's own op,
+    tampering, the static scan, a timeout or crash, a timestamp.txt that disagrees with the
+    receipt, files collect refused), or a run the grader could not finish."""
+    return bool(report.get("flags")) or report.get("status") in ("timeout", "error")
 
 
 def part_summary(part: str, part_report: dict) -> str:

@@ -1,7 +1,10 @@
-"""nbgrader's configuration for one course, built from course.yaml instead of nbgrader_config.py.
+"""nbgrader's configuration for one course, built from course.yaml.
 
 Every workflow step talks to nbgrader through this traitlets ``Config`` so that the course id, the
-course directory, the exchange and the gradebook come from one place. Example::
+course directory, the exchange and the gradebook come from one place. ``release`` also writes it
+as ``<course_dir>/nbgrader_config.py`` (:func:`write_nbgrader_config`), so that nbgrader's own
+commands run in the course folder need no flags: ``nbgrader export``, ``nbgrader
+generate_feedback``, ``nbgrader formgrader``. Example::
 
     api = instructor_api(course)                  # nbgrader.apps.NbGraderAPI for the instructor
     with open_gradebook(course) as gb:            # nbgrader.api.Gradebook on <course_dir>/gradebook.db
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -46,6 +50,38 @@ def course_config(course: Course, *, student: Optional[str] = None, student_home
         config.Exchange.assignment_dir = str(home)
         config.Exchange.cache = str(home / ".nbgrader_cache")
     return config
+
+
+#: The first line of the nbgrader_config.py that release writes (and may overwrite).
+GENERATED_HEADER = "# Generado por `autograder release` desde course.yaml: no se edita (se reescribe en cada release)."
+
+
+def write_nbgrader_config(course: Course) -> Path:
+    """``<course_dir>/nbgrader_config.py``: this course's settings for nbgrader's own commands.
+
+    Its folders are relative to the file itself, so the course folder may move (or be copied)
+    and still find its gradebook and exchange. A file there that autograder did not write is left
+    alone (the instructor's own), and the path is returned all the same.
+    """
+    target = course.course_dir / "nbgrader_config.py"
+    if target.exists() and not target.read_text(encoding="utf-8").startswith(GENERATED_HEADER):
+        return target
+    config = course_config(course)
+    exchange = os.path.relpath(course.exchange_dir, course.course_dir)
+    located = {  # written as code, relative to the file's folder
+        ("CourseDirectory", "root"): "HERE",
+        ("CourseDirectory", "db_url"): '"sqlite:///" + os.path.join(HERE, "gradebook.db")',
+        ("Exchange", "root"): f"os.path.normpath(os.path.join(HERE, {exchange!r}))",
+    }
+    lines = [GENERATED_HEADER, "import os", "",
+             "c = get_config()  # noqa: F821 (nbgrader's config loader defines it)",
+             "HERE = os.path.dirname(os.path.abspath(__file__))", ""]
+    for section, traits in sorted(config.items()):
+        for name, value in sorted(traits.items()):
+            lines.append(f"c.{section}.{name} = {located.get((section, name), repr(value))}")
+    prepare_folders(course)
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
 
 
 def prepare_folders(course: Course) -> None:

@@ -1,12 +1,29 @@
-"""``autograder report ASSIGNMENT``: the class report (HTML with plots) and a CSV of scores.
+"""``autograder report ASSIGNMENT``: the class report, an instructor's worklist (HTML) and a CSV.
 
-The page: score histograms per part and overall (matplotlib, embedded as a base64 PNG, so the
-page is one self-contained file); the failure rate of every test, most failed first (the
-mistakes the class makes most); the students whose submission crashed, timed out or was flagged
-(torch's own op, the static scan, a timestamp.txt that disagrees with collect's receipt, files
-collect refused) and those whose result the grader could not record. The CSV: one row per student
-on the gradebook's roster or with a report, one column per part, then total, late penalty, final
-score and status; every text cell is neutralised for spreadsheets (:func:`spreadsheet_safe`). Example::
+The page, top to bottom:
+
+1. one summary whose every number says what it counts ("9 estudiantes en la lista; 7 entregaron;
+   promedio final 47,2 / 90 sobre las 7 entregas");
+2. "Requieren atención": who never submitted, whose notebook did not load, whose code timed out
+   or crashed the grader's worker, who was flagged for review (torch's own op, tampering, the
+   static scan, a timestamp.txt that disagrees with collect's receipt, files collect refused),
+   whose final score is below ``report.attention_below`` of the maximum (course.yaml), who
+   handed in late, and whose result the grader could not record;
+3. one table of every student on the roster (nbgrader's students, with their names, plus everyone
+   seen in submissions), sortable by any column in the page itself (a small inline script: no
+   network), with each part's score, total, late days and penalty, final score, status in
+   Spanish, flags and links to the feedback page and the submitted notebook;
+4. score histograms per part and overall (matplotlib, embedded as a base64 PNG);
+5. the failure rate of every test, most failed first, with its most common failing input;
+6. similar submissions (:mod:`autograder.workflow.similarity`): pairs and clusters whose own code
+   is nearly identical, each linking both submissions: a lead to look at, never a grade.
+
+The CSV: one row per student of the table, one column per part, then total, late penalty,
+final score and status (codes: ``graded``, ``load_error``, ``timeout``, ``error``,
+``sin_entrega``, ``record_error``), then the same status in Spanish, late days, flags and name;
+every text cell is neutralised for spreadsheets (:func:`spreadsheet_safe`). Every string of a
+report is the student's or comes through the student's code: the page escapes all of it.
+Example::
 
     write_class_report(course, "convolutions")
     # '.../reports/convolutions/index.html y .../reports/convolutions/convolutions.csv'
@@ -16,17 +33,23 @@ from __future__ import annotations
 import base64
 import csv
 import io
-from collections import defaultdict
+import json
+import os
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 
-from autograder.config import Course
-from autograder.workflow.feedback import test_label
-from autograder.workflow.grade_class import read_record_errors, read_reports
+from autograder.config import REPO_ROOT, Course
+from autograder.workflow.feedback import feedback_dir, test_label
+from autograder.workflow.grade_class import read_record_errors, read_reports, submission_dir, submission_digest
+from autograder.workflow.gradebook import notebook_id
 from autograder.workflow.nbgrader_setup import open_gradebook
+from autograder.workflow import similarity
 
 from autograder.workflow.html import TEMPLATES as _TEMPLATES
-
 #: Status of a student on the roster who never submitted.
 NOT_SUBMITTED = "sin_entrega"
 
@@ -40,9 +63,24 @@ PROBLEM_KINDS = {"load_error": "no se pudo cargar", "timeout": "tiempo agotado",
 #: A spreadsheet reads a cell that starts with one of these as a formula (OWASP, "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+#: Each status as the page (and the CSV's ``estado``) says it, in the course's language.
+STATUS_LABELS = {
+    "graded": "calificada",
+    "load_error": "error de carga",
+    "timeout": "tiempo agotado",
+    "error": "falla del calificador",
+    NOT_SUBMITTED: "sin entrega",
+    RECORD_ERROR: "sin registrar (error del calificador)",
+}
+
+#: The same, after a count ("5 calificadas"; a label that is a noun phrase stays as it is).
+STATUS_COUNTED = {"graded": "calificadas", "load_error": "con error de carga", "timeout": "con tiempo agotado",
+                  "error": "con falla del calificador", RECORD_ERROR: "sin registrar"}
+
 #: How the report names each kind of flag in a report (other kinds are shown as they come).
 FLAG_KINDS = {
     "banned_op": "usa la operación de torch",
+    "tampering": "alteró las operaciones de torch",
     "static_scan": "marcado para revisión",
     "timeout": "tiempo agotado en una llamada",
     "crash": "el proceso terminó",
@@ -51,6 +89,15 @@ FLAG_KINDS = {
     "refused_file": "collect rechazó archivos",
 }
 
+#: Flags that mean the code ran out of time or killed its worker (their own attention group).
+RUNAWAY_FLAGS = frozenset({"timeout", "crash"})
+
+#: Similar pairs listed on the page, most similar first (the clusters still name everyone).
+SHOWN_PAIRS = 100
+
+#: What a failure message's first line starts with when it names the failing input.
+INPUT_PREFIX = "Entrada: "
+
 
 def class_report_dir(course: Course, assignment: str) -> Path:
     return course.course_dir / "reports" / assignment
@@ -58,48 +105,66 @@ def class_report_dir(course: Course, assignment: str) -> Path:
 
 def write_class_report(course: Course, name: str) -> str:
     """Write ``reports/<name>/index.html`` and ``reports/<name>/<name>.csv``; return both paths."""
+    started = time.monotonic()
     assignment = course.assignment(name)
     parts = list(assignment.parts)
     reports = read_reports(course, name)
     unrecorded = read_record_errors(course, name)
-    rows = score_rows(parts, reports, roster(course), unrecorded)
+    rows = score_rows(parts, reports, roster(course), unrecorded, names=roster_names(course))
     folder = class_report_dir(course, name)
     folder.mkdir(parents=True, exist_ok=True)
+    add_links(course, name, rows, folder)
     csv_path = folder / f"{name}.csv"
     csv_path.write_text(rows_to_csv(parts, rows), encoding="utf-8")
 
-    finals = [r["final"] for r in rows if r["status"] != NOT_SUBMITTED]
+    threshold = course.report.attention_below * assignment.max_score
+    pairs, groups = similar_submissions(course, name, reports)
+    by_student = {row["student"]: row for row in rows}
     html = _TEMPLATES.get_template("class_report.html.j2").render(
         title=assignment.title or name,
         parts=parts,
         rows=rows,
-        graded=sum(1 for r in reports.values() if r.get("status") == "graded"),
-        mean_final=sum(finals) / len(finals) if finals else 0.0,
+        summary=summary_lines(rows, assignment.max_score),
+        attention=attention_groups(rows, reports, unrecorded, threshold, assignment.max_score),
         max_score=assignment.max_score,
         csv_name=csv_path.name,
         histogram_png=histograms_png(assignment.parts, reports),
         failure_rates=failure_rates(reports),
-        problems=problem_submissions(reports, unrecorded),
+        graded_count=sum(1 for r in reports.values() if r.get("status") == "graded"),
+        similar_pairs=[{"pair": p, "a": by_student.get(p.a, {}), "b": by_student.get(p.b, {})}
+                       for p in pairs[:SHOWN_PAIRS]],
+        hidden_pairs=max(0, len(pairs) - SHOWN_PAIRS),
+        similar_clusters=[g for g in groups if len(g) > 2],
+        similarity_threshold=course.report.similarity_threshold,
+        compared=sum(1 for r in reports.values() if r.get("status") != "load_error"),
     )
     html_path = folder / "index.html"
     html_path.write_text(html, encoding="utf-8")
-    return f"{html_path} y {csv_path}"
+    return f"{html_path} y {csv_path} ({len(rows)} estudiantes, {time.monotonic() - started:.1f} s)"
 
 
 def roster(course: Course) -> list[str]:
     """The students nbgrader's gradebook knows (added at release and at collect)."""
+    return list(roster_names(course))
+
+
+def roster_names(course: Course) -> dict[str, str]:
+    """Each student of the gradebook with the name it holds ("" when the roster gave none)."""
     with open_gradebook(course) as gradebook:
-        return [student.id for student in gradebook.students]
+        return {student.id: " ".join(n for n in (student.first_name, student.last_name) if n)
+                for student in gradebook.students}
 
 
 def score_rows(parts: list[str], reports: dict[str, dict], students: list[str],
-               unrecorded: dict[str, dict] | None = None) -> list[dict]:
-    """One row per student: each part's score, total, late penalty, final score and status.
+               unrecorded: dict[str, dict] | None = None, names: dict[str, str] | None = None) -> list[dict]:
+    """One row per student: each part's score, total, late penalty, final score, status (its code
+    and its Spanish label), late days, flags and name.
 
     A student whose result could not be recorded (``unrecorded``, or ``record_error`` in the
     report) has status ``record_error``: the grader's problem, never shown as not submitted.
     """
     unrecorded = unrecorded or {}
+    names = names or {}
     rows = []
     for student in sorted(set(students) | set(reports) | set(unrecorded)):
         report = reports.get(student)
@@ -108,27 +173,243 @@ def score_rows(parts: list[str], reports: dict[str, dict], students: list[str],
             status = RECORD_ERROR if student in unrecorded else NOT_SUBMITTED
             total = float(unrecorded.get(student, {}).get("score") or 0.0)
             final = float(unrecorded.get(student, {}).get("final_score") or total)
-            row.update(student=student, total=total, late_penalty=0.0, final=final, status=status)
+            row.update(student=student, total=total, late_penalty=0.0, final=final, status=status,
+                       late_days=0, flags=[])
         else:
             row = {part: float(report.get("parts", {}).get(part, {}).get("score", 0.0)) for part in parts}
             total = float(report.get("score", 0.0))
-            penalty = float((report.get("late") or {}).get("penalty", 0.0))
+            late = report.get("late") or {}
+            penalty = float(late.get("penalty", 0.0))
             status = RECORD_ERROR if report.get("record_error") or student in unrecorded else report.get("status", "")
+            kinds = list(dict.fromkeys(str(f.get("kind", "")) for f in report.get("flags", [])))
             row.update(student=student, total=total, late_penalty=penalty,
-                       final=float(report.get("final_score", max(0.0, total - penalty))), status=status)
+                       final=float(report.get("final_score", max(0.0, total - penalty))), status=status,
+                       late_days=int(late.get("days_late", 0) or 0), flags=[FLAG_KINDS.get(k, k) for k in kinds])
+        row["estado"] = STATUS_LABELS.get(row["status"], str(row["status"]))
+        row["name"] = names.get(student, "")
         rows.append(row)
     return rows
+
+
+def add_links(course: Course, assignment: str, rows: list[dict], folder: Path) -> None:
+    """Each row's relative links (from the report's folder) to the student's feedback page and
+    submitted notebook, where they exist; ids are URL-quoted (the page escapes them again)."""
+    notebook = course.assignment(assignment).notebook
+    for row in rows:
+        row["feedback_href"] = row["submission_href"] = ""
+        student = row["student"]
+        if "/" in student or "\0" in student or student in ("", ".", ".."):
+            continue  # not one folder name (a roster id): nothing of ours is there to link
+        page = feedback_dir(course, assignment, student) / f"{notebook_id(course, assignment)}.html"
+        submitted = submission_dir(course, assignment, student) / notebook
+        for key, target in (("feedback_href", page), ("submission_href", submitted)):
+            try:
+                relative = target.relative_to(course.course_dir) if target.is_file() else None
+            except (ValueError, OSError):  # an id that is not one folder name: no link
+                relative = None
+            if relative is not None:
+                up = "../" * len(folder.relative_to(course.course_dir).parts)
+                row[key] = up + "/".join(quote(part, safe="") for part in relative.parts)
+
+
+def summary_lines(rows: list[dict], max_score: float) -> list[str]:
+    """The class in a few sentences, each number with what it counts."""
+    listed = len(rows)
+    missing = sum(1 for r in rows if r["status"] == NOT_SUBMITTED)
+    handed = [r for r in rows if r["status"] != NOT_SUBMITTED]
+    by_status = Counter(r["status"] for r in handed)
+    lines = [f"{listed} estudiantes en la lista; {len(handed)} entregaron y {missing} no."]
+    if handed:
+        detail = ", ".join(f"{n} {STATUS_COUNTED.get(status, STATUS_LABELS.get(status, status))}"
+                           for status, n in sorted(by_status.items(), key=lambda kv: (-kv[1], kv[0])))
+        lines.append(f"De las {len(handed)} entregas: {detail}.")
+        finals = sorted(r["final"] for r in handed)
+        mean = sum(finals) / len(finals)
+        middle = len(finals) // 2
+        median = finals[middle] if len(finals) % 2 else (finals[middle - 1] + finals[middle]) / 2
+        lines.append(f"Puntaje final promedio {mean:.1f} / {max_score:g} y mediana {median:.1f}, sobre las "
+                     f"{len(handed)} entregas (una entrega que no cargó cuenta 0).")
+        if missing:
+            everyone = sum(finals) / listed
+            lines.append(f"Sobre los {listed} estudiantes de la lista (sin entrega = 0), el promedio es "
+                         f"{everyone:.1f} / {max_score:g}.")
+    return lines
+
+
+@dataclass
+class AttentionGroup:
+    """One "needs attention" group: its title, what it means, and one entry per student."""
+
+    key: str
+    title: str
+    meaning: str
+    entries: list[dict] = field(default_factory=list)
+
+
+def attention_groups(rows: list[dict], reports: dict[str, dict], unrecorded: dict[str, dict] | None,
+                     threshold: float, max_score: float) -> list[AttentionGroup]:
+    """The students the instructor should look at, by reason (a student may be in several)."""
+    unrecorded = unrecorded or {}
+    groups = {g.key: g for g in [
+        AttentionGroup("missing", "Sin entrega", "en la lista del curso, sin ninguna entrega recogida"),
+        AttentionGroup("load_error", "Error de carga", "el cuaderno no se pudo leer o no compila: 0 en todo"),
+        AttentionGroup("runaway", "Tiempo agotado o proceso terminado",
+                       "su código superó el tiempo por llamada o hizo terminar el proceso de corrección"),
+        AttentionGroup("flagged", "Marcadas para revisión",
+                       "marcas de la corrección o de collect; también marcadas en el gradebook de nbgrader"),
+        AttentionGroup("low", f"Puntaje final bajo {threshold:g} / {max_score:g}",
+                       "entre las entregas, según report.attention_below de course.yaml"),
+        AttentionGroup("late", "Entregas atrasadas", "entregadas después de la fecha límite"),
+        AttentionGroup("record_error", "Sin registrar", f"{PROBLEM_KINDS[RECORD_ERROR]}: vuelva a ejecutar grade (el puntaje es el calificado)"),
+    ]}
+    for row in rows:
+        student, report, status = row["student"], reports.get(row["student"]), row["status"]
+        entry = {"student": student, "name": row["name"], "href": row.get("feedback_href", "")}
+        if status == NOT_SUBMITTED:
+            groups["missing"].entries.append(dict(entry, detail=""))
+            continue
+        if status == RECORD_ERROR or student in unrecorded:
+            detail = (report or {}).get("record_error") or unrecorded.get(student, {}).get("error", "")
+            groups["record_error"].entries.append(dict(entry, detail=detail))
+        if report is None:
+            continue
+        if report.get("status") == "load_error":
+            groups["load_error"].entries.append(dict(entry, detail=report.get("load_error") or ""))
+        flags = report.get("flags", [])
+        runaway = [f for f in flags if f.get("kind") in RUNAWAY_FLAGS]
+        if report.get("status") in ("timeout", "error") or runaway:
+            detail = runaway[0].get("message", "") if runaway else (report.get("load_error") or "")
+            more = f" (y {len(runaway) - 1} más)" if len(runaway) > 1 else ""
+            groups["runaway"].entries.append(dict(entry, detail=detail + more))
+        review = [f for f in flags if f.get("kind") not in RUNAWAY_FLAGS]
+        if review:
+            kinds = list(dict.fromkeys(str(f.get("kind", "")) for f in review))
+            first = review[0]
+            more = f" (y {len(review) - 1} más)" if len(review) > 1 else ""
+            detail = (f"{', '.join(FLAG_KINDS.get(k, k) for k in kinds)}. "
+                      f"{first.get('part') or 'entrega'}: {first.get('message', '')}{more}")
+            groups["flagged"].entries.append(dict(entry, detail=detail))
+        if report.get("status") == "graded" and row["final"] < threshold:
+            groups["low"].entries.append(dict(entry, detail=f"{row['final']:.4g} / {max_score:g}"))
+        if row["late_days"] > 0:
+            groups["late"].entries.append(dict(entry, detail=f"{row['late_days']} día(s), −{row['late_penalty']:g} puntos"))
+    return list(groups.values())
+
+
+def similar_submissions(course: Course, assignment: str, reports: dict[str, dict]):
+    """The similar pairs and their clusters among the submissions that loaded (module
+    :mod:`autograder.workflow.similarity`), the released stub removed twice: the code cells a
+    student left exactly as released are not extracted at all, and the fingerprints of the
+    released notebook's code are removed from what is left.
+
+    Extracting is what costs (tens of ms a notebook); each submission's fingerprints are kept in
+    ``reports/<assignment>/.similarity.json`` under the hash of its files, so a report after a
+    regrade of a few students extracts only theirs.
+    """
+    spec = course.assignment(assignment)
+    limits = course.grading.submission_limits
+    released = released_notebook(course, assignment)
+    released_cells = set(_code_cells(released.read_bytes())) if released else set()
+    cache_path = class_report_dir(course, assignment) / ".similarity.json"
+    cache = _read_cache(cache_path)
+    fresh: dict[str, list[int]] = {}
+    prints = {}
+    for student, report in sorted(reports.items()):
+        if report.get("status") == "load_error":
+            continue  # nothing was extracted
+        folder = submission_dir(course, assignment, student)
+        if not folder.is_dir():
+            continue
+        key = f"{similarity.METHOD}:{submission_digest(folder, limits)}"
+        if key not in cache:
+            cache[key] = sorted(own_fingerprints(folder, spec, limits, released_cells))
+        fresh[key] = cache[key]
+        if fresh[key]:
+            prints[student] = frozenset(fresh[key])
+    _write_cache(cache_path, fresh)
+    stub = frozenset()
+    if released is not None:
+        from autograder.grading.submission import load_submission
+
+        stub = similarity.fingerprint(load_submission(released, spec, limits).source)
+    pairs = similarity.similar_pairs(prints, course.report.similarity_threshold, stub=stub)
+    return pairs, similarity.clusters(pairs)
+
+
+def released_notebook(course: Course, assignment: str) -> Path | None:
+    """The notebook students started from: nbgrader's release folder, else the built one."""
+    notebook = course.assignment(assignment).notebook
+    for path in (course.course_dir / "release" / assignment / notebook, REPO_ROOT / "assignments" / assignment / notebook):
+        if path.is_file():
+            return path
+    return None
+
+
+def own_fingerprints(folder: Path, spec, limits, released_cells: set[str]) -> frozenset[int]:
+    """Fingerprints of what :mod:`autograder.grading.extraction` takes from the student's code
+    cells that differ from the released ones (the notebook read as a student file: never
+    through a link, within the course's limits); a submission that is not that notebook goes
+    through ``load_submission`` whole."""
+    from autograder.grading.extraction import CodeCell
+    from autograder.grading.submission import load_submission, submission_from_cells
+    from autograder.student_files import Refused, read_file
+
+    try:
+        data = read_file(folder, spec.notebook, limits)
+        cells = [CodeCell(f"celda {i}", source) for i, source in enumerate(_code_cells(data), 1)
+                 if source not in released_cells]
+    except (Refused, OSError, ValueError):
+        submission = load_submission(folder, spec, limits)
+        return similarity.fingerprint(submission.source) if submission.error is None else frozenset()
+    return similarity.fingerprint(submission_from_cells(cells, list(spec.parts)).source)
+
+
+def _code_cells(data: bytes) -> list[str]:
+    """The source of every code cell of a notebook's bytes (ValueError when it is not one)."""
+    notebook = json.loads(data.decode("utf-8"))
+    cells = notebook.get("cells", []) if isinstance(notebook, dict) else []
+    sources = []
+    for cell in cells if isinstance(cells, list) else []:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            sources.append(source if isinstance(source, str) else "".join(s for s in source if isinstance(s, str)))
+    return sources
+
+
+def _read_cache(path: Path) -> dict[str, list[int]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, list) and all(isinstance(i, int) for i in v)}
+
+
+def _write_cache(path: Path, entries: dict[str, list[int]]) -> None:
+    try:  # a cache: losing it costs time only
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(entries), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def rows_to_csv(parts: list[str], rows: list[dict]) -> str:
     """The class CSV: numbers as numbers, every text cell quoted and neutralised for spreadsheets."""
     buffer = io.StringIO()
-    fields = ["student", *parts, "total", "late_penalty", "final", "status"]
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
+    fields = ["student", *parts, "total", "late_penalty", "final", "status", *CSV_EXTRA]
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC,
+                            extrasaction="ignore")
     writer.writerow({name: spreadsheet_safe(name) for name in fields})
     for row in rows:
-        writer.writerow({k: spreadsheet_safe(v) if isinstance(v, str) else v for k, v in row.items()})
+        cells = dict(row, flags="; ".join(row.get("flags", [])))
+        writer.writerow({k: spreadsheet_safe(v) if isinstance(v, str) else v for k, v in cells.items()})
     return buffer.getvalue()
+
+
+#: Columns after ``status`` (added later: tools that read the first ones keep working).
+CSV_EXTRA = ("estado", "late_days", "flags", "name")
 
 
 def spreadsheet_safe(cell: str) -> str:
@@ -139,8 +420,11 @@ def spreadsheet_safe(cell: str) -> str:
 
 
 def failure_rates(reports: dict[str, dict]) -> list[dict]:
-    """Each test's share of failures among the submissions the grader ran, most failed first."""
+    """Each test's share of failures among the submissions the grader ran, most failed first,
+    with the failing input most of its failures name (the ``Entrada: ...`` line of the message)
+    and how many failures name it."""
     failed, total = defaultdict(int), defaultdict(int)
+    inputs: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for report in reports.values():
         if report.get("status") != "graded":
             continue  # a crash fails every test; it says nothing about which mistake is common
@@ -148,11 +432,17 @@ def failure_rates(reports: dict[str, dict]) -> list[dict]:
             for test in result.get("tests", []):
                 key = (part, f"{test_label(test)} ({test.get('name', '')})")
                 total[key] += 1
-                failed[key] += 0 if test.get("passed") else 1
-    rates = [
-        {"part": part, "test": test, "failed": failed[(part, test)], "total": n, "rate": failed[(part, test)] / n}
-        for (part, test), n in total.items()
-    ]
+                if not test.get("passed"):
+                    failed[key] += 1
+                    first = str(test.get("message") or "").split("\n", 1)[0]
+                    if first.startswith(INPUT_PREFIX):
+                        inputs[key][first[len(INPUT_PREFIX):].strip()] += 1
+    rates = []
+    for (part, test), n in total.items():
+        common = inputs[(part, test)].most_common(1)
+        rates.append({"part": part, "test": test, "failed": failed[(part, test)], "total": n,
+                      "rate": failed[(part, test)] / n,
+                      "common_input": common[0][0] if common else "", "common_count": common[0][1] if common else 0})
     return sorted(rates, key=lambda r: (-r["rate"], r["part"], r["test"]))
 
 

@@ -30,6 +30,8 @@ class StudentPlan:
     #: assignment -> "reference" | "broken_json" | {part: snippet file or "stub"}
     hand_ins: dict[str, Union[str, dict]] = field(default_factory=dict)
     late_days: float = 0.0
+    #: first and last name, as the roster gives them to nbgrader's gradebook
+    name: str = ""
 
 
 def load_sample_class(path: Path = SAMPLE_DIR / "class.yaml") -> dict[str, StudentPlan]:
@@ -39,7 +41,8 @@ def load_sample_class(path: Path = SAMPLE_DIR / "class.yaml") -> dict[str, Stude
         entry = dict(entry)
         story = entry.pop("story", "")
         late = float(entry.pop("late_days", 0.0))
-        plans[student] = StudentPlan(student, story, entry, late)
+        name = str(entry.pop("name", ""))
+        plans[student] = StudentPlan(student, story, entry, late, name)
     return plans
 
 
