@@ -88,10 +88,7 @@ class GradingPlugin:
         part recorded while the composite ran can be replayed to the trusted side's composition."""
         self._ensure_started()
         if self._pieces_worker is None:
-            from autograder.sandbox.client import SandboxWorker
-
-            worker = SandboxWorker(self.source, device=self.target_device, limits=self.limits,
-                                   sandbox=self.sandbox, ban=self.ban)
+            worker = self._new_worker()
             worker.start()
             self._pieces_worker = worker
         return self._pieces_worker
@@ -166,11 +163,15 @@ class GradingPlugin:
         if self._worker is None:
             self._start_worker()
 
-    def _start_worker(self) -> None:
-        from autograder.sandbox.client import SandboxWorker
+    def _new_worker(self):
+        """A worker of this submission: pre-started (and locked down, never used) in a grading service."""
+        from autograder.sandbox.pool import new_worker
 
-        worker = SandboxWorker(self.source, device=self.target_device, limits=self.limits, sandbox=self.sandbox,
-                               ban=self.ban)
+        return new_worker(self.source, device=self.target_device, limits=self.limits, sandbox=self.sandbox,
+                          ban=self.ban)
+
+    def _start_worker(self) -> None:
+        worker = self._new_worker()
         self.load = worker.start()
         self._worker = worker
         self.worker_ready_s = round(time.monotonic() - self._started_at, 3)
