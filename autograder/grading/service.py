@@ -19,7 +19,8 @@ that submission as without a service, and the next request starts a new service.
 
 Protocol (trusted on both sides): one JSON object a line on stdin (the arguments of
 ``run_session``), one JSON line back on the file descriptor ``--reply-fd``: ``{"code": N}``, or
-``{"error": "..."}`` after which the service exits. Example::
+``{"error": "..."}`` after which the service exits; ``{"ready": true}`` first, once imported (the
+parent starts a submission's clock after it, as a one-off session's start is not the student's). Example::
 
     python -m autograder.grading.service --reply-fd 3
     {"course_file": "course.yaml", "assignment": "convolutions", "source_file": "/tmp/s.py",
@@ -117,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     from autograder.sandbox import pool
 
     pool.enable()
+    replies.write(json.dumps({"ready": True}) + "\n")  # a submission's time starts after our own start
+    replies.flush()
     serve(sys.stdin, replies, fresh)
     return 0
 

@@ -26,11 +26,18 @@ import threading
 import time
 
 from autograder.config import REPO_ROOT
+from autograder.grading.api import SESSION_ENV, GraderError
 
 #: Gradings one service process runs before it is replaced by a new one.
 GRADINGS_PER_SERVICE = 100
+#: Seconds a service may take to import everything before its first request.
+STARTUP_SECONDS = 300
 #: Bytes of a service's stderr kept for a failure's message.
 STDERR_TAIL = 16 * 1024
+
+
+class ServiceFailed(GraderError):
+    """A service that could not even start (the grading machine's problem, not a submission's)."""
 
 
 class GradingService:
@@ -70,8 +77,6 @@ class GradingService:
         return subprocess.CompletedProcess([], 0 if code in (0, 1) else code, "", tail)
 
     def _start(self) -> None:
-        from autograder.grading.api import SESSION_ENV
-
         reply_r, reply_w = os.pipe()
         self._stderr = tempfile.TemporaryFile(prefix="autograder-service-")
         try:
@@ -84,6 +89,11 @@ class GradingService:
         self._replies = reply_r
         self._buffer = b""
         self.gradings = 0
+        ready = self._read_line(time.monotonic() + STARTUP_SECONDS)
+        if not ready or json.loads(ready).get("ready") is not True:
+            tail = self._tail(0)
+            self.stop()
+            raise ServiceFailed(f"the grading service did not start: {tail[-500:]}")
 
     def _read_line(self, deadline: float) -> bytes | None:
         """The next reply line; b"" when the service closed its end; None past the deadline."""
