@@ -49,14 +49,25 @@ def grading_services(jobs: int = 1):
         with grading_services(jobs=2):
             reports = list(ThreadPoolExecutor(2).map(grade, submissions))
     """
-    global _services
     from autograder.grading.service_pool import ServicePool
 
-    previous, _services = _services, ServicePool(max(1, jobs))
+    pool = ServicePool(max(1, jobs))
     try:
-        yield _services
+        with using_services(pool):
+            yield pool
     finally:
-        _services.close()
+        pool.close()
+
+
+@contextlib.contextmanager
+def using_services(pool):
+    """Within this block, ``grade_submission`` grades in ``pool``'s services, which outlive it
+    (what ``check()`` keeps warm for a kernel). Example: ``with using_services(pool): grade_submission(...)``."""
+    global _services
+    previous, _services = _services, pool
+    try:
+        yield pool
+    finally:
         _services = previous
 
 
