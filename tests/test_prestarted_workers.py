@@ -12,7 +12,7 @@ import signal
 import pytest
 
 from autograder.sandbox import lockdown
-from autograder.sandbox.client import Limits, StudentError
+from autograder.sandbox.client import Limits, StudentError, WorkerCrashed
 from autograder.sandbox.pool import WorkerPool, isolated
 
 HEADER = "import math\nimport torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
@@ -52,6 +52,16 @@ def reach_others():
             opened.append(f"{entry}:{fd}")
             os.close(handle)
     return {"seen": len(seen), "opened": opened, "uid": os.getuid()}
+
+def forge():
+    """A reply frame of its own on its pipe to the trusted side (the next worker must not care)."""
+    import json, struct, sys
+    out = int(sys.argv[sys.argv.index("--out-fd") + 1])
+    raw = json.dumps({"ok": True, "value": 1.0, "info": {"$dict": []}, "ops": {"$tuple": []},
+                      "grads": {"$dict": []}, "seconds": 0.0, "$buffers": []}).encode()
+    with open(out, "wb", closefd=False) as pipe:
+        pipe.write(struct.pack(">I", len(raw)) + raw)
+    return 2.0
 '''
 
 # The next student: only looks.
@@ -77,19 +87,26 @@ def pool():
     pool.close()
 
 
-def test_a_prestarted_worker_never_sees_the_previous_students_state(pool):
-    first = pool.claim(HOSTILE, device="cpu", limits=LIMITS, sandbox="auto", ban=())
+@pytest.mark.parametrize("sandbox", ["auto", "rlimits"])
+def test_a_prestarted_worker_never_sees_the_previous_students_state(pool, sandbox):
+    if not isolated(sandbox, "cpu"):
+        pytest.skip(f"{sandbox}: no isolated worker here, so nothing is pre-started")
+    first = pool.claim(HOSTILE, device="cpu", limits=LIMITS, sandbox=sandbox, ban=())
     assert first._requests == 0  # pre-started: nothing was sent to it before the source
     with first:
         assert first.start().ok
         reached = first.call("reach_others").value
-        assert tuple(reached["opened"]) == (), reached
-        second = pool.claim(LOOKS, device="cpu", limits=LIMITS, sandbox="auto", ban=())
+        assert tuple(reached["opened"]) == (), reached  # no other process's pipes, the spare's included
+        with pytest.raises(WorkerCrashed, match="nonce"):
+            first.call("forge")
+        second = pool.claim(LOOKS, device="cpu", limits=LIMITS, sandbox=sandbox, ban=())
         with second:
             assert second.start().ok
             seen = second.call("look").value
             assert second._worker_pid != first._worker_pid
-    assert "dejado_por_a" not in seen["tmp"], seen
+            assert second.tampering == []
+    if first.sandbox_kind == "bubblewrap":  # rlimits shares /tmp (the README says so), pre-started or not
+        assert "dejado_por_a" not in seen["tmp"], seen
     assert not seen["builtins"] and seen["environ"] is None, seen
     assert seen["add"] == 2.0 and seen["plus"] == 2.0, seen
     if os.geteuid() == 0:  # each worker its own unprivileged uid
