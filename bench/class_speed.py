@@ -14,8 +14,8 @@ and, with ``--jobs`` at a time as ``autograder grade ASSIGNMENT --jobs`` does, m
    CS231n-style cells of fixed assertions against torch (the way an nbgrader autograde course
    grades), ``--jobs`` kernels at a time.
 
-CPU-seconds are those of every process the run started (``RUSAGE_CHILDREN``: sessions, services,
-workers, kernels); a student's *tests* CPU is the report's ``timings.tests_cpu_s`` (the trusted
+CPU-seconds are those of the bench and every process it started (sessions, services, workers,
+kernels; sampled, see :class:`CpuMeter`); a student's *tests* CPU is the report's ``timings.tests_cpu_s`` (the trusted
 side and the worker from the first test to the last) and its *start-up* is the rest. Run::
 
     make bench                                        # convolutions, 8 students (a few minutes)
@@ -25,9 +25,9 @@ side and the worker from the first test to the last) and its *start-up* is the r
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -80,23 +80,55 @@ def students(assignment: str, count: int) -> list[str]:
     return made
 
 
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+class CpuMeter:
+    """CPU-seconds of this process and of every process it starts, however they end.
+
+    ``RUSAGE_CHILDREN`` misses a sandboxed worker (bubblewrap is killed, so never waits for it):
+    every descendant is sampled instead (each 0.1 s; what one does in its last 0.1 s is lost).
+    """
+
+    def __init__(self, period_s: float = 0.1):
+        self.me = psutil.Process()
+        self.period_s = period_s
+        self.seen: dict[tuple, float] = {}
+        self.own = time.process_time()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                children = self.me.children(recursive=True)
+            except psutil.Error:
+                children = []
+            for child in children:
+                try:
+                    with child.oneshot():
+                        times = child.cpu_times()
+                        self.seen[(child.pid, child.create_time())] = times.user + times.system
+                except psutil.Error:
+                    continue
+            self._stop.wait(self.period_s)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return sum(self.seen.values()) + time.process_time() - self.own
 
 
 def grade_all(course, assignment: str, files: list[Path], *, jobs: int, service: bool, sandbox: str) -> dict:
     def one(path: Path) -> dict:
         return grade_submission(course, path, assignment, sandbox=sandbox)
 
-    cpu, started = children_cpu(), time.monotonic()
+    meter, started = CpuMeter(), time.monotonic()
     if service:
         with grading_services(jobs), ThreadPoolExecutor(jobs) as pool:
             reports = list(pool.map(one, files))
     else:
         with ThreadPoolExecutor(jobs) as pool:
             reports = list(pool.map(one, files))
-    wall, cpu = time.monotonic() - started, children_cpu() - cpu
+    wall, cpu = time.monotonic() - started, meter.stop()
     tests_cpu = sum((r["timings"].get("tests_cpu_s") or 0.0) for r in reports)
     return {"wall_s": wall, "cpu_s": cpu, "tests_cpu_s": tests_cpu, "reports": reports,
             "tests_s": sum((r["timings"].get("tests_s") or 0.0) for r in reports)}
@@ -123,10 +155,10 @@ def peer_all(assignment: str, sources: list[str], *, jobs: int, folder: Path) ->
             return False
         return all(not any(o.get("output_type") == "error" for o in cell.get("outputs", [])) for cell in notebook.cells)
 
-    cpu, started = children_cpu(), time.monotonic()
+    meter, started = CpuMeter(), time.monotonic()
     with ThreadPoolExecutor(jobs) as pool:
         passed = list(pool.map(one, enumerate(sources)))
-    return {"wall_s": time.monotonic() - started, "cpu_s": children_cpu() - cpu, "passed": passed}
+    return {"wall_s": time.monotonic() - started, "cpu_s": meter.stop(), "passed": passed}
 
 
 def main(argv: list[str] | None = None) -> int:
