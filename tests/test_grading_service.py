@@ -25,7 +25,7 @@ REFERENCE = reference_source("convolutions")
 # A bug in one part, plus state a hostile submission leaves in its worker (never in the service).
 HOSTILE_BUG = REFERENCE + '''
 import builtins
-open("/tmp/dejado", "w").write("x")
+open("dejado", "w").write("x")  # its working folder (the private /tmp under bubblewrap)
 builtins.dejado = True
 torch.manual_seed(99)
 _reference_max_pool2d = max_pool2d

@@ -22,7 +22,7 @@ BAN = ("convolution", "pooling")
 # The first student: leaves state everywhere it can, then looks for other workers to reach.
 HOSTILE = HEADER + '''
 import builtins, os
-open("/tmp/dejado_por_a", "w").write("secreto de A")
+open("dejado_por_a", "w").write("secreto de A")   # its working folder: the private /tmp under bubblewrap
 builtins.dejado_por_a = True
 os.environ["DEJADO_POR_A"] = "1"
 torch.add = lambda *a, **k: torch.zeros(1)
@@ -69,7 +69,7 @@ LOOKS = HEADER + '''
 import builtins, os
 
 def look():
-    return {"tmp": sorted(os.listdir("/tmp")), "builtins": hasattr(builtins, "dejado_por_a"),
+    return {"cwd": sorted(os.listdir(os.getcwd())), "builtins": hasattr(builtins, "dejado_por_a"),
             "environ": os.environ.get("DEJADO_POR_A"), "add": float(torch.add(torch.ones(1), 1)[0]),
             "plus": float((torch.ones(1) + 1)[0]), "rand": float(torch.rand(1)[0]), "uid": os.getuid()}
 
@@ -105,8 +105,7 @@ def test_a_prestarted_worker_never_sees_the_previous_students_state(pool, sandbo
             seen = second.call("look").value
             assert second._worker_pid != first._worker_pid
             assert second.tampering == []
-    if first.sandbox_kind == "bubblewrap":  # rlimits shares /tmp (the README says so), pre-started or not
-        assert "dejado_por_a" not in seen["tmp"], seen
+    assert "dejado_por_a" not in seen["cwd"], seen  # (rlimits shares /tmp itself, as the README says)
     assert not seen["builtins"] and seen["environ"] is None, seen
     assert seen["add"] == 2.0 and seen["plus"] == 2.0, seen
     if os.geteuid() == 0:  # each worker its own unprivileged uid
