@@ -9,15 +9,25 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograder.config import CourseConfigError, load_course
+from autograder.config import CourseConfigError, course_problems, load_course
+from autograder.messages import text
 
 
 class UsageError(Exception):
     """The command line or its inputs are wrong; the message says what to fix."""
 
 
-def _course(args):
-    return load_course(args.course)
+def _course(args, assignment: str | None = None):
+    """The course file of ``--course``; with ``assignment``, also checked against the course's files
+    (its parts must be defined by the solutions and the hidden suite: an unknown part would only
+    show up later, as a test that never ran)."""
+    course = load_course(args.course)
+    if assignment is not None:
+        course.assignment(assignment)  # unknown: one line with the known names
+        problems = course_problems(course, [assignment], notebooks=False)
+        if problems:
+            raise CourseConfigError("\n".join(problems))
+    return course
 
 
 def _cmd_build(args) -> int:
@@ -32,14 +42,15 @@ def _cmd_build(args) -> int:
 
 def _cmd_grade(args) -> int:
     """One submission (a path, with --assignment) or a whole collected class (an assignment name)."""
-    course = _course(args)
     target = Path(args.target)
     if args.assignment or target.exists():
         if not args.assignment:
             raise UsageError("grading one submission needs --assignment NAME")
+        course = _course(args, args.assignment)
         from autograder.grading.api import grade_submission_cli
 
         return grade_submission_cli(course, target, args.assignment, json_out=args.json, device=args.device)
+    course = _course(args, args.target)
     from autograder.workflow.grade_class import grade_class_cli
 
     return grade_class_cli(course, args.target, jobs=args.jobs, force=args.force, device=args.device)
@@ -48,13 +59,14 @@ def _cmd_grade(args) -> int:
 def _cmd_check(args) -> int:
     from autograder.grading.api import check_notebook_cli
 
-    return check_notebook_cli(_course(args), Path(args.notebook), part=args.part, assignment=args.assignment)
+    course = _course(args, args.assignment) if args.assignment else _course(args)
+    return check_notebook_cli(course, Path(args.notebook), part=args.part, assignment=args.assignment)
 
 
 def _cmd_release(args) -> int:
     from autograder.workflow.release import release_assignment
 
-    print(release_assignment(_course(args), args.assignment))
+    print(release_assignment(_course(args, args.assignment), args.assignment))
     return 0
 
 
@@ -87,14 +99,16 @@ def _cmd_report(args) -> int:
 def _cmd_demo(args) -> int:
     from autograder.workflow.demo import run_demo
 
-    return run_demo(Path(args.dir), jobs=args.jobs)
+    if args.course is not None:
+        load_course(args.course)  # a broken course file: one line per mistake before anything is made
+    return run_demo(Path(args.dir), jobs=args.jobs, source=args.course)
 
 
 def _cmd_export(args) -> int:
     from autograder.export import artefacts
     from autograder.export.tree import ExportError
 
-    course = _course(args)
+    course = _course(args, args.assignment)
     try:
         if args.engine == "gradescope":
             path = artefacts.export_gradescope(course, args.assignment, args.out or Path("autograder.zip"))
@@ -111,8 +125,12 @@ def _cmd_export(args) -> int:
 
 
 def _cmd_validate(args) -> int:
+    """The schema (load_course), then what the course's files define: parts and built notebooks."""
     course = _course(args)
-    print(f"{args.course or 'course.yaml'}: ok ({len(course.assignments)} assignments)")
+    problems = course_problems(course)
+    if problems:
+        raise CourseConfigError("\n".join(problems))
+    print(text("validated", course.language, path=course.source, n=len(course.assignments)))
     return 0
 
 
@@ -171,12 +189,58 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The known errors defined elsewhere: (module, class). Looked up only in modules already imported
+#: (an error cannot come from a module that never loaded), so reporting one imports nothing heavy.
+KNOWN_ERRORS = (
+    ("autograder.content.reference", "ContentError"),
+    ("autograder.export.tree", "ExportError"),
+    ("autograder.grading.api", "GraderError"),
+    ("autograder.workflow.lms_zip", "ZipCollectError"),
+    ("autograder.workflow.demo", "DemoFolderError"),
+)
+
+
+def _known_errors() -> tuple[type[BaseException], ...]:
+    """The problems a command reports in one line (exit 2): the input's fault, not the grader's bug."""
+    found: list[type[BaseException]] = [CourseConfigError, UsageError, OSError]
+    for module, name in KNOWN_ERRORS:
+        if module in sys.modules:
+            found.append(getattr(sys.modules[module], name))
+    return tuple(found)
+
+
+def error_lines(exc: BaseException) -> list[str]:
+    """What to print for a known error: one line per problem (course.yaml's), else one line.
+
+    nbgrader's failures come with its whole log: the first line and the log's last error line.
+    An OSError names its file (a missing notebook, an unwritable folder).
+    """
+    if isinstance(exc, OSError) and exc.strerror and exc.filename is not None:
+        return [f"{exc.filename}: {exc.strerror}"]
+    lines = [" ".join(line.split()) for line in str(exc).splitlines() if line.strip()] or [type(exc).__name__]
+    if isinstance(exc, CourseConfigError):
+        return lines
+    if len(lines) > 1:
+        errors = [line for line in lines[1:] if "error" in line.lower() or "Error" in line]
+        return [f"{lines[0].rstrip(':')}: {(errors or lines[1:])[-1]}"]
+    return lines
+
+
+def _is_nbgrader_failure(exc: BaseException) -> bool:
+    # autograder/workflow/nbgrader_setup.check_result's RuntimeError ("nbgrader <action> falló: ...")
+    return type(exc) is RuntimeError and str(exc).startswith("nbgrader ")
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; a known problem is one line on stderr per problem and exit status 2."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CourseConfigError, UsageError) as exc:
-        print(f"autograder: {exc}", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - only the known kinds are caught; the rest re-raised
+        if not (isinstance(exc, _known_errors()) or _is_nbgrader_failure(exc)):
+            raise
+        for line in error_lines(exc):
+            print(f"autograder {args.command}: {line}", file=sys.stderr)
         return 2
 
 

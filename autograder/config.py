@@ -9,13 +9,19 @@ The shape of course.yaml is a contract (other tools read it): a ``course`` secti
 """
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import difflib
 import hashlib
+import typing
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from autograder.messages import language_of, text
 
 #: The repository root: course.yaml, solutions/ and tests/ live here.
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +33,16 @@ class CourseConfigError(Exception):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: points written "30" (a string) are refused, not read as 30; a path stays lax (a
+    # string is how YAML writes one), and so does a date (YAML's own timestamps or a quoted one).
+    # No .inf or .nan either: a part worth infinite points, or a timeout of NaN seconds, is a typo.
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+#: A folder in course.yaml (a string there).
+LaxPath = Annotated[Path, Field(strict=False)]
+#: Points of one part.
+Points = Annotated[float, Field(ge=0)]
 
 
 class LatePenalty(_Strict):
@@ -42,8 +57,8 @@ class CourseInfo(_Strict):
     title: str
     language: str = "es"
     seed: int = Field(ge=0)
-    course_dir: Path = Path(".nbgrader/course")
-    exchange: Path = Path(".nbgrader/exchange")
+    course_dir: LaxPath = Path(".nbgrader/course")
+    exchange: LaxPath = Path(".nbgrader/exchange")
     timezone: str = "UTC"
 
 
@@ -110,7 +125,7 @@ class Grading(_Strict):
     def _positive(cls, weights: dict[str, float]) -> dict[str, float]:
         bad = [k for k, v in weights.items() if v <= 0]
         if bad:
-            raise ValueError(f"weights must be > 0 (check {', '.join(bad)})")
+            raise PydanticCustomError("weight_positive", "weights must be > 0 (check {bad})", {"bad": ", ".join(bad)})
         return weights
 
     def weight(self, test_kind: str) -> float:
@@ -121,23 +136,37 @@ class Assignment(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str = ""
     notebook: str = ""
-    due: Optional[dt.datetime] = None
+    due: Annotated[Optional[dt.datetime], Field(strict=False)] = None
     late_penalty: LatePenalty = LatePenalty()
-    parts: dict[str, float]
+    parts: dict[str, Points]
+
+    @field_validator("parts")
+    @classmethod
+    def _some_parts(cls, parts: dict[str, float]) -> dict[str, float]:
+        if not parts:
+            raise PydanticCustomError("no_parts", "needs at least one part")
+        return parts
+
+    @field_validator("notebook")
+    @classmethod
+    def _notebook(cls, notebook: str) -> str:
+        if notebook and (not notebook.endswith(".ipynb") or "/" in notebook or "\\" in notebook):
+            raise PydanticCustomError("notebook_suffix", "the notebook {got} must end in .ipynb",
+                                      {"got": repr(notebook)})
+        return notebook
+
+    @field_validator("due")
+    @classmethod
+    def _aware(cls, due: Optional[dt.datetime]) -> Optional[dt.datetime]:
+        if due is not None and due.tzinfo is None:
+            raise PydanticCustomError("due_offset", "needs a UTC offset, e.g. 2026-12-11T23:59:00-03:00",
+                                      {"got": due.isoformat()})
+        return due
 
     @model_validator(mode="after")
-    def _check(self) -> "Assignment":
-        if not self.parts:
-            raise ValueError(f"assignment {self.name!r} needs at least one part")
-        for part, points in self.parts.items():
-            if points < 0:
-                raise ValueError(f"part {part!r} of {self.name!r} has negative points")
+    def _default_notebook(self) -> "Assignment":
         if not self.notebook:
             self.notebook = f"{self.name}.ipynb"
-        if not self.notebook.endswith(".ipynb"):
-            raise ValueError(f"notebook of {self.name!r} must end in .ipynb")
-        if self.due is not None and self.due.tzinfo is None:
-            raise ValueError(f"due date of {self.name!r} needs a UTC offset, e.g. 2026-12-11T23:59:00-03:00")
         return self
 
     @property
@@ -150,22 +179,41 @@ class Course(_Strict):
     grading: Grading = Grading()
     assignments: list[Assignment]
     #: Where this course.yaml lives; relative folders are resolved against it.
-    root: Path = Field(default=REPO_ROOT, exclude=True)
+    root: LaxPath = Field(default=REPO_ROOT, exclude=True)
+    #: The course file itself (any name): what a grading subprocess is given to read.
+    source: LaxPath = Field(default=DEFAULT_COURSE_FILE, exclude=True)
+    #: The parsed YAML tree (marks: line and column of every key and value), for messages.
+    _tree: Optional[yaml.Node] = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _unique(self) -> "Course":
+        if "source" not in self.model_fields_set:  # built by hand with only a root: its course.yaml
+            self.source = self.root / "course.yaml"
         names = [a.name for a in self.assignments]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"assignment names must be unique (repeated: {', '.join(dupes)})")
+            raise PydanticCustomError("names_unique", "assignment names must be unique (repeated: {dupes})",
+                                      {"dupes": ", ".join(dupes)})
         return self
+
+    @property
+    def language(self) -> str:
+        return language_of({"course": {"language": self.course.language}})
+
+    def problem_at(self, loc: tuple, message: str, *, name: str = "", key: str = "", key_node: bool = False) -> str:
+        """One line about course.yaml at ``loc`` (pydantic-style path): file:line:col, assignment, key, message."""
+        where = [text("assignment", self.language, name=name)] if name else []
+        if key:
+            where.append(text("key", self.language, key=key))
+        node = _locate(self._tree, loc, key=key_node) if self._tree is not None else None
+        return _line(self.source, node, ", ".join(where) + (": " if where else "") + message)
 
     def assignment(self, name: str) -> Assignment:
         for assignment in self.assignments:
             if assignment.name == name:
                 return assignment
         known = ", ".join(a.name for a in self.assignments)
-        raise CourseConfigError(f"unknown assignment {name!r}; course.yaml defines: {known}")
+        raise CourseConfigError(f"{self.source}: " + text("unknown_assignment", self.language, name=name, known=known))
 
     @property
     def course_dir(self) -> Path:
@@ -181,24 +229,332 @@ class Course(_Strict):
         return int.from_bytes(digest[:4], "big")
 
 
+#: A course.yaml is a few KB; anything past this is refused before it is parsed.
+MAX_COURSE_BYTES = 1 << 20
+#: Nodes the YAML tree may hold once its aliases are expanded (a "billion laughs" expands to 10^9).
+MAX_YAML_NODES = 100_000
+#: Keys of the top level that only the loader sets.
+_LOADER_ONLY = ("root", "source")
+
+
 def load_course(path: Path | str | None = None) -> Course:
-    """Read and validate course.yaml; raise CourseConfigError naming the file and each mistake."""
+    """Read and validate course.yaml; raise CourseConfigError with one line per mistake.
+
+    Each line names the file, the line and column, the assignment (by name), the key, and what
+    is accepted, in the course's language::
+
+        course.yaml:52:16: tarea «convolutions», clave `parts.conv2d`: debe ser un número, no '30' (...)
+    """
     path = Path(path) if path is not None else DEFAULT_COURSE_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CourseConfigError(f"{path}: cannot read the course file ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CourseConfigError(f"{path}: not valid YAML: {exc}") from None
+    tree, data = _read_yaml(path)
+    language = language_of(data)
     if not isinstance(data, dict):
-        raise CourseConfigError(f"{path}: expected a mapping with 'course' and 'assignments' at the top")
+        raise CourseConfigError(_line(path, tree, text("not_mapping", language, got=_kind(data, language))))
+    reserved = [key for key in _LOADER_ONLY if key in data]
+    if reserved:
+        key_node = _locate(tree, (reserved[0],), key=True)
+        raise CourseConfigError(_line(path, key_node, text("reserved_key", language, key=reserved[0],
+                                                           accepted=", ".join(_fields(Course)))))
     try:
-        return Course(**data, root=path.resolve().parent)
+        course = Course(**data, root=path.resolve().parent, source=path.resolve())
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            problems.append(f"  - {where}: {err['msg']}")
-        raise CourseConfigError(f"{path}: {len(problems)} problem(s) to fix:\n" + "\n".join(problems)) from None
+        lines = [_describe(path, tree, data, err, language) for err in exc.errors()]
+        raise CourseConfigError("\n".join(dict.fromkeys(lines))) from None
+    course._tree = tree
+    return course
+
+
+def _read_yaml(path: Path) -> tuple[yaml.Node, object]:
+    """The file's YAML tree (with marks) and its data; one clear line for every way it can be unreadable."""
+    try:
+        if path.exists() and not path.is_file():  # a FIFO would block the read forever, a device never end
+            raise CourseConfigError(f"{path}: " + text("not_a_file"))
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_COURSE_BYTES + 1)
+    except OSError as exc:
+        raise CourseConfigError(f"{path}: " + text("unreadable", reason=exc.strerror or type(exc).__name__)) from None
+    if len(raw) > MAX_COURSE_BYTES:
+        size = path.stat().st_size if path.is_file() else len(raw)
+        raise CourseConfigError(f"{path}: " + text("too_big", size=size, limit=MAX_COURSE_BYTES))
+    try:
+        source = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CourseConfigError(f"{path}: " + text("not_utf8", offset=exc.start)) from None
+    loader = _MarkedLoader(source)
+    try:
+        tree = loader.get_single_node()
+        if tree is None:
+            raise CourseConfigError(f"{path}: " + text("empty"))
+        _check_tree(path, tree)
+        data = loader.construct_document(tree)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        if "expected a single document" in str(exc.context or ""):
+            problem = text("several_documents")
+        else:
+            problem = text("bad_yaml", problem=" ".join(str(exc.problem or exc.context).split()))
+        raise CourseConfigError(_at(path, mark, problem)) from None
+    except yaml.YAMLError as exc:
+        raise CourseConfigError(f"{path}: " + text("bad_yaml", problem=" ".join(str(exc).split()))) from None
+    except RecursionError:
+        raise CourseConfigError(f"{path}: " + text("too_deep")) from None
+    finally:
+        loader.dispose()
+    return tree, data
+
+
+class _MarkedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, used in two steps (compose, then construct) so the tree keeps its marks."""
+
+
+def _check_tree(path: Path, tree: yaml.Node) -> None:
+    """Duplicate keys, non-string keys and alias bombs, found on the tree before anything is built."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def expanded(node: yaml.Node) -> int:
+        # Memoised by node: an alias is the same node object, so a "billion laughs" costs its
+        # size in nodes here, never its expansion.
+        if id(node) in active:
+            raise CourseConfigError(_line(path, node, text("alias_cycle")))
+        if id(node) in sizes:
+            return sizes[id(node)]
+        active.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            total = 1 + sum(expanded(k) + expanded(v) for k, v in node.value)
+            seen: dict[str, yaml.Node] = {}
+            for key, _ in node.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    raise CourseConfigError(_line(path, key, text("bad_key", got=_kind(key.value))))
+                if key.tag == "tag:yaml.org,2002:merge":
+                    continue
+                if key.value in seen:
+                    raise CourseConfigError(_line(path, key, text(
+                        "duplicate_key", key=key.value, first=seen[key.value].start_mark.line + 1)))
+                seen[key.value] = key
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(expanded(item) for item in node.value)
+        else:
+            total = 1
+        sizes[id(node)] = total
+        active.discard(id(node))
+        if total > MAX_YAML_NODES:
+            raise CourseConfigError(_line(path, node, text("alias_bomb", limit=MAX_YAML_NODES)))
+        return total
+
+    expanded(tree)
+
+
+def _at(path: Path, mark, message: str) -> str:
+    if mark is None:
+        return f"{path}: {message}"
+    return f"{path}:{mark.line + 1}:{mark.column + 1}: {message}"
+
+
+def _line(path: Path, node: Optional[yaml.Node], message: str) -> str:
+    return _at(path, node.start_mark if node is not None else None, message)
+
+
+def _locate(tree: Optional[yaml.Node], loc: tuple, *, key: bool = False) -> Optional[yaml.Node]:
+    """The deepest node of ``tree`` on the path ``loc`` (pydantic's): the value, or its key when ``key``."""
+    node, key_node = tree, None
+    for step in loc:
+        if isinstance(node, yaml.MappingNode):
+            pairs = [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(step)]
+            if not pairs:
+                break
+            key_node, node = pairs[-1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            key_node, node = None, node.value[step]
+        else:
+            break
+    return key_node if key and key_node is not None else node
+
+
+def _model_at(loc: tuple) -> Optional[type[BaseModel]]:
+    """The model class that validates the mapping at ``loc`` (Course at the top), if any."""
+    annotation: object = Course
+    for step in loc:
+        annotation = _unwrap(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(step))
+            if field is None:
+                return None
+            annotation = field.annotation
+        elif typing.get_origin(annotation) in (list, dict):
+            annotation = typing.get_args(annotation)[-1]
+        else:
+            return None
+    annotation = _unwrap(annotation)
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
+def _unwrap(annotation):
+    while typing.get_origin(annotation) in (typing.Union, Annotated) or \
+            str(typing.get_origin(annotation)) == "<class 'types.UnionType'>":
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        annotation = args[0]
+    return annotation
+
+
+def _fields(model: type[BaseModel]) -> list[str]:
+    return [name for name in model.model_fields if name not in _LOADER_ONLY]
+
+
+def _kind(value, language: str = "es") -> str:
+    if isinstance(value, bool):
+        return repr(value).lower()
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return repr(shown)
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if value is None:
+        return "null"
+    return {dict: text("a_mapping", language), list: text("a_list", language)}.get(type(value), type(value).__name__)
+
+
+_PATTERNS = {r"^[a-z][a-z0-9_]*$": "pattern_name", r"^[A-Za-z0-9_.-]+$": "pattern_id"}
+_TYPES = {"finite_number": "finite_number", "float_type": "float_type", "float_parsing": "float_type", "int_type": "int_type",
+          "int_from_float": "int_type", "int_parsing": "int_type", "string_type": "string_type",
+          "bool_type": "bool_type", "dict_type": "dict_type", "model_type": "model_type",
+          "model_attributes_type": "model_type", "list_type": "list_type", "path_type": "path_type",
+          "datetime_type": "datetime", "datetime_parsing": "datetime", "datetime_from_date_parsing": "datetime"}
+
+
+def _describe(path: Path, tree: yaml.Node, data: dict, err: dict, language: str) -> str:
+    """One line for one pydantic error: file:line:col, the assignment by name, the key, what to fix."""
+    loc = tuple(step for step in err["loc"] if step != "[key]")
+    kind, ctx, got = err["type"], err.get("ctx") or {}, _kind(err.get("input"), language)
+    where = []
+    keys = loc
+    if len(loc) >= 2 and loc[0] == "assignments" and isinstance(loc[1], int):
+        entries = data.get("assignments")
+        entry = entries[loc[1]] if isinstance(entries, list) and loc[1] < len(entries) else None
+        name = entry.get("name") if isinstance(entry, dict) else None
+        where.append(text("assignment", language, name=name) if isinstance(name, str) and name
+                     else text("assignment_n", language, n=loc[1] + 1))
+        keys = loc[2:]
+    if kind in ("missing", "extra_forbidden"):
+        parent, key = loc[:-1], str(loc[-1]) if loc else ""
+        node = _locate(tree, loc, key=True) if kind == "extra_forbidden" else _locate(tree, parent)
+        if keys[:-1]:
+            where.append(text("key", language, key=".".join(map(str, keys[:-1]))))
+        if kind == "missing":
+            message = text("missing", language, key=key)
+        else:
+            model = _model_at(parent)
+            accepted = _fields(model) if model else []
+            guess = difflib.get_close_matches(key, accepted, n=1)
+            hint = text("did_you_mean", language, guess=guess[0]) if guess else ""
+            message = text("extra_forbidden", language, key=key, hint=hint,
+                           accepted=", ".join(accepted) or text("nothing", language))
+    else:
+        node = _locate(tree, loc)
+        if keys:
+            where.append(text("key", language, key=".".join(map(str, keys))))
+        if err["loc"] and err["loc"][-1] == "[key]":
+            kind = "bad_key"
+        message = _problem(kind, ctx, got, err, language)
+    return _line(path, node, ", ".join(where) + (": " if where else "") + message)
+
+
+def _problem(kind: str, ctx: dict, got: str, err: dict, language: str) -> str:
+    if kind in _TYPES:
+        return text(_TYPES[kind], language, got=got)
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        return text(kind, language, got=got, **{k: _kind(int(v) if float(v).is_integer() else v) for k, v in ctx.items()})
+    if kind == "literal_error":
+        return text(kind, language, got=got, expected=str(ctx.get("expected", "")).replace(" or ", ", "))
+    if kind == "string_pattern_mismatch":
+        rule = _PATTERNS.get(ctx.get("pattern", ""))
+        return text(kind, language, got=got, rule=text(rule, language) if rule else ctx.get("pattern", ""))
+    if kind == "bad_key":
+        return text("bad_key", language, got=got)
+    if kind in ("no_parts", "notebook_suffix", "due_offset", "weight_positive", "names_unique"):
+        return text(kind, language, **{"got": got, **ctx})
+    return text("other", language, msg=err["msg"])
+
+
+# --- cross-checks: what the course's files define (autograder validate) --------------------------
+
+def course_problems(course: Course, assignments: Optional[list[str]] = None, *, notebooks: bool = True) -> list[str]:
+    """What course.yaml names that the course's files do not define, one line each (empty: all good).
+
+    Every part must be a top-level definition of ``solutions/<assignment>.py`` (:func:`solutions_dir`)
+    and a graded part of the hidden suite ``tests/hidden/test_<assignment>.py``; with
+    ``notebooks``, every notebook must be in the build output (``assignments/<name>/``).
+    """
+    language, problems = course.language, []
+    for index, spec in enumerate(course.assignments):
+        if assignments is not None and spec.name not in assignments:
+            continue
+        sources = {
+            solutions_dir(course) / f"{spec.name}.py": _top_level_names,
+            REPO_ROOT / "tests" / "hidden" / f"test_{spec.name}.py": _graded_parts,
+        }
+        for file, names_in in sources.items():
+            try:
+                defined = names_in(file)
+            except FileNotFoundError:
+                problems.append(course.problem_at(("assignments", index, "name"),
+                                                  text("no_file", language, path=file), name=spec.name))
+                continue
+            except (OSError, SyntaxError, ValueError) as exc:
+                problems.append(f"{file}: " + text("unreadable_python", language, path=file.name, problem=exc))
+                continue
+            for part in spec.parts:
+                if part not in defined:
+                    problems.append(course.problem_at(
+                        ("assignments", index, "parts", part),
+                        text("unknown_part", language, part=part, where=_shown(file, course),
+                             known=", ".join(defined) or text("nothing", language)),
+                        name=spec.name, key=f"parts.{part}", key_node=True))
+        if notebooks:
+            folder = build_output(course) / spec.name
+            if not (folder / spec.notebook).is_file():
+                found = sorted(p.name for p in folder.glob("*.ipynb")) if folder.is_dir() else []
+                problems.append(course.problem_at(
+                    ("assignments", index, "notebook"),
+                    text("no_notebook", language, notebook=spec.notebook, folder=_shown(folder, course),
+                         found=", ".join(found) or text("nothing", language), name=spec.name),
+                    name=spec.name, key="notebook"))
+    return problems
+
+
+def solutions_dir(course: Course) -> Path:
+    """The course's reference solutions: ``solutions/`` beside the course file; a course file with
+    none beside it (an exported course's copy) uses the repository's, as grading does."""
+    own = course.root / "solutions"
+    return own if own.is_dir() else REPO_ROOT / "solutions"
+
+
+def build_output(course: Course) -> Path:
+    """Where ``autograder build`` wrote this course's notebooks: ``assignments/`` beside the course
+    file; for a course copy that shares the repository's ``solutions/`` (the demo's), the repository's."""
+    own = course.root / "assignments"
+    shares_solutions = solutions_dir(course).resolve() == (REPO_ROOT / "solutions").resolve()
+    return REPO_ROOT / "assignments" if not own.is_dir() and shares_solutions else own
+
+
+def _shown(path: Path, course: Course) -> str:
+    for base in (course.root, REPO_ROOT):
+        if path.is_relative_to(base):
+            return str(path.relative_to(base))
+    return str(path)
+
+
+def _top_level_names(file: Path) -> list[str]:
+    tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
+    return [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+
+
+def _graded_parts(file: Path) -> list[str]:
+    """Part names of a suite's ``@part("name", ...)`` decorators, in order of first use."""
+    tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "part" \
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            names.append(node.args[0].value)
+    return list(dict.fromkeys(names))

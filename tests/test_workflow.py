@@ -34,6 +34,7 @@ from autograder.workflow.report import failure_rates, problem_submissions, score
 from autograder.workflow.sample_class import BROKEN_JSON, REFERENCE, SAMPLE_DIR, STUB, StudentPlan, load_sample_class
 
 ASSIGNMENT = "convolutions"
+REPO_SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
 
 
 class StandInGrader:
@@ -123,6 +124,24 @@ def test_rerun_grades_only_what_changed(course):
     grader.calls.clear()
     grade_class(course, ASSIGNMENT, grade=grader, force=True)
     assert sorted(grader.calls) == ["ana", "ines"]
+
+
+def test_a_changed_reference_regrades_the_class_and_a_narrative_does_not(course):
+    solutions = course.root / "solutions"  # the copy links the repository's: edit a copy of it instead
+    solutions.unlink()
+    shutil.copytree(REPO_SOLUTIONS, solutions, ignore=shutil.ignore_patterns("__pycache__"))
+    grader = StandInGrader()
+    grade_class(course, ASSIGNMENT, grade=grader)
+
+    grader.calls.clear()
+    with open(solutions / "notebooks" / "convolutions.py", "a", encoding="utf-8") as narrative:
+        narrative.write("\n# otra explicación\n")
+    assert grade_class(course, ASSIGNMENT, grade=grader).reused == ["ana", "ines"] and grader.calls == []
+
+    with open(solutions / "convolutions.py", "a", encoding="utf-8") as reference:
+        reference.write("\n# una referencia corregida\n")
+    run = grade_class(course, ASSIGNMENT, grade=grader)
+    assert run.graded == ["ana", "ines"] and sorted(grader.calls) == ["ana", "ines"]
 
 
 def test_a_crashing_grader_costs_one_report_and_is_retried(course):

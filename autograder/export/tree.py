@@ -57,7 +57,7 @@ def build_tree(course: Course, assignment: str, dest: Path, *, engine: str) -> P
             shutil.copytree(source, target, ignore=_IGNORED, symlinks=False)
         else:
             shutil.copy2(source, target)
-    course_text = (course.root / COURSE_FILE).read_text(encoding="utf-8")
+    course_text = course.source.read_text(encoding="utf-8")  # the course file given, whatever its name
     (dest / COURSE_FILE).write_text(course_text, encoding="utf-8")
     load_course(dest / COURSE_FILE).assignment(assignment)  # the copy is the course being exported
     (dest / REQUIREMENTS_FILE).write_text(requirements_text(), encoding="utf-8")

@@ -199,7 +199,7 @@ def _run_session(course: Course, assignment: str, sub: Submission, *, profile: s
     with tempfile.TemporaryDirectory(prefix="autograder-grade-") as tmp:
         source_file, out = Path(tmp) / "submission.py", Path(tmp) / "result.json"
         source_file.write_text(sub.source, encoding="utf-8")
-        command = [sys.executable, "-m", "autograder.grading.session", "--course", str(course.root / "course.yaml"),
+        command = [sys.executable, "-m", "autograder.grading.session", "--course", str(course.source),
                    "--assignment", assignment, "--source", str(source_file), "--profile", profile,
                    "--seed", str(seed), "--device", device, "--sandbox", sandbox, "--out", str(out)]
         if only_part:

@@ -41,6 +41,7 @@ def write_course_copy(
     target = folder / "course.yaml"
     target.write_text(HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     link = folder / "solutions"
-    if not link.exists():
-        link.symlink_to(REPO_ROOT / "solutions", target_is_directory=True)
+    if not link.exists():  # the solutions beside the source course file, else the repository's
+        beside = Path(source).resolve().parent / "solutions"
+        link.symlink_to(beside if beside.is_dir() else REPO_ROOT / "solutions", target_is_directory=True)
     return load_course(target)

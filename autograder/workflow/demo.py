@@ -43,11 +43,15 @@ MARKER = ".autograder-demo"
 DEMO_LIMITS = {"call_timeout": 15, "submission_timeout": 240}
 
 
+class DemoFolderError(RuntimeError):
+    """``--dir`` names a folder the demo did not make: it is never emptied."""
+
+
 def fresh_folder(folder: Path) -> None:
     """Empty ``folder``, refusing to delete one that an earlier demo did not create."""
     if folder.exists():
         if any(folder.iterdir()) and not (folder / MARKER).exists():
-            raise RuntimeError(f"{folder} existe y no es una carpeta de demo: elija otra con --dir")
+            raise DemoFolderError(f"{folder} existe y no es una carpeta de demo: elija otra con --dir")
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     (folder / MARKER).write_text("carpeta desechable de `autograder demo`\n", encoding="utf-8")
@@ -99,12 +103,15 @@ def collect_class(course: Course, assignment: str) -> str:
     return "\n".join(lines)
 
 
-def run_demo(folder: Path, jobs: int = 2, assignments: list[str] | None = None) -> int:
+def run_demo(folder: Path, jobs: int = 2, assignments: list[str] | None = None,
+             source: Path | None = None) -> int:
+    """The whole loop on the sample class, in a copy of ``source`` (default: the repository's course file)."""
     console = Console()
     started = time.monotonic()
     folder = Path(folder).resolve()
     fresh_folder(folder)
-    course = write_course_copy(folder, assignments=assignments, grading=DEMO_LIMITS)
+    copy_of = {"source": Path(source)} if source is not None else {}
+    course = write_course_copy(folder, assignments=assignments, grading=DEMO_LIMITS, **copy_of)
     plans = load_sample_class()
     names = [a.name for a in course.assignments]
 

@@ -38,7 +38,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from autograder.config import REPO_ROOT, Course, SubmissionLimits
+from autograder.config import Course, SubmissionLimits
+from autograder.grading.fingerprint import grader_fingerprint
 from autograder.student_files import Refused, scan, write_tree
 from autograder.workflow.collect import collected_students
 from autograder.workflow.gradebook import record_report
@@ -48,9 +49,6 @@ from autograder.workflow.receipts import read_receipts
 
 #: What nbgrader adds to a submission folder; not the student's work, so not part of its hash.
 NBGRADER_BOOKKEEPING = {"timestamp.txt", "submission_secret.txt"}
-
-#: The grader's code and data whose change must regrade everyone (relative to the repository).
-GRADER_SOURCES = ("autograder/grading", "autograder/sandbox", "autograder/student_files.py", "tests/strategies.py")
 
 #: Flags that recording adds to a graded report (from collect's receipt), replaced on every run.
 RECORD_FLAG_KINDS = frozenset({"timestamp_mismatch", "timestamp_unverified", "refused_file"})
@@ -300,28 +298,6 @@ def read_record_errors(course: Course, assignment: str) -> dict[str, dict]:
         return json.loads(record_errors_path(course, assignment).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-
-
-def grader_fingerprint(course: Course, assignment: str, device: str = "cpu") -> str:
-    """Hash of everything besides the submission that decides a report."""
-    digest = hashlib.sha256()
-    paths = [REPO_ROOT / p for p in GRADER_SOURCES] + [
-        REPO_ROOT / "tests" / "hidden" / f"test_{assignment}.py",
-        course.root / "solutions" / f"{assignment}.py",
-    ]
-    for path in paths:
-        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
-            if file.is_file():
-                digest.update(str(file.relative_to(REPO_ROOT) if file.is_relative_to(REPO_ROOT) else file).encode())
-                digest.update(file.read_bytes())
-    settings = {
-        "seed": course.course.seed,
-        "grading": course.grading.model_dump(mode="json"),
-        "assignment": course.assignment(assignment).model_dump(mode="json", include={"name", "notebook", "parts"}),
-        "device": device,
-    }
-    digest.update(json.dumps(settings, sort_keys=True).encode())
-    return digest.hexdigest()
 
 
 def submission_digest(folder: Path, limits: Optional[SubmissionLimits] = None) -> str:
