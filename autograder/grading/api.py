@@ -208,7 +208,7 @@ def _run_session(course: Course, assignment: str, sub: Submission, *, profile: s
         timeout = course.grading.submission_timeout + KILL_GRACE_S
         services = _services
         if services is not None:
-            request = {"course_file": str(course.root / "course.yaml"), "assignment": assignment,
+            request = {"course_file": str(course.source), "assignment": assignment,
                        "source_file": str(source_file), "profile": profile, "seed": seed, "device": device,
                        "sandbox": sandbox, "out": str(out), "only_part": only_part}
             child = services.run(request, timeout)

@@ -40,6 +40,9 @@ from autograder.config import REPO_ROOT
 
 #: Folders whose modules a grading imports and the next must import afresh (suites, reference).
 FRESH_MODULE_DIRS = (REPO_ROOT / "tests", REPO_ROOT / "solutions", REPO_ROOT / "autograder" / "public" / "suites")
+#: The same by name, wherever they were found (a course copy's solutions/ beside its course file).
+FRESH_MODULE_NAMES = frozenset({"solutions", "tests", "conftest", "module_checks", "test_convolutions",
+                                "test_architectures", "test_segmentation"})
 
 
 class FreshState:
@@ -72,7 +75,7 @@ class FreshState:
         from hypothesis.internal.conjecture import engine
 
         for name, module in list(sys.modules.items()):
-            if _under(getattr(module, "__file__", None), FRESH_MODULE_DIRS):
+            if name.split(".")[0] in FRESH_MODULE_NAMES or _under(getattr(module, "__file__", None), FRESH_MODULE_DIRS):
                 del sys.modules[name]
         sys.path[:] = self.sys_path
         torch.set_rng_state(self.torch_rng)
