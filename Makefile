@@ -17,7 +17,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/pytest -q -n auto --dist loadfile --durations=25
 
+# The class bench (bench/class_speed.py): STUDENTS distinct students of each of ASSIGNMENTS, per-process
+# versus services, rlimits only, and the nbclient peer; then one submission per assignment (grading_speed.py).
+STUDENTS    ?= 8
+ASSIGNMENTS ?= convolutions
 bench: $(STAMP)
+	$(PY) bench/class_speed.py --students $(STUDENTS) $(ASSIGNMENTS)
 	$(PY) bench/grading_speed.py
 
 # Grades the reference, the bank's alternatives and some bugs on CPU and CUDA and compares them

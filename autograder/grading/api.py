@@ -12,6 +12,7 @@ Example::
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -28,6 +29,46 @@ from autograder.grading.submission import Submission, load_submission
 
 #: Seconds the parent waits beyond the submission budget before killing the child session.
 KILL_GRACE_S = 60
+
+
+def SESSION_ENV() -> dict:  # noqa: N802 - read like a constant, computed when called
+    """The environment of a grading session's process (a one-off session or a service)."""
+    return {**os.environ, "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1"}
+
+
+#: The grading services of the current ``grading_services`` block (None: one process per submission).
+_services = None
+
+
+@contextlib.contextmanager
+def grading_services(jobs: int = 1):
+    """Within this block, ``grade_submission`` grades in long-lived services (autograder/grading/
+    service.py), one per thread that grades at a time (at most ``jobs``), started on first use
+    and stopped at the end; the reports are the same as without. Example::
+
+        with grading_services(jobs=2):
+            reports = list(ThreadPoolExecutor(2).map(grade, submissions))
+    """
+    from autograder.grading.service_pool import ServicePool
+
+    pool = ServicePool(max(1, jobs))
+    try:
+        with using_services(pool):
+            yield pool
+    finally:
+        pool.close()
+
+
+@contextlib.contextmanager
+def using_services(pool):
+    """Within this block, ``grade_submission`` grades in ``pool``'s services, which outlive it
+    (what ``check()`` keeps warm for a kernel). Example: ``with using_services(pool): grade_submission(...)``."""
+    global _services
+    previous, _services = _services, pool
+    try:
+        yield pool
+    finally:
+        _services = previous
 
 
 class GraderError(RuntimeError):
@@ -163,13 +204,21 @@ def _run_session(course: Course, assignment: str, sub: Submission, *, profile: s
                    "--seed", str(seed), "--device", device, "--sandbox", sandbox, "--out", str(out)]
         if only_part:
             command += ["--part", only_part]
-        env = {**os.environ, "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1"}
         killed = False
-        try:
-            child = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-                                   timeout=course.grading.submission_timeout + KILL_GRACE_S)
-        except subprocess.TimeoutExpired:
-            killed, child = True, None
+        timeout = course.grading.submission_timeout + KILL_GRACE_S
+        services = _services
+        if services is not None:
+            request = {"course_file": str(course.source), "assignment": assignment,
+                       "source_file": str(source_file), "profile": profile, "seed": seed, "device": device,
+                       "sandbox": sandbox, "out": str(out), "only_part": only_part}
+            child = services.run(request, timeout)
+            killed = child is None
+        else:
+            try:
+                child = subprocess.run(command, cwd=REPO_ROOT, env=SESSION_ENV(), capture_output=True, text=True,
+                                       timeout=timeout)
+            except subprocess.TimeoutExpired:
+                killed, child = True, None
         if not out.exists():
             detail = (child.stderr or "").strip().splitlines()[-5:] if child is not None else ["killed"]
             raise GraderError(f"the grading session for {assignment} produced no result: " + " | ".join(detail))

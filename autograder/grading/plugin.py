@@ -66,6 +66,8 @@ class GradingPlugin:
         self._started_at = time.monotonic()
         self.worker_ready_s: float | None = None
         self.first_test_at: float | None = None
+        self._cpu_at_first_test = 0.0
+        self._tests_cpu_s: float | None = None
         self.budget_spent = False
         self.collection_errors: list[str] = []
         self.only_part = only_part
@@ -88,10 +90,7 @@ class GradingPlugin:
         part recorded while the composite ran can be replayed to the trusted side's composition."""
         self._ensure_started()
         if self._pieces_worker is None:
-            from autograder.sandbox.client import SandboxWorker
-
-            worker = SandboxWorker(self.source, device=self.target_device, limits=self.limits,
-                                   sandbox=self.sandbox, ban=self.ban)
+            worker = self._new_worker()
             worker.start()
             self._pieces_worker = worker
         return self._pieces_worker
@@ -166,14 +165,27 @@ class GradingPlugin:
         if self._worker is None:
             self._start_worker()
 
-    def _start_worker(self) -> None:
-        from autograder.sandbox.client import SandboxWorker
+    def _new_worker(self):
+        """A worker of this submission: pre-started (and locked down, never used) in a grading service."""
+        from autograder.sandbox.pool import new_worker
 
-        worker = SandboxWorker(self.source, device=self.target_device, limits=self.limits, sandbox=self.sandbox,
-                               ban=self.ban)
+        return new_worker(self.source, device=self.target_device, limits=self.limits, sandbox=self.sandbox,
+                          ban=self.ban)
+
+    def _start_worker(self) -> None:
+        worker = self._new_worker()
         self.load = worker.start()
         self._worker = worker
         self.worker_ready_s = round(time.monotonic() - self._started_at, 3)
+
+    def _cpu_seconds(self) -> float:
+        """CPU seconds so far of this process and of the submission's worker (read from /proc)."""
+        used = time.process_time()
+        for worker in (self._worker, self._pieces_worker):
+            pid = getattr(worker, "_worker_pid", None)
+            if pid is not None:
+                used += _process_cpu_seconds(pid)
+        return used
 
     # --- fixtures ----------------------------------------------------------------------------------
     @pytest.fixture(scope="session")
@@ -212,6 +224,7 @@ class GradingPlugin:
         self._ensure_started()
         if self.first_test_at is None:
             self.first_test_at = time.monotonic()
+            self._cpu_at_first_test = self._cpu_seconds()
         if not self.load.ok:
             fail(f"Tu envío no se pudo ejecutar: {self.load.error}")
         if self.current_part not in self.load.defined:
@@ -293,6 +306,8 @@ class GradingPlugin:
         if self._starter is not None:
             self._ensure_started()
         self._collect_integrity(self.current_part, probe=True)
+        if self.first_test_at is not None:  # read while the workers still run
+            self._tests_cpu_s = round(self._cpu_seconds() - self._cpu_at_first_test, 3)
         for worker in (self._worker, self._pieces_worker):
             if worker is not None:
                 worker.close()
@@ -343,11 +358,24 @@ class GradingPlugin:
             "gave_up": {part: {"test": test, "kind": kind} for part, (test, _m, kind) in sorted(self.gave_up.items())},
             "timings": {"worker_ready_s": self.worker_ready_s,
                         "tests_s": None if self.first_test_at is None
-                        else round(time.monotonic() - self.first_test_at, 3)},
+                        else round(time.monotonic() - self.first_test_at, 3),
+                        # CPU of the tests proper (this process and the worker): what the bench
+                        # subtracts from a student's whole CPU cost to find the start-up's share.
+                        "tests_cpu_s": self._tests_cpu_s},
         }
         tmp = self.result_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, self.result_path)
+
+
+def _process_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a live process; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _is_hypothesis_test(item) -> bool:

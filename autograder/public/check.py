@@ -5,8 +5,9 @@ the submission from them by the grader's own rules (autograder/grading/extractio
 functions, classes and constants of every cell; training or example cells never re-run), and
 grades it with ``grade_submission(..., profile="public")``, in the same sandboxed worker as the
 real grading: never the kernel's live objects. So check(), ``autograder check`` and the grade
-judge the same source. It prints a Spanish report and never raises: a notebook with a failing
-check must still run end to end.
+judge the same source. The first call starts a grading service for the kernel (autograder/
+grading/service.py); later calls reuse it and find their worker already started. It prints a
+Spanish report and never raises: a notebook with a failing check must still run end to end.
 Example (in a notebook cell)::
 
     from autograder.public import check
@@ -20,6 +21,25 @@ from typing import Iterable
 from autograder.grading.extraction import CodeCell
 from autograder.public.notebook_source import executed_cells
 from autograder.public.report import format_part_report
+
+
+#: The kernel's grading service, kept warm between calls (started by the first check()).
+_services = None
+
+
+def _kernel_services():
+    """One grading service for this kernel: torch, pytest and the suites imported once; every
+    call still gets a fresh sandboxed worker (pre-started, never reused), so a changed source
+    never meets a worker that ran the old one. It stops with the kernel (its stdin closes)."""
+    global _services
+    if _services is None:
+        import atexit
+
+        from autograder.grading.service_pool import ServicePool
+
+        _services = ServicePool(1)
+        atexit.register(_services.close)
+    return _services
 
 
 class CheckReport(dict):
@@ -51,7 +71,7 @@ def check(part: str, *, cells: Iterable[str | CodeCell] | None = None, course=No
 
     try:
         from autograder.config import load_course
-        from autograder.grading.api import grade_submission
+        from autograder.grading.api import grade_submission, using_services
         from autograder.grading.submission import submission_from_cells
 
         course = course or load_course()
@@ -63,7 +83,8 @@ def check(part: str, *, cells: Iterable[str | CodeCell] | None = None, course=No
         given = executed_cells() if cells is None else list(cells)
         code_cells = [c if isinstance(c, CodeCell) else CodeCell(f"celda {i}", c) for i, c in enumerate(given, 1)]
         submission = submission_from_cells(code_cells, list(course.assignment(assignment).parts))
-        report = grade_submission(course, submission, assignment, profile="public", only_part=part)
+        with using_services(_kernel_services()):
+            report = grade_submission(course, submission, assignment, profile="public", only_part=part)
     except Exception as exc:  # the checker itself failed: say so, never break the notebook
         say(f"? No se pudieron ejecutar las comprobaciones de {part}: {type(exc).__name__}: {exc}")
         return None

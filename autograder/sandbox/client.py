@@ -179,6 +179,8 @@ class SandboxWorker:
         self.tampering: list[str] = []        # integrity checks that failed (forged replies, lost seccomp)
         self.received_bytes = 0               # bytes accepted from this submission's workers so far
         self._worker_pid: int | None = None
+        self._prestarted = False              # spawned and locked down, no request sent yet (prestart)
+        self._requests = 0                    # requests sent to the current process
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> LoadResult:
@@ -189,8 +191,9 @@ class SandboxWorker:
         broken grading machine, not the student's fault) and RuntimeError when
         ``sandbox="bubblewrap"`` was asked for and bubblewrap does not run here.
         """
-        self._kill()
-        self._spawn()
+        if not self._take_prestarted():
+            self._kill()
+            self._spawn()
         try:
             reply = self._exchange({"op": "load", "source": self.source}, self.limits.call_timeout)
         except WorkerTimeout:
@@ -204,6 +207,20 @@ class SandboxWorker:
                                 [str(name) for name in defined] if isinstance(defined, tuple) else [])
         self.load_result = result
         return result
+
+    def prestart(self) -> None:
+        """Spawn the worker and let it lock down (limits, ban, seccomp, audit hook), sending no
+        student code: the next :meth:`start` sends the source to this process instead of spawning
+        one (see :mod:`autograder.sandbox.pool`). Raises WorkerCrashed when it cannot start."""
+        self._kill()
+        self._spawn()
+        self._prestarted = True
+
+    def _take_prestarted(self) -> bool:
+        """True when a pre-started process that never received a request is still alive: it
+        becomes this submission's worker (once: a restart after a crash spawns a new one)."""
+        prestarted, self._prestarted = self._prestarted, False
+        return prestarted and self._proc is not None and self._proc.poll() is None and not self._requests
 
     def close(self) -> None:
         self._kill()
@@ -245,6 +262,7 @@ class SandboxWorker:
         for fd in (to_worker_w, from_worker_r):
             os.set_blocking(fd, False)  # deadlines: never block on a worker that stopped reading
         self._proc, self._send_fd, self._recv_fd = proc, to_worker_w, from_worker_r
+        self._requests = 0
         self._generation += 1
         self._finalizer = weakref.finalize(self, _terminate, proc, [to_worker_w, from_worker_r],
                                            plan.uid, plan.kind, plan.scratch)
@@ -363,6 +381,7 @@ class SandboxWorker:
         except (TypeError, ValueError) as exc:
             raise TypeError(f"argumento que no puede enviarse al worker: {exc}") from None
         nonce = secrets.randbits(62)
+        self._requests += 1
         header["op"], header["nonce"] = op, nonce
         try:
             protocol.write_message(self._send_fd, header, buffers, deadline)

@@ -1,7 +1,8 @@
 """``autograder grade ASSIGNMENT``: every collected submission through the sandboxed grader.
 
-- Parallel: ``jobs`` threads, each waiting on one sandboxed worker process (``grade_submission``);
-  a rich progress bar follows them.
+- Parallel: ``jobs`` threads, each grading through its own long-lived grading service
+  (``grade_submission`` inside ``grading_services``: torch, pytest and the suites imported once
+  per job, the next worker pre-started); a rich progress bar follows them.
 - Robust: one submission that breaks, hangs or attacks is one report with its status; the grader
   itself never raising is its contract, and we still catch anything per submission.
 - Incremental: a report remembers the *cache key* it was graded under (hash of the submission's
@@ -138,8 +139,12 @@ def _grade_in_parallel(course, assignment, todo, run, *, jobs, device, grade, co
     by_key: dict[str, list[str]] = {}
     for student in sorted(todo):
         by_key.setdefault(todo[student], []).append(student)
+    from autograder.grading.api import grading_services
+
     columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
-    with Progress(*columns, console=console, transient=False) as progress, ThreadPoolExecutor(max(1, jobs)) as pool:
+    # One grading service per job slot (started on first use): the start-up is paid once per job.
+    with grading_services(jobs), Progress(*columns, console=console, transient=False) as progress, \
+            ThreadPoolExecutor(max(1, jobs)) as pool:
         task = progress.add_task(f"calificando {assignment}", total=len(todo))
         futures = {pool.submit(_grade_one, course, assignment, group[0], device, grade): key for key, group in by_key.items()}
         for future in as_completed(futures):
