@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.grading.api import grading_services
 from tests.submissions.bank import Entry, callers, dependents, load_bank
 from tests.submissions.gate import Outcome, batch_name, gate_course, grade_batch, plan_batches
 
@@ -56,6 +57,11 @@ class _Scheduler:
         # Started at once, in test order. With `make test` (xdist --dist loadfile) this whole file
         # runs in one xdist worker, so the pool is still what grades two at a time.
         self.pool = ThreadPoolExecutor(max_workers=PARALLEL_GRADINGS)
+        # Through the grading services, as `autograder grade` grades a class: one warm trusted
+        # process per slot and a pre-started worker per submission, so every attack is also an
+        # attack on the next submission graded in the same service.
+        self.services = grading_services(PARALLEL_GRADINGS)
+        self.services.__enter__()
         self.futures: dict[int, Future] = {}
         for index in range(len(self.batches)):
             self._future(index)
@@ -75,7 +81,8 @@ def scheduler(request):
                 if getattr(item, "callspec", None) and "entry" in item.callspec.params}
     scheduler = _Scheduler([e for e in ENTRIES if e.name in selected])  # honours -k: only what runs
     yield scheduler
-    scheduler.pool.shutdown(wait=False, cancel_futures=True)
+    scheduler.pool.shutdown(wait=True, cancel_futures=True)
+    scheduler.services.__exit__(None, None, None)
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     done = sorted((f.result() for f in scheduler.futures.values() if f.done() and not f.cancelled()),
                   key=lambda o: -o.seconds)
