@@ -59,7 +59,15 @@ def _cmd_grade(args) -> int:
 def _cmd_check(args) -> int:
     from autograder.grading.api import check_notebook_cli
 
-    course = _course(args, args.assignment) if args.assignment else _course(args)
+    from autograder.config import find_public_facts
+
+    # In a released folder (a student's machine: only the package installed) the release's public
+    # facts beside the notebook are the course; --course or a checkout's course.yaml otherwise.
+    facts = None if args.course else find_public_facts(Path(args.notebook).resolve().parent)
+    if facts is not None:
+        course = load_course(facts)
+    else:
+        course = _course(args, args.assignment) if args.assignment else _course(args)
     return check_notebook_cli(course, Path(args.notebook), part=args.part, assignment=args.assignment)
 
 

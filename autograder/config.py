@@ -198,6 +198,9 @@ class Course(_Strict):
     source: LaxPath = Field(default=DEFAULT_COURSE_FILE, exclude=True)
     #: The parsed YAML tree (marks: line and column of every key and value), for messages.
     _tree: Optional[yaml.Node] = PrivateAttr(default=None)
+    #: Loaded from a release's public facts (PUBLIC_FACTS_FILE): each assignment's public seed,
+    #: the only seed such a course has (the course's own seed never leaves course.yaml).
+    _public_seeds: Optional[dict[str, int]] = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _unique(self) -> "Course":
@@ -243,6 +246,11 @@ class Course(_Strict):
 
     def seed_for(self, assignment: str, salt: str = "hidden") -> int:
         """The Hypothesis seed of one assignment's suites: derived from course.yaml, never the clock."""
+        if self._public_seeds is not None:
+            if salt != "public" or assignment not in self._public_seeds:
+                raise CourseConfigError(f"{self.source}: only the public checks ({assignment}) can run from a "
+                                        f"release's public facts; grading needs the course's course.yaml")
+            return self._public_seeds[assignment]
         digest = hashlib.sha256(f"{self.course.seed}:{assignment}:{salt}".encode()).digest()
         return int.from_bytes(digest[:4], "big")
 
@@ -265,6 +273,8 @@ def load_course(path: Path | str | None = None) -> Course:
     """
     path = Path(path) if path is not None else DEFAULT_COURSE_FILE
     tree, data = _read_yaml(path)
+    if isinstance(data, dict) and "public_facts" in data:
+        return _public_course(path, tree, data)
     language = language_of(data)
     if not isinstance(data, dict):
         raise CourseConfigError(_line(path, tree, text("not_mapping", language, got=_kind(data, language))))
@@ -279,6 +289,89 @@ def load_course(path: Path | str | None = None) -> Course:
         lines = [_describe(path, tree, data, err, language) for err in exc.errors()]
         raise CourseConfigError("\n".join(dict.fromkeys(lines))) from None
     course._tree = tree
+    return course
+
+
+# --- a release's public facts: what check() needs where only the package is installed -------------
+
+#: Written by ``autograder release`` beside the released notebook; found by ``check()`` in the
+#: notebook's folder or its parents. Student-visible: only what the public checks use.
+PUBLIC_FACTS_FILE = "curso_publico.yaml"
+_PUBLIC_FACTS_VERSION = 1
+
+
+class PublicCourseInfo(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    title: str
+    language: str = "es"
+
+
+class PublicAssignment(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str = ""
+    notebook: str
+    parts: dict[str, Points]
+    #: The seed of the assignment's public checks (``seed_for(name, "public")``): a hash of the
+    #: course's seed, which it does not reveal.
+    public_seed: int = Field(ge=0)
+
+
+class PublicFacts(_Strict):
+    public_facts: Literal[1]
+    course: PublicCourseInfo
+    grading: Grading = Grading()
+    assignments: list[PublicAssignment]
+
+
+def public_facts(course: Course) -> dict:
+    """What the public checks of ``course`` need, and nothing else: each assignment's name, notebook,
+    parts and points and public seed, the course's id, title and language, the grading limits and
+    weights. Never the course's seed, due dates, roster, suites or solutions. Example::
+
+        public_facts(load_course())["assignments"][0]["public_seed"]   # 2583916042
+    """
+    facts = PublicFacts(
+        public_facts=_PUBLIC_FACTS_VERSION,
+        course=PublicCourseInfo(id=course.course.id, title=course.course.title, language=course.course.language),
+        grading=course.grading,
+        assignments=[PublicAssignment(name=a.name, title=a.title, notebook=a.notebook, parts=a.parts,
+                                      public_seed=course.seed_for(a.name, "public")) for a in course.assignments])
+    return facts.model_dump(mode="json")
+
+
+def write_public_facts(course: Course, folder: Path) -> Path:
+    """Write ``folder/PUBLIC_FACTS_FILE`` (see :func:`public_facts`); return its path."""
+    target = Path(folder) / PUBLIC_FACTS_FILE
+    header = ("# GENERADO por `autograder release`: lo que check() necesita para correr las comprobaciones\n"
+              "# públicas donde solo está instalado el paquete. No lo edites.\n")
+    target.write_text(header + yaml.safe_dump(public_facts(course), allow_unicode=True, sort_keys=False),
+                      encoding="utf-8")
+    return target
+
+
+def find_public_facts(start: Path | str) -> Optional[Path]:
+    """The nearest PUBLIC_FACTS_FILE in ``start`` or one of its parents, or None."""
+    folder = Path(start).resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / PUBLIC_FACTS_FILE).is_file():
+            return candidate / PUBLIC_FACTS_FILE
+    return None
+
+
+def _public_course(path: Path, tree: yaml.Node, data: dict) -> Course:
+    """A Course from a release's public facts: only its public checks can run (see Course.seed_for)."""
+    try:
+        facts = PublicFacts(**data)
+    except ValidationError as exc:
+        lines = [_line(path, _locate(tree, tuple(err["loc"])), f"{'.'.join(map(str, err['loc']))}: {err['msg']}")
+                 for err in exc.errors()]
+        raise CourseConfigError("\n".join(dict.fromkeys(lines))) from None
+    info = facts.course
+    course = Course(course=CourseInfo(id=info.id, title=info.title, language=info.language, seed=0),
+                    grading=facts.grading, root=path.resolve().parent, source=path.resolve(),
+                    assignments=[Assignment(**a.model_dump(exclude={"public_seed"})) for a in facts.assignments])
+    course._tree = tree
+    course._public_seeds = {a.name: a.public_seed for a in facts.assignments}
     return course
 
 

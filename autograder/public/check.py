@@ -57,24 +57,39 @@ def assignment_of(course, part: str) -> str | None:
     return None
 
 
+def find_course(course=None):
+    """The course check() grades with: ``course`` when given (a Course or a course file's path), else
+    the release's public facts (``curso_publico.yaml``) in the kernel's folder (the notebook's) or a
+    parent, else the repository's course.yaml (a checkout). Example: ``find_course().assignments``."""
+    from pathlib import Path
+
+    from autograder.config import Course, find_public_facts, load_course
+
+    if isinstance(course, Course):
+        return course
+    if course is not None:
+        return load_course(course)
+    facts = find_public_facts(Path.cwd())
+    return load_course(facts)  # None: the repository's course.yaml
+
+
 def check(part: str, *, cells: Iterable[str | CodeCell] | None = None, course=None,
           quiet: bool = False) -> "CheckReport | None":
     """Run the public checks of ``part`` on the notebook's definitions; print and return the report.
 
-    ``cells`` (default: the IPython session's executed cells; texts or CodeCells) and ``course``
-    (default: the repository's course.yaml) are there for tests. Returns None when nothing could
-    be checked.
+    ``cells`` (default: the IPython session's executed cells; texts or CodeCells) is there for
+    tests; ``course`` (a Course or a course file; default: :func:`find_course`) too. Returns None
+    when nothing could be checked.
     """
     def say(text: str) -> None:
         if not quiet:
             print(text)
 
     try:
-        from autograder.config import load_course
         from autograder.grading.api import grade_submission, using_services
         from autograder.grading.submission import submission_from_cells
 
-        course = course or load_course()
+        course = find_course(course)
         assignment = assignment_of(course, part)
         if assignment is None:
             known = ", ".join(p for a in course.assignments for p in a.parts)

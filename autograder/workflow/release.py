@@ -9,6 +9,8 @@ Steps (each done by nbgrader itself, configured from course.yaml):
    the due date from course.yaml, and the roster added as nbgrader students, with their names
    when it has them (``students`` given as :class:`RosterEntry`, or course.yaml's
    ``course.roster``: a CSV with nbgrader's ``id,first_name,last_name,email`` columns);
+   beside the notebook, ``curso_publico.yaml``: the public facts ``check()`` needs where only the
+   package is installed (parts, points, public seeds, limits; never a suite or a solution);
 4. ``release_assignment`` into the exchange's outbound folder, where students fetch it;
 5. ``<course_dir>/nbgrader_config.py``, so nbgrader's own commands work there with no flags.
 
@@ -27,7 +29,7 @@ from typing import Iterable, Optional, Union
 
 import nbformat
 
-from autograder.config import Assignment, Course
+from autograder.config import Assignment, Course, write_public_facts
 from autograder.workflow.nbgrader_setup import (
     check_result, instructor_api, open_gradebook, prepare_folders, write_nbgrader_config,
 )
@@ -59,7 +61,8 @@ def release_assignment(course: Course, name: str, students: Iterable[Union[str, 
     prepare_folders(course)
     source = write_source_notebook(course, name, course.course_dir)
     mark_parts_as_graded(source, assignment)
-    generate_release(course, name, course.course_dir)
+    released = generate_release(course, name, course.course_dir)
+    write_public_facts(course, released)  # what check() reads on a student's machine
     roster = list(students) + (read_roster(course.roster_file) if course.roster_file else [])
     register_in_gradebook(course, assignment, roster)
 
