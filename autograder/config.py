@@ -328,7 +328,7 @@ def public_facts(course: Course) -> dict:
     parts and points and public seed, the course's id, title and language, the grading limits and
     weights. Never the course's seed, due dates, roster, suites or solutions. Example::
 
-        public_facts(load_course())["assignments"][0]["public_seed"]   # 2583916042
+        public_facts(load_course())["assignments"][0]["public_seed"]   # 1894666123
     """
     facts = PublicFacts(
         public_facts=_PUBLIC_FACTS_VERSION,
