@@ -57,13 +57,13 @@ def _cmd_grade(args) -> int:
 
 
 def _cmd_check(args) -> int:
+    from autograder import config
     from autograder.grading.api import check_notebook_cli
 
-    from autograder.config import find_public_facts
-
-    # In a released folder (a student's machine: only the package installed) the release's public
-    # facts beside the notebook are the course; --course or a checkout's course.yaml otherwise.
-    facts = None if args.course else find_public_facts(Path(args.notebook).resolve().parent)
+    # Only the package installed (a student's machine): the release's public facts beside the
+    # notebook are the course. Never in a checkout: a submitted folder may hold a student's copy.
+    facts = None if args.course or config.DEFAULT_COURSE_FILE.exists() else \
+        config.find_public_facts(Path(args.notebook).resolve().parent)
     if facts is not None:
         course = load_course(facts)
     else:
