@@ -6,6 +6,7 @@ and the wheel must ship the public suites and nothing secret.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -100,24 +101,61 @@ def test_check_runs_from_the_released_folder_without_the_repository_course(relea
     assert "✘ conv2d" in printed, printed
 
 
-def test_the_wheel_ships_the_public_suites_and_nothing_secret(tmp_path):
-    """What `pip wheel . --no-deps` builds from pyproject's package config (built offline from a copy)."""
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """What `pip wheel . --no-deps` builds from pyproject's package config (built offline, from a copy)."""
     pytest.importorskip("setuptools")
-    source = tmp_path / "src"
+    tmp = tmp_path_factory.mktemp("wheel")
+    source = tmp / "src"
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO_ROOT / name, source / name)
     shutil.copytree(REPO_ROOT / "autograder", source / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--no-build-isolation", "-q",
-                            "-w", str(tmp_path / "dist")], cwd=source, capture_output=True, text=True, timeout=300)
+                            "-w", str(tmp / "dist")], cwd=source, capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr[-2000:]
-    wheel, = (tmp_path / "dist").glob("*.whl")
+    found, = (tmp / "dist").glob("*.whl")
+    return found
+
+
+def test_the_wheel_ships_the_public_suites_and_nothing_secret(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for assignment in ("convolutions", "architectures", "segmentation"):
         assert f"autograder/public/suites/test_{assignment}.py" in names
     assert "autograder/public/suites/conftest.py" in names and "autograder/public/spec_table.py" in names
     top = {name.split("/")[0] for name in names}
-    assert top == {"autograder", wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1] + ".dist-info"}, top
+    assert top == {"autograder", "-".join(wheel.name.split("-")[:2]) + ".dist-info"}, top
     secret = [n for n in names if n.startswith(("solutions/", "tests/")) or "/hidden/" in n
               or "sample_class/" in n or n.endswith("course.yaml")]
     assert secret == []
+
+
+#: check() in a kernel whose only autograder is the installed wheel (no repository anywhere).
+WHEEL_ONLY_CHECK = """
+import sys
+from pathlib import Path
+import autograder.config
+from autograder.public import check
+assert not autograder.config.DEFAULT_COURSE_FILE.exists(), autograder.config.REPO_ROOT
+report = check("conv2d", cells=["import torch", Path(sys.argv[1]).read_text(encoding="utf-8")])
+print("SCORE", report["score"], report["max_score"])
+print("SECRET", sorted(m for m in sys.modules if m.split(".")[0] in ("solutions", "tests")))
+"""
+
+
+def test_check_runs_with_the_wheel_alone(wheel, released_folder, tmp_path):
+    """The package installed from the wheel, the released folder as the cwd: no course.yaml, no
+    solutions/ or tests/ to import, and the reference still passes."""
+    site = tmp_path / "site"
+    installed = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site),
+                                str(wheel)], capture_output=True, text=True, timeout=300)
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    reference = tmp_path / "mi_codigo.py"
+    shutil.copy(REPO_ROOT / "solutions" / f"{ASSIGNMENT}.py", reference)
+    env = {**os.environ, "PYTHONPATH": str(site)}  # before the checkout's editable install
+    done = subprocess.run([sys.executable, "-c", WHEEL_ONLY_CHECK, str(reference)], cwd=released_folder, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    points = float(load_course().assignment(ASSIGNMENT).parts["conv2d"])
+    assert f"SCORE {points} {points}" in done.stdout, done.stdout[-3000:]
+    assert "SECRET []" in done.stdout and "✔ conv2d" in done.stdout
