@@ -91,6 +91,7 @@ class CpuMeter:
         self.me = psutil.Process()
         self.period_s = period_s
         self.seen: dict[tuple, float] = {}
+        self.kinds: dict[tuple, str] = {}
         self.own = time.process_time()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -106,7 +107,10 @@ class CpuMeter:
                 try:
                     with child.oneshot():
                         times = child.cpu_times()
-                        self.seen[(child.pid, child.create_time())] = times.user + times.system
+                        key = (child.pid, child.create_time())
+                        self.seen[key] = times.user + times.system
+                    if key not in self.kinds:
+                        self.kinds[key] = _process_kind(child.cmdline())
                 except psutil.Error:
                     continue
             self._stop.wait(self.period_s)
@@ -114,7 +118,29 @@ class CpuMeter:
     def stop(self) -> float:
         self._stop.set()
         self._thread.join()
-        return sum(self.seen.values()) + time.process_time() - self.own
+        self.own = time.process_time() - self.own
+        return sum(self.seen.values()) + self.own
+
+    def by_kind(self) -> dict[str, tuple[float, int]]:
+        """CPU-seconds and process count per kind (after :meth:`stop`): where the start-up goes."""
+        found = {"parent": (self.own, 1)}
+        for key, used in self.seen.items():
+            kind = self.kinds.get(key, "other")
+            cpu, count = found.get(kind, (0.0, 0))
+            found[kind] = (cpu + used, count + 1)
+        return found
+
+
+def _process_kind(cmdline: list[str]) -> str:
+    """``service``, ``session`` (a one-off one), ``worker`` (the sandboxed python, its bwrap) or ``other``."""
+    text = " ".join(cmdline)
+    if "autograder.grading.service" in text:
+        return "service"
+    if "autograder.grading.session" in text:
+        return "session"
+    if "bwrap" in text or (len(cmdline) > 1 and cmdline[1] == "-I"):
+        return "worker"
+    return "other"
 
 
 def grade_all(course, assignment: str, files: list[Path], *, jobs: int, service: bool, sandbox: str) -> dict:
@@ -130,7 +156,7 @@ def grade_all(course, assignment: str, files: list[Path], *, jobs: int, service:
             reports = list(pool.map(one, files))
     wall, cpu = time.monotonic() - started, meter.stop()
     tests_cpu = sum((r["timings"].get("tests_cpu_s") or 0.0) for r in reports)
-    return {"wall_s": wall, "cpu_s": cpu, "tests_cpu_s": tests_cpu, "reports": reports,
+    return {"wall_s": wall, "cpu_s": cpu, "tests_cpu_s": tests_cpu, "reports": reports, "by_kind": meter.by_kind(),
             "tests_s": sum((r["timings"].get("tests_s") or 0.0) for r in reports)}
 
 
@@ -209,6 +235,10 @@ def report(assignment: str, count: int, rows: dict) -> None:
         startup = (service["cpu_s"] - service["tests_cpu_s"]) / count
         print(f"  start-up CPU s/student (service): {startup:.2f} (target < {TARGETS['startup_cpu_s']}): "
               f"{'ok' if startup < TARGETS['startup_cpu_s'] else 'OVER TARGET'}")
+        # Tests included: a worker's share is its torch import plus its part of the tests.
+        print("  CPU s/student by process (service, tests included): " + ", ".join(
+            f"{kind} {cpu / count:.2f} ({n} process{'es' if n > 1 else ''})"
+            for kind, (cpu, n) in sorted(service["by_kind"].items())))
         if "per-process" in rows:
             print(f"  service vs per-process: {rows['per-process']['wall_s'] / service['wall_s']:.2f}x the throughput, "
                   f"{rows['per-process']['cpu_s'] / service['cpu_s']:.2f}x less CPU")

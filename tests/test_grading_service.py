@@ -107,3 +107,32 @@ def _kill_when_busy(service) -> None:
             os.kill(proc.pid, signal.SIGKILL)
             return
         time.sleep(0.2)
+
+
+def test_a_grading_session_loads_only_the_plugins_a_grade_needs(tmp_path):
+    """Installed plugins (xdist, anyio...) never load in a session; Hypothesis' does (its seed option)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "test_seeded.py").write_text(
+        "from hypothesis import given, strategies as st\n\n@given(st.integers())\ndef test_int(n):\n    pass\n",
+        encoding="utf-8")
+    script = (
+        "import sys, pytest\n"
+        "from autograder.grading.session import PLUGIN_ARGS\n"
+        "class Names:\n"
+        "    def pytest_configure(self, config):\n"
+        "        self.names = sorted(n for n, p in config.pluginmanager.list_name_plugin() if p is not None)\n"
+        "names = Names()\n"
+        f"code = pytest.main([{str(tmp_path)!r}, '-q', '-c', {str(tmp_path / 'none.ini')!r}, *PLUGIN_ARGS,"
+        " '--hypothesis-seed=7'], plugins=[names])\n"
+        "print('NAMES', ' '.join(names.names))\n"
+        "sys.exit(code)\n")
+    (tmp_path / "none.ini").write_text("[pytest]\naddopts =\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONHASHSEED": "0"})
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    names = done.stdout.split("NAMES", 1)[1].split()
+    assert "_hypothesis_pytestplugin" in names
+    assert not any(name.startswith(("xdist", "anyio", "platformdirs")) for name in names), names
+    assert "unraisableexception" not in names and "cacheprovider" not in names

@@ -30,6 +30,7 @@ parent starts a submission's clock after it, as a one-off session's start is not
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -121,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     from autograder.sandbox import pool
 
     pool.enable()
+    # Everything imported so far lives as long as the process: moved out of the collector's sight,
+    # each collection (automatic, during every session) scans a session's objects, not torch's.
+    gc.collect()
+    gc.freeze()
     replies.write(json.dumps({"ready": True}) + "\n")  # a submission's time starts after our own start
     replies.flush()
     serve(sys.stdin, replies, fresh)
