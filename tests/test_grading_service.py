@@ -136,3 +136,20 @@ def test_a_grading_session_loads_only_the_plugins_a_grade_needs(tmp_path):
     assert "_hypothesis_pytestplugin" in names
     assert not any(name.startswith(("xdist", "anyio", "platformdirs")) for name in names), names
     assert "unraisableexception" not in names and "cacheprovider" not in names
+
+
+def test_restoring_the_fresh_state_forgets_what_the_previous_session_left():
+    """Module state of the service that a session writes: the previous session's leftovers go."""
+    import sys
+
+    from autograder.grading import failures
+    from autograder.grading.service import FreshState
+
+    fresh = FreshState()
+    failures.note("una nota de la entrega anterior")
+    sys.path.append("/ruta/de/la/entrega/anterior")
+    sys.modules["tests.hidden.module_checks_leftover"] = type(sys)("tests.hidden.module_checks_leftover")
+    fresh.restore()
+    assert failures.take_notes() == []
+    assert "/ruta/de/la/entrega/anterior" not in sys.path
+    assert "tests.hidden.module_checks_leftover" not in sys.modules
