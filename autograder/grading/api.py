@@ -31,7 +31,7 @@ from autograder.grading.submission import Submission, load_submission
 KILL_GRACE_S = 60
 
 
-def SESSION_ENV() -> dict:  # noqa: N802 - read like a constant, computed when called
+def session_env() -> dict:
     """The environment of a grading session's process (a one-off session or a service)."""
     return {**os.environ, "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1"}
 
@@ -147,6 +147,21 @@ def grade_submission(course: Course, submission: Path | Submission, assignment: 
     }
 
 
+#: The one-off session's command-line option for each key of a grading request (session.py's main).
+_SESSION_OPTIONS = {"course_file": "--course", "assignment": "--assignment", "source_file": "--source",
+                    "profile": "--profile", "seed": "--seed", "device": "--device", "sandbox": "--sandbox",
+                    "out": "--out", "only_part": "--part"}
+
+
+def _session_command(request: dict) -> list[str]:
+    """``python -m autograder.grading.session`` with the same request a service is sent."""
+    command = [sys.executable, "-m", "autograder.grading.session"]
+    for key, value in request.items():
+        if value is not None:
+            command += [_SESSION_OPTIONS[key], str(value)]
+    return command
+
+
 def _require_device(device: str) -> None:
     if device == "cpu":
         return
@@ -199,24 +214,19 @@ def _run_session(course: Course, assignment: str, sub: Submission, *, profile: s
     with tempfile.TemporaryDirectory(prefix="autograder-grade-") as tmp:
         source_file, out = Path(tmp) / "submission.py", Path(tmp) / "result.json"
         source_file.write_text(sub.source, encoding="utf-8")
-        command = [sys.executable, "-m", "autograder.grading.session", "--course", str(course.source),
-                   "--assignment", assignment, "--source", str(source_file), "--profile", profile,
-                   "--seed", str(seed), "--device", device, "--sandbox", sandbox, "--out", str(out)]
-        if only_part:
-            command += ["--part", only_part]
+        request = {"course_file": str(course.source), "assignment": assignment,
+                   "source_file": str(source_file), "profile": profile, "seed": seed, "device": device,
+                   "sandbox": sandbox, "out": str(out), "only_part": only_part}
         killed = False
         timeout = course.grading.submission_timeout + KILL_GRACE_S
         services = _services
         if services is not None:
-            request = {"course_file": str(course.source), "assignment": assignment,
-                       "source_file": str(source_file), "profile": profile, "seed": seed, "device": device,
-                       "sandbox": sandbox, "out": str(out), "only_part": only_part}
             child = services.run(request, timeout)
             killed = child is None
         else:
             try:
-                child = subprocess.run(command, cwd=REPO_ROOT, env=SESSION_ENV(), capture_output=True, text=True,
-                                       timeout=timeout)
+                child = subprocess.run(_session_command(request), cwd=REPO_ROOT, env=session_env(),
+                                       capture_output=True, text=True, timeout=timeout)
             except subprocess.TimeoutExpired:
                 killed, child = True, None
         if not out.exists():

@@ -26,7 +26,7 @@ import threading
 import time
 
 from autograder.config import REPO_ROOT
-from autograder.grading.api import SESSION_ENV, GraderError
+from autograder.grading.api import GraderError, session_env
 
 #: Gradings one service process runs before it is replaced by a new one.
 GRADINGS_PER_SERVICE = 100
@@ -82,7 +82,7 @@ class GradingService:
         try:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "autograder.grading.service", "--reply-fd", str(reply_w)],
-                cwd=REPO_ROOT, env=SESSION_ENV(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                cwd=REPO_ROOT, env=session_env(), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                 stderr=self._stderr, pass_fds=(reply_w,), start_new_session=True)
         finally:
             os.close(reply_w)

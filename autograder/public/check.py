@@ -7,9 +7,9 @@ grades it with ``grade_submission(..., profile="public")``, in the same sandboxe
 real grading: never the kernel's live objects. So check(), ``autograder check`` and the grade
 judge the same source. The course is the release's public facts (``curso_publico.yaml``, in the
 notebook's folder or a parent), so the installed package is all it needs; in a checkout without
-them, the repository's course.yaml (:func:`find_course`). The first call starts a grading service for the kernel (autograder/
-grading/service.py); later calls reuse it and find their worker already started. It prints a
-Spanish report and never raises: a notebook with a failing check must still run end to end.
+them, the repository's course.yaml (:func:`find_course`). The first call starts a grading service
+for the kernel (autograder/grading/service.py); later calls reuse it and find their worker already
+started. It prints a Spanish report and never raises: a notebook with a failing check must still run end to end.
 Example (in a notebook cell)::
 
     from autograder.public import check
