@@ -165,11 +165,15 @@ def test_an_item_of_a_container_a_dropped_statement_filled_is_not_a_constant():
     ex = extract("resultados = {}\nfor clave in ('a', 'b'):\n    resultados[clave] = 1\n"
                  "primera, segunda = resultados['a'], resultados['b']",
                  "TAMANOS = [3, 5]\nprint(TAMANOS)\nK = TAMANOS[0]",
-                 "TABLA = {}\nTABLA.update(a=1)\nTABLA = {'a': 2}\nVALOR = TABLA['a']")
+                 "TABLA = {}\nTABLA.update(a=1)\nTABLA = {'a': 2}\nVALOR = TABLA['a']",
+                 "PASOS = {'a': 1}\nprint(PASOS.keys(), PASOS.get('a'))\nPASO = PASOS['a']",
+                 "CAPAS = [1]\nCAPAS.append(2)\nULTIMA = CAPAS[-1]")
     namespace = run(ex.source)  # loads: without the loop, `resultados['a']` would be a KeyError
     assert "primera" not in namespace and "segunda" not in namespace
     assert namespace["K"] == 3  # only read by the print: still a constant
     assert namespace["VALOR"] == 2  # rebound by a kept constant after the change
+    assert namespace["PASO"] == 1  # keys() and get() only read the dict
+    assert "ULTIMA" not in namespace  # CAPAS[-1] is 2 in the notebook, 1 without the append
 
 
 def test_definitions_that_need_a_dropped_name_to_be_defined_are_dropped_with_the_reason():

@@ -494,10 +494,9 @@ def _plain_target(target: ast.expr) -> bool:
     return isinstance(target, (ast.Tuple, ast.List)) and all(isinstance(e, ast.Name) for e in target.elts)
 
 
-def _constant_like(node: ast.expr, needed: set[str], indexed: set[str] | None = None) -> bool:
+def _constant_like(node: ast.expr, needed: set[str], indexed: set[str]) -> bool:
     """Whether ``node`` is a constant's value (module doc); collects the names it reads, and in
     ``indexed`` the names it reads an item of (``d["k"]``)."""
-    indexed = set() if indexed is None else indexed
     if isinstance(node, ast.Constant):
         return True
     if isinstance(node, ast.Name):
@@ -540,15 +539,25 @@ def _constant_like(node: ast.expr, needed: set[str], indexed: set[str] | None = 
     return False
 
 
+#: The in-place methods of list, dict, set and bytearray: a constant container (a literal) has no
+#: others, so reading ``d.keys()`` or ``lista.index(3)`` in a print leaves its items constant.
+_MUTATING_METHODS = frozenset({"append", "extend", "insert", "remove", "pop", "popitem", "clear", "sort",
+                               "reverse", "update", "setdefault", "add", "discard", "difference_update",
+                               "intersection_update", "symmetric_difference_update", "__setitem__",
+                               "__delitem__", "__iadd__", "__ior__"})
+
+
 def _mutated_names(node: ast.stmt) -> set[str]:
     """Names whose object a (dropped) statement may change in place: an item or attribute stored
-    or deleted (``d[k] = v``, ``del d[k]``, ``d.x += 1``) or a method called (``d.update(...)``)."""
+    or deleted (``d[k] = v``, ``del d[k]``, ``d.x += 1``) or an in-place method called
+    (``d.update(...)``, ``lista.append(x)``)."""
     names = set()
     for child in _walk_shallow(node):
         target = None
         if isinstance(child, (ast.Subscript, ast.Attribute)) and isinstance(child.ctx, (ast.Store, ast.Del)):
             target = child.value
-        elif isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
+        elif (isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute)
+              and child.func.attr in _MUTATING_METHODS):
             target = child.func.value
         while isinstance(target, (ast.Subscript, ast.Attribute)):
             target = target.value
