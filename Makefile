@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench build clean cuda-check
+.PHONY: demo test bench build clean cuda-check messages
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -29,6 +29,22 @@ bench: $(STAMP)
 # (bench/cuda_check.py). Needs a GPU; never part of `make test`.
 cuda-check: $(STAMP)
 	$(PY) bench/cuda_check.py
+
+# Message catalogs (autograder/i18n.py): extract each domain's ids with Babel and merge them into
+# autograder/locale/<lang>/LC_MESSAGES/<domain>.po; new Spanish entries then need a translation
+# (tests/test_messages_catalog.py fails on any id without one).
+BABEL := $(VENV)/bin/pybabel
+KEYWORDS_student    := -k _ -k _n:1,2 -k N_
+KEYWORDS_instructor := -k _i -k _in:1,2 -k N_i
+messages: $(STAMP)
+	mkdir -p build
+	for domain in student instructor; do \
+	  kw=$$( [ $$domain = student ] && echo '$(KEYWORDS_student)' || echo '$(KEYWORDS_instructor)' ); \
+	  $(BABEL) extract -q -F babel.cfg --no-default-keywords $$kw --no-location --sort-output -o build/$$domain.pot . && \
+	  for lang in es en; do \
+	    $(BABEL) update -q -i build/$$domain.pot -d autograder/locale -D $$domain -l $$lang --ignore-obsolete --no-fuzzy-matching || exit 1; \
+	  done; \
+	done
 
 build: $(STAMP)
 	$(VENV)/bin/autograder build
