@@ -79,7 +79,7 @@ FAILURES = [
     ("validate", ["validate"], lambda f: _edited(f, "center_crop: 20", "centre_crop: 20"), "`centre_crop`"),
     ("validate", ["validate"], lambda f: _edited(f, "notebook: convolutions.ipynb", "notebook: conv.ipynb"), "`conv.ipynb`"),
     ("validate", ["validate"], lambda f: _edited(f, "conv2d: 30", 'conv2d: "30"'), "debe ser un número"),
-    ("build", ["build", ASSIGNMENT], "helper", "top-level '_helper' is not a part"),
+    ("build", ["build", ASSIGNMENT], "helper", "'_helper', definido en el nivel superior, no es una parte"),
     ("release", ["release", ASSIGNMENT], lambda f: _edited(f, "conv2d: 30", "conv2dd: 30"), "`conv2dd`"),
     ("release", ["release", "nope"], None, "tarea desconocida «nope»"),
     ("collect", ["collect", ASSIGNMENT], None, "¿se publicó la tarea"),

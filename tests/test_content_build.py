@@ -176,13 +176,13 @@ def test_toy_course_builds_its_cells_in_narrative_order(tmp_path):
 @pytest.mark.parametrize(
     "solution, narrative, message",
     [
-        (TOY_SOLUTION + "\n\ndef helper():\n    pass\n", None, "'helper' is not a part"),
-        (TOY_SOLUTION.split("\n\n\ndef triple")[0] + "\n", None, "no top-level definition for part(s) triple"),
-        ("import numpy\n" + TOY_SOLUTION, None, "imports 'numpy'"),
-        (TOY_SOLUTION, TOY_NARRATIVE.format(header=IMPORT_HEADER).replace('part="triple"', 'part="double"'), "repeated placeholder: double"),
-        (TOY_SOLUTION, TOY_NARRATIVE.format(header=IMPORT_HEADER) + '\n# %% part="quadruple"\n', "unknown part: quadruple"),
-        (TOY_SOLUTION, TOY_NARRATIVE.format(header="import torch"), "first code cell must be exactly"),
-        (TOY_SOLUTION, TOY_NARRATIVE.format(header=IMPORT_HEADER).replace('part="triple"\n', 'part="triple"\nx = 1\n'), "must be empty"),
+        (TOY_SOLUTION + "\n\ndef helper():\n    pass\n", None, "'helper', definido en el nivel superior, no es una parte"),
+        (TOY_SOLUTION.split("\n\n\ndef triple")[0] + "\n", None, "sin definición en el nivel superior para la(s) parte(s) triple"),
+        ("import numpy\n" + TOY_SOLUTION, None, "importa 'numpy'"),
+        (TOY_SOLUTION, TOY_NARRATIVE.format(header=IMPORT_HEADER).replace('part="triple"', 'part="double"'), "marcador de posición repetido: double"),
+        (TOY_SOLUTION, TOY_NARRATIVE.format(header=IMPORT_HEADER) + '\n# %% part="quadruple"\n', "parte desconocida: quadruple"),
+        (TOY_SOLUTION, TOY_NARRATIVE.format(header="import torch"), "primera celda de código debe ser exactamente"),
+        (TOY_SOLUTION, TOY_NARRATIVE.format(header=IMPORT_HEADER).replace('part="triple"\n', 'part="triple"\nx = 1\n'), "debe estar vacío"),
     ],
 )
 def test_builder_names_the_file_and_the_mistake(tmp_path, solution, narrative, message):

@@ -24,6 +24,7 @@ from autograder.config import Course
 from autograder.content.nbgrader_config import nbgrader_config, put_nbgrader_tools_on_path
 from autograder.content.reference import ContentError
 from autograder.content.source_notebook import make_source_notebook
+from autograder.i18n import _i
 
 
 def write_source_notebook(course: Course, assignment_name: str, course_dir: Path) -> Path:
@@ -44,10 +45,8 @@ def generate_release(course: Course, assignment_name: str, course_dir: Path) -> 
     api = NbGraderAPI(config=nbgrader_config(course, Path(course_dir)))
     result = api.generate_assignment(assignment_name, force=True, create=True)
     if not result["success"]:
-        raise ContentError(
-            f"nbgrader generate_assignment failed for {assignment_name!r}:\n"
-            f"{result.get('error', '')}\n{result.get('log', '')}"
-        )
+        raise ContentError(_i("nbgrader generate_assignment failed for {name}:\n{error}\n{log}", name=repr(assignment_name),
+                              error=result.get("error", ""), log=result.get("log", "")))
     return Path(course_dir) / "release" / assignment_name
 
 

@@ -15,6 +15,7 @@ import jupytext
 from nbformat import NotebookNode
 
 from autograder.content.reference import IMPORT_HEADER, ContentError
+from autograder.i18n import N_i, _i
 
 #: Cell-metadata key of a placeholder cell in a narrative.
 PART_KEY = "part"
@@ -29,19 +30,19 @@ def read_narrative(path: Path, parts: list[str]) -> list[NotebookNode]:
     cells = list(notebook.cells)
     code_cells = [c for c in cells if c.cell_type == "code"]
     if not code_cells or code_cells[0].source.strip() != IMPORT_HEADER:
-        raise ContentError(f"{path}: the first code cell must be exactly:\n{IMPORT_HEADER}")
+        raise ContentError(f"{path}: " + _i("the first code cell must be exactly:\n{header}", header=IMPORT_HEADER))
 
     placed = [c.metadata[PART_KEY] for c in cells if PART_KEY in c.metadata]
     unknown = sorted(set(placed) - set(parts))
     repeated = sorted({p for p in placed if placed.count(p) > 1})
     missing = [p for p in parts if p not in placed]
-    for problem, names in [("unknown part", unknown), ("repeated placeholder", repeated), ("no placeholder for", missing)]:
+    for problem, names in [(N_i("unknown part"), unknown), (N_i("repeated placeholder"), repeated),
+                           (N_i("no placeholder for"), missing)]:
         if names:
-            raise ContentError(f"{path}: {problem}: {', '.join(names)} (course.yaml parts: {', '.join(parts)})")
+            raise ContentError(f"{path}: " + _i("{problem}: {names} (course.yaml parts: {parts})", problem=_i(problem),
+                                                names=", ".join(names), parts=", ".join(parts)))
     for cell in cells:
         if PART_KEY in cell.metadata and cell.source.strip():
-            raise ContentError(
-                f"{path}: the placeholder of {cell.metadata[PART_KEY]!r} must be empty; "
-                "its code comes from solutions/"
-            )
+            raise ContentError(f"{path}: " + _i("the placeholder of {part} must be empty; its code comes from solutions/",
+                                                part=repr(cell.metadata[PART_KEY])))
     return cells

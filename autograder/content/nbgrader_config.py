@@ -14,10 +14,12 @@ from pathlib import Path
 from traitlets.config import Config
 
 from autograder.config import Course
+from autograder.i18n import N_i, _i
 
-#: What replaces a solution region in the student's notebook (nbgrader's ClearSolutions).
-CODE_STUB = "# TU CÓDIGO AQUÍ\nraise NotImplementedError()"
-TEXT_STUB = "TU RESPUESTA AQUÍ"
+#: What replaces a solution region in the student's notebook (nbgrader's ClearSolutions), in the
+#: course's language (translated where the config is built).
+CODE_STUB = N_i("# YOUR CODE HERE") + "\nraise NotImplementedError()"
+TEXT_STUB = N_i("YOUR ANSWER HERE")
 
 
 def nbgrader_config(course: Course, course_dir: Path) -> Config:
@@ -25,8 +27,9 @@ def nbgrader_config(course: Course, course_dir: Path) -> Config:
     config = Config()
     config.CourseDirectory.root = str(Path(course_dir).resolve())
     config.CourseDirectory.course_id = course.course.id
-    config.ClearSolutions.code_stub = {"python": CODE_STUB}
-    config.ClearSolutions.text_stub = TEXT_STUB
+    comment, statement = CODE_STUB.split("\n", 1)
+    config.ClearSolutions.code_stub = {"python": _i(comment) + "\n" + statement}
+    config.ClearSolutions.text_stub = _i(TEXT_STUB)
     config.Exchange.root = str(course.exchange_dir)
     return config
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from autograder.i18n import _i
+
 #: The notebook's first code cell; the grader prepends the same lines to every submission, so a
 #: part may use only these names besides its own earlier parts.
 IMPORT_HEADER = "import math\nimport torch\nimport torch.nn as nn\nimport torch.nn.functional as F"
@@ -37,18 +39,19 @@ def part_sources(solution_file: Path, parts: list[str]) -> dict[str, str]:
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             if node.name not in parts:
-                raise ContentError(
-                    f"{solution_file}:{node.lineno}: top-level {node.name!r} is not a part of course.yaml; "
-                    "the notebook would not contain it (make it a part or move it inside one)"
-                )
+                raise ContentError(f"{solution_file}:{node.lineno}: " + _i(
+                    "top-level {name} is not a part of course.yaml; the notebook would not contain it "
+                    "(make it a part or move it inside one)", name=repr(node.name)))
             if node.name in found:
-                raise ContentError(f"{solution_file}:{node.lineno}: part {node.name!r} is defined twice")
+                raise ContentError(f"{solution_file}:{node.lineno}: " + _i("part {name} is defined twice",
+                                                                          name=repr(node.name)))
             found[node.name] = _definition_text(text, node)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             _check_import(solution_file, node)
     missing = [p for p in parts if p not in found]
     if missing:
-        raise ContentError(f"{solution_file}: no top-level definition for part(s) {', '.join(missing)}")
+        raise ContentError(f"{solution_file}: " + _i("no top-level definition for part(s) {parts}",
+                                                     parts=", ".join(missing)))
     return {part: found[part] for part in parts}
 
 
@@ -73,7 +76,6 @@ def _check_import(solution_file: Path, node: ast.Import | ast.ImportFrom) -> Non
     modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
     for module in modules:
         if module not in _ALLOWED_IMPORTS:
-            raise ContentError(
-                f"{solution_file}:{node.lineno}: imports {module!r}, which the notebook's import cell "
-                f"does not provide; use only: {IMPORT_HEADER.replace(chr(10), '; ')}"
-            )
+            raise ContentError(f"{solution_file}:{node.lineno}: " + _i(
+                "imports {module}, which the notebook's import cell does not provide; use only: {header}",
+                module=repr(module), header=IMPORT_HEADER.replace(chr(10), "; ")))
