@@ -21,6 +21,7 @@ import nbformat
 import pytest
 
 from autograder.config import REPO_ROOT, load_course
+from autograder.i18n import _i
 from autograder.workflow.collect import collect_assignment
 from autograder.workflow.course_copy import write_course_copy
 from autograder.workflow.demo import hand_in
@@ -199,7 +200,7 @@ def test_two_hundred_students_in_seconds(course, capsys):
 
 def test_flags_names_and_nbgrader_export_with_no_flags(course):
     config = course.course_dir / "nbgrader_config.py"
-    assert config.read_text(encoding="utf-8").startswith(GENERATED_HEADER)
+    assert config.read_text(encoding="utf-8").startswith(_i(GENERATED_HEADER))
     grade_class(course, ASSIGNMENT, grade=FlaggingGrader())
     notebook = notebook_id(course, ASSIGNMENT)
     with open_gradebook(course) as gradebook:

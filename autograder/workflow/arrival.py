@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Optional
 
+from autograder.i18n import _i
+
 #: Characters a student id may hold besides letters and digits (never first).
 ID_PUNCTUATION = frozenset("._@+- ")
 ID_MAX_LENGTH = 64
@@ -39,13 +41,13 @@ def student_id_problem(student: str) -> Optional[str]:
     or digit (so never ``.``, ``..``, ``=``, ``+``, ``-`` or ``@``) and ends with no space.
     """
     if not student:
-        return "el identificador de estudiante está vacío"
+        return _i("the student id is empty")
     if len(student) > ID_MAX_LENGTH:
-        return f"el identificador de estudiante tiene más de {ID_MAX_LENGTH} caracteres"
+        return _i("the student id is longer than {limit} characters", limit=ID_MAX_LENGTH)
     if unicodedata.normalize("NFC", student) != student:
-        return "el identificador de estudiante no está en forma Unicode normal (NFC)"
+        return _i("the student id is not in Unicode normal form (NFC)")
     if not student[0].isalnum() or student[-1] == " ":
-        return "el identificador de estudiante debe empezar con una letra o un dígito"
+        return _i("the student id must start with a letter or a digit")
     if ".." in student or any(not (c.isalnum() or c in ID_PUNCTUATION) for c in student):
-        return "el identificador de estudiante tiene caracteres no válidos"
+        return _i("the student id has characters that are not allowed")
     return None

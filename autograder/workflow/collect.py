@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Optional
 
 from autograder.config import Course
+from autograder.i18n import _i
 from autograder.student_files import Refused, scan, shown_name, write_tree
 from autograder.workflow.arrival import Arrival, student_id_problem
 from autograder.workflow.late import TIMESTAMP_MAX_BYTES, format_timestamp, parse_timestamp
@@ -55,15 +56,17 @@ class Collected:
     skipped: list[str] = field(default_factory=list)
 
     def summary(self, folder: Path, students: list[str]) -> str:
-        lines = [f"{len(students)} entregas de {self.assignment!r} recogidas en {folder}: {', '.join(students) or '(ninguna)'}"]
+        lines = [_i("{count} submissions of {assignment} collected in {folder}: {students}", count=len(students),
+                    assignment=repr(self.assignment), folder=folder, students=", ".join(students) or _i("(none collected)"))]
         if self.collected or self.unchanged:
-            lines[0] += f" ({len(self.collected)} nuevas o actualizadas, {len(self.unchanged)} sin cambios)"
-        lines += [f"  omitido: {line}" for line in self.skipped]
+            lines[0] += _i(" ({new} new or updated, {unchanged} unchanged)", new=len(self.collected),
+                           unchanged=len(self.unchanged))
+        lines += ["  " + _i("skipped: {line}", line=line) for line in self.skipped]
         return "\n".join(lines)
 
 
 def collect_assignment(course: Course, name: str, lms_zip: Optional[Path] = None) -> str:
-    """Collect one assignment's submissions; return a summary (in Spanish), one line per skip."""
+    """Collect one assignment's submissions; return a summary (in the course's language), one line per skip."""
     result = collect(course, name, lms_zip)
     return result.summary(course.course_dir / "submitted", collected_students(course, name))
 
@@ -90,13 +93,15 @@ def collect(course: Course, name: str, lms_zip: Optional[Path] = None, *,
             receipts[arrival.student] = receipt_for(arrival)
             continue
         if previous is not None and previous.received > arrival.received_at:
-            result.skipped.append(f"{shown_name(arrival.origin)}: {arrival.student} ya tiene una entrega recibida "
-                                  f"después ({previous.origin}); se conserva esa")
+            result.skipped.append(f"{shown_name(arrival.origin)}: " + _i(
+                "{student} already has a submission received later ({origin}); that one is kept",
+                student=arrival.student, origin=previous.origin))
             continue
         try:
             install(course, name, arrival.student, arrival.files)
         except OSError as exc:  # our own disk: the grader's problem, reported, never the others' loss
-            result.skipped.append(f"{shown_name(arrival.origin)}: no se pudo copiar a submitted/ ({exc.strerror})")
+            result.skipped.append(f"{shown_name(arrival.origin)}: " + _i("could not be copied to submitted/ ({reason})",
+                                                                         reason=exc.strerror))
             continue
         receipts[arrival.student] = receipt_for(arrival)
         result.collected.append(arrival.student)
@@ -164,7 +169,8 @@ def owner_problem(folder: Path, student: str) -> Optional[str]:
         owner = pwd.getpwuid(uid).pw_name
     except KeyError:
         return None
-    return None if owner == student else f"la carpeta es del usuario {shown_name(owner)}, no de {student}"
+    return None if owner == student else _i("the folder belongs to the user {owner}, not to {student}",
+                                            owner=shown_name(owner), student=student)
 
 
 def exchange_arrivals(course: Course, name: str, receipts: dict[str, Receipt], now: dt.datetime,
@@ -172,15 +178,16 @@ def exchange_arrivals(course: Course, name: str, receipts: dict[str, Receipt], n
     """Each student's latest inbound folder of ``name``, read as student files."""
     inbound = course.exchange_dir / course.course.id / "inbound"
     if not inbound.is_dir():
-        raise FileNotFoundError(f"no existe la carpeta de entregas del exchange {inbound}: "
-                                f"¿se publicó la tarea con `autograder release {name}`?")
+        raise FileNotFoundError(_i("the exchange's submissions folder {folder} does not exist: "
+                                   "was the assignment released with `autograder release {name}`?",
+                                   folder=inbound, name=name))
     latest: dict[str, tuple[dt.datetime, str]] = {}
     for entry in sorted(os.listdir(inbound)):
         fields = entry.rsplit("+", 3)  # nbgrader: <student>+<assignment>+<timestamp>[+<random>]
         if len(fields) < 3 or fields[1] != name:
             continue
         student, stamp = fields[0], parse_timestamp(fields[2], unknown_zone_as_utc=True)
-        problem = student_id_problem(student) or (None if stamp else "la fecha de su nombre no se puede leer")
+        problem = student_id_problem(student) or (None if stamp else _i("the date in its name cannot be read"))
         problem = problem or owner_problem(inbound / entry, student)
         if problem:
             skipped.append(f"{shown_name(entry)}: {problem}")
@@ -203,7 +210,7 @@ def exchange_arrivals(course: Course, name: str, receipts: dict[str, Receipt], n
         if stamp_text is not None and len(stamp_text) <= TIMESTAMP_MAX_BYTES:
             claimed = parse_timestamp(stamp_text.decode("utf-8", "replace"))
         if stamp_text is not None and claimed is None:
-            notes.append("timestamp.txt no tiene una fecha legible; se ignoró.")
+            notes.append(_i("timestamp.txt has no readable date; it was ignored."))
         for refusal in tree.refused:
             skipped.append(f"{shown_name(entry)}/{refusal.path}: {refusal.reason}")
         ctime = dt.datetime.fromtimestamp(tree.latest_ctime, dt.timezone.utc)
@@ -211,9 +218,9 @@ def exchange_arrivals(course: Course, name: str, receipts: dict[str, Receipt], n
         same = previous is not None and previous.origin == entry and previous.digest == digest
         seen = dt.datetime.fromisoformat(previous.first_seen) if same and previous.first_seen else now
         if ctime <= seen:
-            received, how = ctime, "hora de cambio (ctime) de la carpeta de entrega en el exchange"
+            received, how = ctime, _i("change time (ctime) of the submission folder in the exchange")
         else:
-            received, how = seen, "primera vez que collect vio esta entrega"
+            received, how = seen, _i("first time collect saw this submission")
         if same and previous.received < received:  # the same bytes: a later chmod or backup moves nothing
             received, how = previous.received, previous.received_from
         # nbgrader's own tools (formgrader, export) read timestamp.txt: they get the receipt's time.

@@ -18,8 +18,9 @@ from typing import Optional
 import yaml
 
 from autograder.config import DEFAULT_COURSE_FILE, REPO_ROOT, Course, load_course
+from autograder.i18n import N_i, _i
 
-HEADER = "# Copia desechable de course.yaml escrita por autograder (demo o prueba): no se edita.\n"
+HEADER = N_i("# Throwaway copy of course.yaml written by autograder (demo or test): not to be edited.\n")
 
 
 def write_course_copy(
@@ -39,7 +40,7 @@ def write_course_copy(
     if assignments is not None:
         data["assignments"] = [a for a in data["assignments"] if a["name"] in assignments]
     target = folder / "course.yaml"
-    target.write_text(HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    target.write_text(_i(HEADER) + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     link = folder / "solutions"
     if not link.exists():  # the solutions beside the source course file, else the repository's
         beside = Path(source).resolve().parent / "solutions"

@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
-from autograder.config import Course
+from autograder.config import Course, use_course_language
+from autograder.i18n import _i
 from autograder.workflow.course_copy import write_course_copy
 from autograder.workflow.collect import collect_assignment
 from autograder.workflow.feedback import feedback_dir, write_feedback
@@ -51,10 +52,11 @@ def fresh_folder(folder: Path) -> None:
     """Empty ``folder``, refusing to delete one that an earlier demo did not create."""
     if folder.exists():
         if any(folder.iterdir()) and not (folder / MARKER).exists():
-            raise DemoFolderError(f"{folder} existe y no es una carpeta de demo: elija otra con --dir")
+            raise DemoFolderError(_i("{folder} exists and is not a demo folder: choose another one with --dir",
+                                     folder=folder))
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    (folder / MARKER).write_text("carpeta desechable de `autograder demo`\n", encoding="utf-8")
+    (folder / MARKER).write_text(_i("throwaway folder of `autograder demo`") + "\n", encoding="utf-8")
 
 
 def hand_in(course: Course, plan: StudentPlan, assignment: str) -> Path:
@@ -112,12 +114,14 @@ def run_demo(folder: Path, jobs: int = 2, assignments: list[str] | None = None,
     fresh_folder(folder)
     copy_of = {"source": Path(source)} if source is not None else {}
     course = write_course_copy(folder, assignments=assignments, grading=DEMO_LIMITS, **copy_of)
+    use_course_language(course)
     plans = load_sample_class()
     names = [a.name for a in course.assignments]
 
     roster = [RosterEntry(p.student, *(p.name.split(" ", 1) + [None])[:2]) for p in plans.values()]
     for name in names:
-        console.print(f"[bold]publicando[/] {name}: {release_assignment(course, name, students=roster)}")
+        console.print(_i("[bold]releasing[/] {name}: {folder}", name=name,
+                         folder=release_assignment(course, name, students=roster)))
     for plan in plans.values():
         for name in names:
             if name in plan.hand_ins:
@@ -135,12 +139,14 @@ def run_demo(folder: Path, jobs: int = 2, assignments: list[str] | None = None,
         console.print(write_feedback(course, name))
         console.print(write_class_report(course, name))
 
-    console.print(f"\n[bold]Demo lista en {time.monotonic() - started:.0f} s[/] "
-                  f"(calificación: {', '.join(f'{n} {s:.0f} s' for n, s in timings.items())}). Abra:")
+    console.print("\n" + _i("[bold]Demo ready in {seconds} s[/] (grading: {timings}). Open:",
+                             seconds=format(time.monotonic() - started, ".0f"),
+                             timings=", ".join(f"{n} {s:.0f} s" for n, s in timings.items())))
     for name in names:
-        console.print(f"  informe del curso:  {class_report_dir(course, name) / 'index.html'}")
-    console.print(f"  retroalimentación:  {feedback_dir(course, names[0], 'bruno')}/ (una carpeta por estudiante)")
-    console.print(f"  informes JSON:      {reports_dir(course, names[0])}/")
-    console.print(f"  gradebook nbgrader: {course.course_dir / 'gradebook.db'}")
-    console.print(f"Cada paso se puede repetir: autograder --course {folder / 'course.yaml'} grade|feedback|report ASIGNACIÓN")
+        console.print("  " + _i("class report:       {path}", path=class_report_dir(course, name) / "index.html"))
+    console.print("  " + _i("feedback:           {path}/ (one folder per student)", path=feedback_dir(course, names[0], "bruno")))
+    console.print("  " + _i("JSON reports:       {path}/", path=reports_dir(course, names[0])))
+    console.print("  " + _i("nbgrader gradebook: {path}", path=course.course_dir / "gradebook.db"))
+    console.print(_i("Every step can be repeated: autograder --course {course} grade|feedback|report ASSIGNMENT",
+                     course=folder / "course.yaml"))
     return 0

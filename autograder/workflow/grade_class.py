@@ -24,6 +24,7 @@ Reports: ``<course_dir>/autograded_reports/<assignment>/<student>.json``. Exampl
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import json
 import os
@@ -40,6 +41,7 @@ from rich.table import Table
 
 from autograder.config import Course, SubmissionLimits
 from autograder.grading.fingerprint import grader_fingerprint
+from autograder.i18n import _i
 from autograder.student_files import Refused, scan, write_tree
 from autograder.workflow.collect import collected_students
 from autograder.workflow.gradebook import record_report
@@ -145,8 +147,10 @@ def _grade_in_parallel(course, assignment, todo, run, *, jobs, device, grade, co
     # One grading service per job slot (started on first use): the start-up is paid once per job.
     with grading_services(jobs), Progress(*columns, console=console, transient=False) as progress, \
             ThreadPoolExecutor(max(1, jobs)) as pool:
-        task = progress.add_task(f"calificando {assignment}", total=len(todo))
-        futures = {pool.submit(_grade_one, course, assignment, group[0], device, grade): key for key, group in by_key.items()}
+        task = progress.add_task(_i("grading {assignment}", assignment=assignment), total=len(todo))
+        # Each job runs in a copy of this thread's context: its messages keep the course's language.
+        futures = {pool.submit(contextvars.copy_context().run, _grade_one, course, assignment, group[0], device, grade): key
+                   for key, group in by_key.items()}
         for future in as_completed(futures):
             key = futures[future]
             graded = future.result()  # _grade_one never raises
@@ -156,10 +160,10 @@ def _grade_in_parallel(course, assignment, todo, run, *, jobs, device, grade, co
                 run.graded.append(student)
                 error = with_retry(write_report, course, assignment, student, report)
                 if error:
-                    run.record_errors[student] = f"no se pudo guardar el informe: {error}"
+                    run.record_errors[student] = _i("the report could not be saved: {error}", error=error)
                 error = with_retry(mirror_for_formgrader, course, assignment, student)
                 if error:
-                    report.setdefault("notes", []).append(f"no se copió para el formgrader: {error}")
+                    report.setdefault("notes", []).append(_i("not copied for the formgrader: {error}", error=error))
                 progress.advance(task)
 
 
@@ -195,7 +199,7 @@ def failed_report(course: Course, assignment: str, message: str, device: str = "
         part: {
             "score": 0.0,
             "max_score": float(points),
-            "tests": [{"name": "calificación", "passed": False, "message": message, "kind": "error",
+            "tests": [{"name": _i("grading"), "passed": False, "message": message, "kind": "error",
                        "points": 0.0, "max_points": float(points)}],
         }
         for part, points in course.assignment(assignment).parts.items()
@@ -203,7 +207,7 @@ def failed_report(course: Course, assignment: str, message: str, device: str = "
     return {
         "assignment": assignment, "score": 0.0, "max_score": course.assignment(assignment).max_score,
         "parts": parts, "status": "error", "sandbox": None, "device": device, "seed": None,
-        "flags": [], "notes": [f"el calificador falló con esta entrega: {message}"],
+        "flags": [], "notes": [_i("the grader failed on this submission: {message}", message=message)],
         "load_error": message, "timings": {},
     }
 
@@ -219,7 +223,7 @@ def _sync_gradebook(course: Course, assignment: str, run: ClassGrading) -> None:
         try:
             gradebook, error = stack.enter_context(open_gradebook(course)), None
         except Exception as exc:  # noqa: BLE001 - no gradebook: every result is kept and reported
-            gradebook, error = None, f"no se pudo abrir el gradebook: {type(exc).__name__}: {exc}"
+            gradebook, error = None, _i("the gradebook could not be opened: {error}", error=f"{type(exc).__name__}: {exc}")
         for student in sorted(run.reports):
             _sync_one(course, assignment, run, student, receipts.get(student), gradebook, error)
 
@@ -240,8 +244,9 @@ def _sync_one(course: Course, assignment: str, run: ClassGrading, student: str, 
     flags = [f for f in report.get("flags", []) if f.get("kind") not in RECORD_FLAG_KINDS] + when.flags
     if receipt is not None and receipt.refused:
         flags.append({"part": None, "kind": "refused_file",
-                      "message": f"collect rechazó {receipt.refused} archivo(s) de esta entrega sin leerlos "
-                                 "(enlaces, dispositivos, archivos comprimidos o demasiado grandes); ver las notas."})
+                      "message": _i("collect refused {count} file(s) of this submission without reading them "
+                                    "(links, devices, archives or files too big); see the notes.",
+                                    count=receipt.refused)})
     notes = [n for n in report.get("notes", []) if n not in old_collect_notes] + collect_notes
     updated = dict(report, submission=submission, flags=flags, notes=notes)
     updated.pop("record_error", None)
@@ -252,7 +257,7 @@ def _sync_one(course: Course, assignment: str, run: ClassGrading, student: str, 
                 late = record_report(gradebook, course, assignment, student, updated, when.at)
                 break
             except Exception as exc:  # noqa: BLE001
-                error = f"no se pudo registrar en el gradebook: {type(exc).__name__}: {exc}"
+                error = _i("could not be recorded in the gradebook: {error}", error=f"{type(exc).__name__}: {exc}")
     if late is None:  # not in the gradebook: the penalty from the course's rule alone
         spec = course.assignment(assignment)
         late = late_penalty(float(report.get("score", 0.0)), seconds_late(when.at, spec.due), spec.late_penalty)
@@ -262,7 +267,7 @@ def _sync_one(course: Course, assignment: str, run: ClassGrading, student: str, 
     if updated != report:  # an unchanged report is not rewritten: a re-run changes nothing
         write_error = with_retry(write_report, course, assignment, student, updated)
         if write_error:
-            errors.append(f"no se pudo guardar el informe: {write_error}")
+            errors.append(_i("the report could not be saved: {error}", error=write_error))
     if errors:
         run.record_errors[student] = "; ".join(errors)
     else:

@@ -24,6 +24,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy.exc import SAWarning
 
 from autograder.config import Course
+from autograder.i18n import _i
 from autograder.workflow.late import LateInfo, late_penalty
 
 
@@ -64,10 +65,9 @@ def record_report(
         gradebook.db.commit()
     except MissingEntry as exc:
         gradebook.db.rollback()
-        raise RuntimeError(
-            f"el gradebook no tiene la celda calificada de una parte de {assignment!r} ({exc}); "
-            f"vuelva a publicar la tarea con `autograder release {assignment}`"
-        ) from None
+        raise RuntimeError(_i("the gradebook lacks the graded cell of a part of {name} ({problem}); "
+                              "release the assignment again with `autograder release {assignment}`",
+                              name=repr(assignment), problem=exc, assignment=assignment)) from None
     except Exception:
         gradebook.db.rollback()
         raise
@@ -86,8 +86,10 @@ def part_summary(part: str, part_report: dict) -> str:
     tests = part_report.get("tests", [])
     failed = sum(1 for t in tests if not t.get("passed"))
     score, max_score = part_report.get("score", 0), part_report.get("max_score", 0)
-    verdict = "todas las pruebas pasan" if not failed else f"{failed} de {len(tests)} pruebas fallaron"
-    return f"{part}: {score:g}/{max_score:g} ({verdict}; detalle en la retroalimentación)"
+    verdict = _i("every test passes") if not failed else _i("{failed} of {total} tests failed", failed=failed,
+                                                             total=len(tests))
+    return _i("{part}: {score}/{max_score} ({verdict}; details in the feedback)", part=part, score=format(score, "g"),
+              max_score=format(max_score, "g"), verdict=verdict)
 
 
 def gradebook_scores(course: Course, assignment: str, gradebook: Gradebook) -> dict[str, dict]:

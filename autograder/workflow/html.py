@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader
 
+from autograder.i18n import _i, _in
+
 
 def format_score(value) -> str:
     return f"{value:.4g}" if isinstance(value, (int, float)) else str(value)
@@ -14,3 +16,5 @@ def format_score(value) -> str:
 
 TEMPLATES = Environment(loader=PackageLoader("autograder.workflow", "templates"), autoescape=True)
 TEMPLATES.filters["score"] = format_score
+# The instructor catalog's markers, for the class report (``{{ _i("...") }}``; autograder.i18n).
+TEMPLATES.globals.update(_i=_i, _in=_in)

@@ -21,6 +21,7 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from autograder.config import LatePenalty, SubmissionLimits
+from autograder.i18n import _i
 from autograder.student_files import Refused, read_file
 
 #: How far timestamp.txt may be from the receipt before the submission is flagged.
@@ -119,16 +120,17 @@ def submission_time(received_at: Optional[dt.datetime], received_from: str,
     """The time lateness is computed from: collect's receipt; timestamp.txt only without one."""
     if received_at is None:
         if claimed is None:
-            return SubmissionTime(None, "sin fecha")
+            return SubmissionTime(None, _i("no date"))
         flag = {"part": None, "kind": "timestamp_unverified",
-                "message": "No hay recibo de `collect` para esta entrega: su hora se tomó de timestamp.txt, "
-                           "un archivo de la propia entrega."}
-        return SubmissionTime(claimed, "timestamp.txt (sin recibo de collect)", claimed, [flag])
+                "message": _i("There is no `collect` receipt for this submission: its time was taken from "
+                              "timestamp.txt, a file of the submission itself.")}
+        return SubmissionTime(claimed, _i("timestamp.txt (no collect receipt)"), claimed, [flag])
     flags = []
     if claimed is not None and abs(claimed - received_at) > TIMESTAMP_TOLERANCE:
         flags.append({"part": None, "kind": "timestamp_mismatch",
-                      "message": f"timestamp.txt dice {_shown(claimed)}, pero la entrega se recibió el "
-                                 f"{_shown(received_at)} ({received_from}); el atraso se calcula con la recepción."})
+                      "message": _i("timestamp.txt says {claimed}, but the submission was received on {received} "
+                                    "({how}); lateness is computed from when it was received.",
+                                    claimed=_shown(claimed), received=_shown(received_at), how=received_from)})
     return SubmissionTime(received_at, received_from, claimed, flags)
 
 

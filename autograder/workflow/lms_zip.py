@@ -37,6 +37,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from autograder.config import Course, SubmissionLimits
+from autograder.i18n import _i
 from autograder.student_files import is_archive_name, looks_like_archive, megabytes, shown_name, valid_name
 from autograder.workflow.arrival import Arrival, student_id_problem
 from autograder.workflow.late import format_timestamp
@@ -76,18 +77,20 @@ class _Skip(Exception):
 def zip_arrivals(course: Course, name: str, lms_zip: Path, skipped: list[str]) -> list[Arrival]:
     """One arrival per student with a readable notebook in ``lms_zip``; a line in ``skipped`` per other entry."""
     if not lms_zip.is_file():
-        raise ZipCollectError(f"no existe el zip {lms_zip}")
+        raise ZipCollectError(_i("the zip {path} does not exist", path=lms_zip))
     limits = course.grading.submission_limits
     zone = ZoneInfo(course.course.timezone)
     notebook = course.assignment(name).notebook
     try:
         archive = zipfile.ZipFile(lms_zip)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise ZipCollectError(f"{lms_zip.name} no es un zip legible ({exc}): no se recogió nada") from None
+        raise ZipCollectError(_i("{name} is not a readable zip ({problem}): nothing was collected",
+                                 name=lms_zip.name, problem=exc)) from None
     with archive:
         infos = archive.infolist()
         if len(infos) > MAX_ENTRIES:
-            raise ZipCollectError(f"{lms_zip.name} tiene {len(infos)} entradas (máximo {MAX_ENTRIES}): no se recogió nada")
+            raise ZipCollectError(_i("{name} has {count} entries (at most {limit}): nothing was collected",
+                                     name=lms_zip.name, count=len(infos), limit=MAX_ENTRIES))
         by_student: dict[str, list[_Candidate]] = {}
         for info in infos:
             if info.is_dir():
@@ -111,42 +114,43 @@ def _entry_student(info: zipfile.ZipInfo, limits: SubmissionLimits) -> tuple[str
     """The student an entry belongs to and its file name, or _Skip with why it is not taken."""
     name = info.filename
     if any(not c.isprintable() for c in name) or len(name) > 1024:
-        raise _Skip("ruta insegura (caracteres no válidos)")
+        raise _Skip(_i("unsafe path (characters that are not allowed)"))
     if name.startswith("/") or "\\" in name or _DRIVE.match(name):
-        raise _Skip("ruta insegura (absoluta o de Windows)")
+        raise _Skip(_i("unsafe path (absolute or Windows)"))
     parts = name.split("/")
     if any(p in ("", ".", "..") for p in parts):
-        raise _Skip("ruta insegura (.. o componentes vacíos)")
+        raise _Skip(_i("unsafe path (.. or empty components)"))
     if parts[0] == "__MACOSX" or parts[-1].startswith("._"):
-        raise _Skip("metadatos de macOS, no una entrega")
+        raise _Skip(_i("macOS metadata, not a submission"))
     kind = stat.S_IFMT(info.external_attr >> 16)
     if kind == stat.S_IFLNK:
-        raise _Skip("es un enlace simbólico")
+        raise _Skip(_i("it is a symbolic link"))
     if kind not in (0, stat.S_IFREG):
-        raise _Skip("no es un archivo normal")
+        raise _Skip(_i("it is not a regular file"))
     if info.flag_bits & 0x1:
-        raise _Skip("está cifrada")
+        raise _Skip(_i("it is encrypted"))
     if len(parts) == 2:
         student, filename = parts
     elif len(parts) == 1 and "_" in name:
         student, filename = name.split("_", 1)
     elif len(parts) == 1:
-        raise _Skip("no dice de quién es (se espera <estudiante>/<cuaderno> o <estudiante>_<cuaderno>)")
+        raise _Skip(_i("it does not say whose it is (expected <student>/<notebook> or <student>_<notebook>)"))
     else:
-        raise _Skip("está en una subcarpeta (se espera <estudiante>/<cuaderno> o <estudiante>_<cuaderno>)")
+        raise _Skip(_i("it is in a subfolder (expected <student>/<notebook> or <student>_<notebook>)"))
     problem = student_id_problem(student)
     if problem:
         raise _Skip(problem)
     if not valid_name(filename):
-        raise _Skip("nombre de archivo no válido")
+        raise _Skip(_i("file name not allowed"))
     if is_archive_name(filename):
-        raise _Skip("es un archivo comprimido dentro del zip: no se descomprime")
+        raise _Skip(_i("it is an archive inside the zip: it is not unpacked"))
     if not filename.lower().endswith(".ipynb"):
-        raise _Skip("no es un cuaderno .ipynb")
+        raise _Skip(_i("it is not a .ipynb notebook"))
     if info.file_size > limits.file_bytes:
-        raise _Skip(f"descomprimido pesaría {megabytes(info.file_size)}; el máximo es {megabytes(limits.file_bytes)}")
+        raise _Skip(_i("unpacked it would weigh {size}; the maximum is {limit}", size=megabytes(info.file_size),
+                       limit=megabytes(limits.file_bytes)))
     if info.file_size > RATIO_FLOOR_BYTES and info.file_size > limits.compression_ratio * max(info.compress_size, 1):
-        raise _Skip(f"se expandiría más de {limits.compression_ratio:g} veces (¿una bomba zip?)")
+        raise _Skip(_i("it would expand more than {ratio} times (a zip bomb?)", ratio=format(limits.compression_ratio, "g")))
     return student, filename
 
 
@@ -161,27 +165,28 @@ def _newest_readable(archive: zipfile.ZipFile, zip_name: str, notebook: str, can
             data = _read_entry(archive, candidate.info, limits, budget)
         except _Skip as why:
             skipped.append(f"{entry}: {why}")
-            notes.append(f"El archivo «{entry}» del zip no se pudo tomar: {why}.")
+            notes.append(_i("The file «{entry}» of the zip could not be taken: {why}.", entry=entry, why=why))
             continue
         for older in candidates[i + 1:]:
-            skipped.append(f"{shown_name(older.info.filename)}: otra entrega de {candidate.student}, anterior a "
-                           f"{entry}; se tomó la más reciente")
+            skipped.append(f"{shown_name(older.info.filename)}: " + _i(
+                "another submission of {student}, older than {entry}; the newest was taken",
+                student=candidate.student, entry=entry))
         if len(candidates) > 1:
-            notes.append(f"El zip traía {len(candidates)} cuadernos tuyos; se calificó «{entry}», el más reciente "
-                         "según las fechas del zip.")
+            notes.append(_i("The zip held {count} notebooks of yours; «{entry}» was graded, the newest by the "
+                            "zip's dates.", count=len(candidates), entry=entry))
         if candidate.filename != notebook:
-            notes.append(f"«{entry}» se guardó como {notebook}.")
+            notes.append(_i("«{entry}» was saved as {notebook}.", entry=entry, notebook=notebook))
         files = {notebook: data, "timestamp.txt": format_timestamp(candidate.date).encode("ascii")}
         return Arrival(candidate.student, "lms_zip", f"{zip_name}: {candidate.info.filename}",
                        hashlib.sha256(data).hexdigest(), files,
-                       candidate.date, "fecha de la entrada en el zip del LMS", notes, refused=i)
+                       candidate.date, _i("date of the entry in the LMS zip"), notes, refused=i)
     return None
 
 
 def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: SubmissionLimits, budget: _Budget) -> bytes:
     """The entry's bytes, decompressed in chunks and counted as they come (never trusting the header)."""
     if budget.used >= budget.total:
-        raise _Skip(f"el zip supera {megabytes(budget.total)} descomprimido en total; no se leyó")
+        raise _Skip(_i("the zip exceeds {limit} unpacked in all; it was not read", limit=megabytes(budget.total)))
     chunks, size = [], 0
     try:
         with archive.open(info) as source:
@@ -192,17 +197,19 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Submiss
                 size += len(chunk)
                 budget.used += len(chunk)
                 if size > limits.file_bytes:
-                    raise _Skip(f"descomprimido pesa más de {megabytes(limits.file_bytes)}, el máximo")
+                    raise _Skip(_i("unpacked it weighs more than {limit}, the maximum", limit=megabytes(limits.file_bytes)))
                 if size > RATIO_FLOOR_BYTES and size > limits.compression_ratio * max(info.compress_size, 1):
-                    raise _Skip(f"se expande más de {limits.compression_ratio:g} veces (¿una bomba zip?)")
+                    raise _Skip(_i("it expands more than {ratio} times (a zip bomb?)",
+                                   ratio=format(limits.compression_ratio, "g")))
                 if budget.used > budget.total:
-                    raise _Skip(f"el zip supera {megabytes(budget.total)} descomprimido en total; no se leyó")
+                    raise _Skip(_i("the zip exceeds {limit} unpacked in all; it was not read",
+                                   limit=megabytes(budget.total)))
                 chunks.append(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError) as exc:
-        raise _Skip(f"entrada dañada del zip ({type(exc).__name__})") from None
+        raise _Skip(_i("damaged zip entry ({error})", error=type(exc).__name__)) from None
     data = b"".join(chunks)
     if looks_like_archive(data[:262]):
-        raise _Skip("es un archivo comprimido con nombre de cuaderno: no se descomprime")
+        raise _Skip(_i("it is an archive named as a notebook: it is not unpacked"))
     return data
 
 

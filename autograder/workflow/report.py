@@ -42,7 +42,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 
-from autograder.config import REPO_ROOT, Course
+from autograder.config import REPO_ROOT, Course, use_course_language
+from autograder.i18n import N_i, _i, current_language
 from autograder.workflow.feedback import feedback_dir, test_label
 from autograder.workflow.grade_class import read_record_errors, read_reports, submission_dir, submission_digest
 from autograder.workflow.gradebook import notebook_id
@@ -57,37 +58,43 @@ NOT_SUBMITTED = "sin_entrega"
 RECORD_ERROR = "record_error"
 
 #: How the report names each status that is a problem.
-PROBLEM_KINDS = {"load_error": "no se pudo cargar", "timeout": "tiempo agotado", "error": "el calificador falló",
-                 RECORD_ERROR: "el calificador no pudo registrar el resultado"}
+PROBLEM_KINDS = {"load_error": N_i("could not be loaded"), "timeout": N_i("timed out"), "error": N_i("the grader failed"),
+                 RECORD_ERROR: N_i("the grader could not record the result")}
 
 #: A spreadsheet reads a cell that starts with one of these as a formula (OWASP, "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 #: Each status as the page (and the CSV's ``estado``) says it, in the course's language.
 STATUS_LABELS = {
-    "graded": "calificada",
-    "load_error": "error de carga",
-    "timeout": "tiempo agotado",
-    "error": "falla del calificador",
-    NOT_SUBMITTED: "sin entrega",
-    RECORD_ERROR: "sin registrar (error del calificador)",
+    "graded": N_i("graded"),
+    "load_error": N_i("load error"),
+    "timeout": N_i("timed out"),
+    "error": N_i("grader failure"),
+    NOT_SUBMITTED: N_i("not submitted"),
+    RECORD_ERROR: N_i("not recorded (grader error)"),
 }
 
 #: The same, after a count ("5 calificadas"; a label that is a noun phrase stays as it is).
-STATUS_COUNTED = {"graded": "calificadas", "load_error": "con error de carga", "timeout": "con tiempo agotado",
-                  "error": "con falla del calificador", RECORD_ERROR: "sin registrar"}
+STATUS_COUNTED = {"graded": N_i("were graded"), "load_error": N_i("with a load error"),
+                  "timeout": N_i("that timed out"), "error": N_i("with a grader failure"),
+                  RECORD_ERROR: N_i("not recorded")}
 
 #: How the report names each kind of flag in a report (other kinds are shown as they come).
 FLAG_KINDS = {
-    "banned_op": "usa la operación de torch",
-    "tampering": "alteró las operaciones de torch",
-    "static_scan": "marcado para revisión",
-    "timeout": "tiempo agotado en una llamada",
-    "crash": "el proceso terminó",
-    "timestamp_mismatch": "timestamp.txt no coincide con la recepción",
-    "timestamp_unverified": "hora de entrega sin recibo de collect",
-    "refused_file": "collect rechazó archivos",
+    "banned_op": N_i("uses torch's operation"),
+    "tampering": N_i("tampered with torch's operations"),
+    "static_scan": N_i("flagged for review"),
+    "timeout": N_i("timed out in a call"),
+    "crash": N_i("the process ended"),
+    "timestamp_mismatch": N_i("timestamp.txt does not match the receipt"),
+    "timestamp_unverified": N_i("submission time with no collect receipt"),
+    "refused_file": N_i("collect refused files"),
 }
+
+
+def label(table: dict[str, str], key: str) -> str:
+    """``key``'s label in one of the tables above, in the current language; an unknown key as it is."""
+    return _i(table[key]) if key in table else str(key)
 
 #: Flags that mean the code ran out of time or killed its worker (their own attention group).
 RUNAWAY_FLAGS = frozenset({"timeout", "crash"})
@@ -106,6 +113,7 @@ def class_report_dir(course: Course, assignment: str) -> Path:
 def write_class_report(course: Course, name: str) -> str:
     """Write ``reports/<name>/index.html`` and ``reports/<name>/<name>.csv``; return both paths."""
     started = time.monotonic()
+    use_course_language(course)
     assignment = course.assignment(name)
     parts = list(assignment.parts)
     reports = read_reports(course, name)
@@ -121,6 +129,7 @@ def write_class_report(course: Course, name: str) -> str:
     pairs, groups = similar_submissions(course, name, reports)
     by_student = {row["student"]: row for row in rows}
     html = _TEMPLATES.get_template("class_report.html.j2").render(
+        language=current_language(),
         title=assignment.title or name,
         parts=parts,
         rows=rows,
@@ -140,7 +149,8 @@ def write_class_report(course: Course, name: str) -> str:
     )
     html_path = folder / "index.html"
     html_path.write_text(html, encoding="utf-8")
-    return f"{html_path} y {csv_path} ({len(rows)} estudiantes, {time.monotonic() - started:.1f} s)"
+    return _i("{html} and {csv} ({count} students, {seconds} s)", html=html_path, csv=csv_path, count=len(rows),
+              seconds=format(time.monotonic() - started, ".1f"))
 
 
 def roster(course: Course) -> list[str]:
@@ -184,8 +194,8 @@ def score_rows(parts: list[str], reports: dict[str, dict], students: list[str],
             kinds = list(dict.fromkeys(str(f.get("kind", "")) for f in report.get("flags", [])))
             row.update(student=student, total=total, late_penalty=penalty,
                        final=float(report.get("final_score", max(0.0, total - penalty))), status=status,
-                       late_days=int(late.get("days_late", 0) or 0), flags=[FLAG_KINDS.get(k, k) for k in kinds])
-        row["estado"] = STATUS_LABELS.get(row["status"], str(row["status"]))
+                       late_days=int(late.get("days_late", 0) or 0), flags=[label(FLAG_KINDS, k) for k in kinds])
+        row["estado"] = label(STATUS_LABELS, row["status"])
         row["name"] = names.get(student, "")
         rows.append(row)
     return rows
@@ -218,21 +228,23 @@ def summary_lines(rows: list[dict], max_score: float) -> list[str]:
     missing = sum(1 for r in rows if r["status"] == NOT_SUBMITTED)
     handed = [r for r in rows if r["status"] != NOT_SUBMITTED]
     by_status = Counter(r["status"] for r in handed)
-    lines = [f"{listed} estudiantes en la lista; {len(handed)} entregaron y {missing} no."]
+    lines = [_i("{listed} students on the roster; {handed} submitted and {missing} did not.", listed=listed,
+                handed=len(handed), missing=missing)]
     if handed:
-        detail = ", ".join(f"{n} {STATUS_COUNTED.get(status, STATUS_LABELS.get(status, status))}"
+        detail = ", ".join(f"{n} {label(STATUS_COUNTED, status) if status in STATUS_COUNTED else label(STATUS_LABELS, status)}"
                            for status, n in sorted(by_status.items(), key=lambda kv: (-kv[1], kv[0])))
-        lines.append(f"De las {len(handed)} entregas: {detail}.")
+        lines.append(_i("Of the {handed} submissions: {detail}.", handed=len(handed), detail=detail))
         finals = sorted(r["final"] for r in handed)
         mean = sum(finals) / len(finals)
         middle = len(finals) // 2
         median = finals[middle] if len(finals) % 2 else (finals[middle - 1] + finals[middle]) / 2
-        lines.append(f"Puntaje final promedio {mean:.1f} / {max_score:g} y mediana {median:.1f}, sobre las "
-                     f"{len(handed)} entregas (una entrega que no cargó cuenta 0).")
+        lines.append(_i("Mean final score {mean} / {max_score} and median {median}, over the {handed} submissions "
+                        "(a submission that did not load counts 0).", mean=format(mean, ".1f"), max_score=format(max_score, "g"),
+                        median=format(median, ".1f"), handed=len(handed)))
         if missing:
             everyone = sum(finals) / listed
-            lines.append(f"Sobre los {listed} estudiantes de la lista (sin entrega = 0), el promedio es "
-                         f"{everyone:.1f} / {max_score:g}.")
+            lines.append(_i("Over the {listed} students on the roster (not submitted = 0), the mean is {mean} / {max_score}.",
+                            listed=listed, mean=format(everyone, ".1f"), max_score=format(max_score, "g")))
     return lines
 
 
@@ -251,16 +263,18 @@ def attention_groups(rows: list[dict], reports: dict[str, dict], unrecorded: dic
     """The students the instructor should look at, by reason (a student may be in several)."""
     unrecorded = unrecorded or {}
     groups = {g.key: g for g in [
-        AttentionGroup("missing", "Sin entrega", "en la lista del curso, sin ninguna entrega recogida"),
-        AttentionGroup("load_error", "Error de carga", "el cuaderno no se pudo leer o no compila: 0 en todo"),
-        AttentionGroup("runaway", "Tiempo agotado o proceso terminado",
-                       "su código superó el tiempo por llamada o hizo terminar el proceso de corrección"),
-        AttentionGroup("flagged", "Marcadas para revisión",
-                       "marcas de la corrección o de collect; también marcadas en el gradebook de nbgrader"),
-        AttentionGroup("low", f"Puntaje final bajo {threshold:g} / {max_score:g}",
-                       "entre las entregas, según report.attention_below de course.yaml"),
-        AttentionGroup("late", "Entregas atrasadas", "entregadas después de la fecha límite"),
-        AttentionGroup("record_error", "Sin registrar", f"{PROBLEM_KINDS[RECORD_ERROR]}: vuelva a ejecutar grade (el puntaje es el calificado)"),
+        AttentionGroup("missing", _i("Not submitted"), _i("on the course's roster, with no submission collected")),
+        AttentionGroup("load_error", _i("Load error"), _i("the notebook could not be read or does not compile: 0 on everything")),
+        AttentionGroup("runaway", _i("Timed out or process ended"),
+                       _i("their code exceeded the time per call or made the grading process end")),
+        AttentionGroup("flagged", _i("Flagged for review"),
+                       _i("flags from grading or from collect; also flagged in nbgrader's gradebook")),
+        AttentionGroup("low", _i("Final score below {threshold} / {max_score}", threshold=format(threshold, "g"),
+                                 max_score=format(max_score, "g")),
+                       _i("among the submissions, by report.attention_below in course.yaml")),
+        AttentionGroup("late", _i("Late submissions"), _i("handed in after the due date")),
+        AttentionGroup("record_error", _i("Not recorded"), _i("{problem}: run grade again (the score is the graded one)",
+                                                               problem=label(PROBLEM_KINDS, RECORD_ERROR))),
     ]}
     for row in rows:
         student, report, status = row["student"], reports.get(row["student"]), row["status"]
@@ -279,20 +293,21 @@ def attention_groups(rows: list[dict], reports: dict[str, dict], unrecorded: dic
         runaway = [f for f in flags if f.get("kind") in RUNAWAY_FLAGS]
         if report.get("status") in ("timeout", "error") or runaway:
             detail = runaway[0].get("message", "") if runaway else (report.get("load_error") or "")
-            more = f" (y {len(runaway) - 1} más)" if len(runaway) > 1 else ""
+            more = " " + _i("(and {count} more)", count=len(runaway) - 1) if len(runaway) > 1 else ""
             groups["runaway"].entries.append(dict(entry, detail=detail + more))
         review = [f for f in flags if f.get("kind") not in RUNAWAY_FLAGS]
         if review:
             kinds = list(dict.fromkeys(str(f.get("kind", "")) for f in review))
             first = review[0]
-            more = f" (y {len(review) - 1} más)" if len(review) > 1 else ""
-            detail = (f"{', '.join(FLAG_KINDS.get(k, k) for k in kinds)}. "
-                      f"{first.get('part') or 'entrega'}: {first.get('message', '')}{more}")
+            more = " " + _i("(and {count} more)", count=len(review) - 1) if len(review) > 1 else ""
+            detail = (f"{', '.join(label(FLAG_KINDS, k) for k in kinds)}. "
+                      f"{first.get('part') or _i('submission')}: {first.get('message', '')}{more}")
             groups["flagged"].entries.append(dict(entry, detail=detail))
         if report.get("status") == "graded" and row["final"] < threshold:
             groups["low"].entries.append(dict(entry, detail=f"{row['final']:.4g} / {max_score:g}"))
         if row["late_days"] > 0:
-            groups["late"].entries.append(dict(entry, detail=f"{row['late_days']} día(s), −{row['late_penalty']:g} puntos"))
+            groups["late"].entries.append(dict(entry, detail=_i("{days} day(s), −{penalty} points", days=row["late_days"],
+                                                                 penalty=format(row['late_penalty'], "g"))))
     return list(groups.values())
 
 
@@ -452,24 +467,25 @@ def problem_submissions(reports: dict[str, dict], unrecorded: dict[str, dict] | 
     problems = []
     unrecorded = unrecorded or {}
     for student in sorted(set(unrecorded) - set(reports)):
-        problems.append({"student": student, "kind": PROBLEM_KINDS[RECORD_ERROR], "detail": unrecorded[student].get("error", "")})
+        problems.append({"student": student, "kind": label(PROBLEM_KINDS, RECORD_ERROR),
+                         "detail": unrecorded[student].get("error", "")})
     for student, report in sorted(reports.items()):
         status = report.get("status")
         if status in PROBLEM_KINDS:
-            problems.append({"student": student, "kind": PROBLEM_KINDS[status], "detail": report.get("load_error") or ""})
+            problems.append({"student": student, "kind": label(PROBLEM_KINDS, status), "detail": report.get("load_error") or ""})
         error = report.get("record_error") or unrecorded.get(student, {}).get("error")
         if error:
-            problems.append({"student": student, "kind": PROBLEM_KINDS[RECORD_ERROR], "detail": error})
+            problems.append({"student": student, "kind": label(PROBLEM_KINDS, RECORD_ERROR), "detail": error})
         by_kind: dict[str, list[dict]] = defaultdict(list)
         for flag in report.get("flags", []):
             by_kind[flag.get("kind", "")].append(flag)
         for kind, flags in by_kind.items():
             first = flags[0]
-            more = f" (y {len(flags) - 1} más)" if len(flags) > 1 else ""
+            more = " " + _i("(and {count} more)", count=len(flags) - 1) if len(flags) > 1 else ""
             problems.append({
                 "student": student,
-                "kind": FLAG_KINDS.get(kind, kind),
-                "detail": f"{first.get('part') or 'entrega'}: {first.get('message', '')}{more}",
+                "kind": label(FLAG_KINDS, kind),
+                "detail": f"{first.get('part') or _i('submission')}: {first.get('message', '')}{more}",
             })
     return problems
 
@@ -484,16 +500,16 @@ def histograms_png(parts: dict[str, float], reports: dict[str, dict]) -> str:
 
     panels = [(part, points, [r.get("parts", {}).get(part, {}).get("score", 0.0) for r in reports.values()])
               for part, points in parts.items()]
-    panels.append(("total (final)", float(sum(parts.values())),
+    panels.append((_i("total (final)"), float(sum(parts.values())),
                    [r.get("final_score", r.get("score", 0.0)) for r in reports.values()]))
     columns = min(3, len(panels))
     rows = -(-len(panels) // columns)
     figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 2.8 * rows), squeeze=False)
     for axis, (title, points, scores) in zip(axes.flat, panels):
         axis.hist(scores, bins=10, range=(0, points or 1), color="#4a78b5", edgecolor="white")
-        axis.set_title(f"{title} (máx. {points:g})")
-        axis.set_xlabel("puntaje")
-        axis.set_ylabel("estudiantes")
+        axis.set_title(_i("{title} (max. {points})", title=title, points=format(points, "g")))
+        axis.set_xlabel(_i("score"))
+        axis.set_ylabel(_i("students"))
         axis.yaxis.set_major_locator(MaxNLocator(integer=True))  # students are counted whole
     for axis in list(axes.flat)[len(panels):]:
         axis.axis("off")
