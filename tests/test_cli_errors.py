@@ -92,7 +92,7 @@ FAILURES = [
     ("feedback", ["feedback", "nope"], None, "«nope»"),
     ("report", ["report", "nope"], None, "«nope»"),
     ("export", ["export", "gradescope", "nope", "--out", "x.zip"], None, "«nope»"),
-    ("export", ["export", "image", ASSIGNMENT, "--out", "NONEMPTY"], None, "not empty"),
+    ("export", ["export", "image", ASSIGNMENT, "--out", "NONEMPTY"], None, "no está vacío"),
     ("demo", ["demo", "--dir", "NONEMPTY"], None, "no es una carpeta de demo"),
 ]
 

@@ -393,7 +393,7 @@ def test_setup_sh_runs_its_real_logic_dry_and_resolves_the_pins_against_this_ven
     check = subprocess.run(["bash", str(setup)], env=env, capture_output=True, text=True, timeout=240)
     assert check.returncode == 0, check.stderr[-2000:]
     assert "Would install" not in check.stdout  # the pins are exactly what grades locally
-    assert "grading tree for convolutions" in check.stdout
+    assert "árbol de calificación de convolutions" in check.stdout
 
 
 def test_requirements_pin_the_grader_and_what_it_pulls_in():
@@ -557,7 +557,7 @@ def test_results_folder_below_a_world_writable_folder_is_refused(tmp_path):
     shared = tmp_path / "shared"
     shared.mkdir()
     os.chmod(shared, 0o777)  # anyone could rename results/ away and put their own in its place
-    with pytest.raises(entry.IsolationError, match="writable by anyone"):
+    with pytest.raises(entry.IsolationError, match="cualquiera puede escribir"):
         entry.lock_results_dir(shared / "results")
 
 
@@ -566,7 +566,7 @@ def test_without_bubblewrap_nor_root_no_student_code_runs(monkeypatch):
 
     monkeypatch.setattr(launch, "bubblewrap_problem", lambda device="cpu": "sin espacios de nombres")
     monkeypatch.setattr(launch, "privilege_drop_problem", lambda: "no somos root")
-    with pytest.raises(entry.IsolationError, match="grader's rights"):
+    with pytest.raises(entry.IsolationError, match="derechos del calificador"):
         entry.choose_sandbox("auto")
     monkeypatch.setattr(launch, "privilege_drop_problem", lambda: None)
     assert entry.choose_sandbox("auto") == "rlimits"
@@ -597,4 +597,4 @@ def test_export_command_says_what_is_wrong(tmp_path, capsys):
 
 def test_entrypoint_refuses_to_run_outside_an_exported_tree(capsys):
     assert entry.main(["gradescope", "--root", "/nonexistent"]) == 2  # the checkout has no export.json
-    assert "not an exported grading tree" in capsys.readouterr().err
+    assert "no es un árbol de calificación exportado" in capsys.readouterr().err

@@ -22,6 +22,7 @@ from pathlib import Path
 from autograder.config import REPO_ROOT, Course
 from autograder.grading.api import KILL_GRACE_S
 from autograder.export.tree import ExportError, build_tree
+from autograder.i18n import _i
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: Gradescope looks for these two at the root of the zip.
@@ -59,7 +60,7 @@ def export_prairielearn(course: Course, assignment: str, out: Path, *, image: st
     spec = course.assignment(assignment)
     question = Path(out) / f"{course.course.id}-{assignment}"
     if question.exists() and any(question.iterdir()):
-        raise ExportError(f"{question} already exists and is not empty")
+        raise ExportError(_i("{path} already exists and is not empty", path=question))
     tree = build_tree(course, assignment, question / "tests", engine="prairielearn")
     _copy_script(PRAIRIELEARN_ENTRYPOINT, tree / PRAIRIELEARN_ENTRYPOINT)
     info = {
@@ -88,7 +89,7 @@ def export_image(course: Course, assignment: str, out: Path) -> Path:
     """The build context of the grading image: ``docker build -t NAME out`` (see container/Dockerfile)."""
     out = Path(out)
     if out.exists() and any(out.iterdir()):
-        raise ExportError(f"{out} already exists and is not empty")
+        raise ExportError(_i("{path} already exists and is not empty", path=out))
     build_tree(course, assignment, out / "source", engine="image")
     shutil.copy2(DOCKERFILE, out / "Dockerfile")
     _copy_script("entrypoint", out / "entrypoint")
@@ -115,11 +116,13 @@ def _zip_folder(folder: Path, out: Path) -> None:
 def _question_html(spec) -> str:
     notebook = spec.notebook
     parts = ", ".join(f"<code>{part}</code>" for part in spec.parts)
+    upload = _i("Upload your notebook {notebook} (or a {py} file with your solutions): {parts} will be graded.",
+                notebook=f"<code>{notebook}</code>", py="<code>.py</code>", parts=parts)
+    isolated = _i("Your code runs in an isolated environment, with no network. Each test shows the smallest input "
+                  "where your answer differs, what was expected and what it got.")
     return f"""<pl-question-panel>
-  <p>Sube tu notebook <code>{notebook}</code> (o un archivo <code>.py</code> con tus soluciones):
-  se calificarán {parts}.</p>
-  <p>Tu código se ejecuta en un entorno aislado, sin red. Cada prueba muestra la entrada más pequeña
-  donde tu respuesta difiere, lo esperado y lo obtenido.</p>
+  <p>{upload}</p>
+  <p>{isolated}</p>
 </pl-question-panel>
 
 <!-- Any name is accepted: the grader finds the notebook or the .py among the uploaded files. -->

@@ -36,9 +36,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.config import REPO_ROOT, CourseConfigError, load_course
+from autograder.config import REPO_ROOT, CourseConfigError, load_course, use_course_language
 from autograder.export import results as formats
 from autograder.export.tree import COURSE_FILE, SECRET_PATHS, ExportError, read_manifest
+from autograder.i18n import N_i, _i
 
 #: Caps on what is copied from the student's upload (bigger uploads are not a notebook).
 MAX_FILES, MAX_FILE_BYTES, MAX_TOTAL_BYTES, MAX_DEPTH = 64, 20 * 1024 * 1024, 50 * 1024 * 1024, 6
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         assignment = read_manifest(REPO_ROOT)["assignment"]
         course = load_course(REPO_ROOT / COURSE_FILE)
+        use_course_language(course)
     except (ExportError, CourseConfigError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)
         return 2
@@ -100,9 +102,10 @@ def run_engine(layout: Layout, root: Path, course, assignment: str, *, sandbox: 
     try:
         lock_results_dir(results_dir)
     except (IsolationError, OSError) as exc:  # nowhere safe to write: nothing is graded, nothing written
-        print(f"autograder: could not grade: {exc}", file=sys.stderr)
+        print("autograder: " + _i("could not grade: {problem}", problem=exc), file=sys.stderr)
         return 1, formats.failure_results(layout.engine, str(exc))
-    print(f"autograder: {layout.engine}, tree {REPO_ROOT}, assignment {assignment}")
+    print("autograder: " + _i("{engine}, tree {tree}, assignment {assignment}", engine=layout.engine, tree=REPO_ROOT,
+                              assignment=assignment))
     staging = Path(tempfile.mkdtemp(prefix="autograder-submission-"))
     try:
         kind = choose_sandbox(sandbox)
@@ -116,11 +119,12 @@ def run_engine(layout: Layout, root: Path, course, assignment: str, *, sandbox: 
         else:
             results = formats.prairielearn_results(report)
         code = 0
-        print(f"autograder: sandbox {report['sandbox']}, score {report['score']:g}/{report['max_score']:g}, "
-              f"status {report['status']}")
+        print("autograder: " + _i("sandbox {sandbox}, score {score}/{max_score}, status {status}",
+                                  sandbox=report["sandbox"], score=format(report["score"], "g"),
+                                  max_score=format(report["max_score"], "g"), status=report["status"]))
         print("autograder: audit " + json.dumps(formats.audit(report), ensure_ascii=False))
     except (IsolationError, GraderError, CourseConfigError) as exc:
-        print(f"autograder: could not grade: {exc}", file=sys.stderr)
+        print("autograder: " + _i("could not grade: {problem}", problem=exc), file=sys.stderr)
         results, code = formats.failure_results(layout.engine, str(exc)), 1
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -140,10 +144,10 @@ def lock_results_dir(folder: Path) -> None:
         pass
     info = os.lstat(folder)
     if not stat.S_ISDIR(info.st_mode):
-        raise IsolationError(f"{folder} is not a plain folder (a symlink?)")
+        raise IsolationError(_i("{folder} is not a plain folder (a symlink?)", folder=folder))
     if info.st_uid != os.geteuid():
         if os.geteuid() != 0:
-            raise IsolationError(f"{folder} belongs to uid {info.st_uid}, not to the grader")
+            raise IsolationError(_i("{folder} belongs to uid {uid}, not to the grader", folder=folder, uid=info.st_uid))
         os.chown(folder, 0, 0)
     os.chmod(folder, 0o755)
     stale = folder / RESULTS_FILE
@@ -156,7 +160,7 @@ def lock_results_dir(folder: Path) -> None:
     if problem is None:
         problem = _probe_as_stranger(["/bin/sh", "-c", f": > '{folder}/.probe'"], expect_failure=True)
     if problem is not None:
-        raise IsolationError(f"the results folder is not safe: {problem}")
+        raise IsolationError(_i("the results folder is not safe: {problem}", problem=problem))
 
 
 def writable_by_others(folder: Path) -> str | None:
@@ -164,11 +168,12 @@ def writable_by_others(folder: Path) -> str | None:
     folder = Path(folder).resolve()
     info = os.stat(folder)
     if info.st_uid != os.geteuid() or info.st_mode & 0o022:
-        return f"{folder} is writable by others (mode {stat.filemode(info.st_mode)}, uid {info.st_uid})"
+        return _i("{folder} is writable by others (mode {mode}, uid {uid})", folder=folder,
+                  mode=stat.filemode(info.st_mode), uid=info.st_uid)
     for ancestor in folder.parents:
         mode = os.stat(ancestor).st_mode
         if mode & 0o002 and not mode & stat.S_ISVTX:
-            return f"{ancestor} is writable by anyone: the results folder could be replaced"
+            return _i("{folder} is writable by anyone: the results folder could be replaced", folder=ancestor)
     return None
 
 
@@ -183,7 +188,8 @@ def _probe_as_stranger(argv: list[str], *, expect_failure: bool) -> str | None:
     probe = subprocess.run(command, capture_output=True, timeout=30, env={"PATH": "/usr/bin:/bin"}, cwd="/")
     if (probe.returncode != 0) == expect_failure:
         return None
-    return f"an unprivileged uid {'could' if expect_failure else 'could not'} run: {' '.join(argv)}"
+    said = N_i("an unprivileged uid could run: {command}") if expect_failure else N_i("an unprivileged uid could not run: {command}")
+    return _i(said, command=" ".join(argv))
 
 
 # --- 2. the sandbox -----------------------------------------------------------------------------------
@@ -198,12 +204,13 @@ def choose_sandbox(requested: str = "auto") -> str:
             return "bubblewrap"
         if requested == "bubblewrap":
             raise IsolationError(problem)
-        print(f"autograder: {problem}; falling back to rlimits and a private uid")
+        print("autograder: " + _i("{problem}; falling back to rlimits and a private uid", problem=problem))
     drop = privilege_drop_problem()
     if drop is not None:
-        raise IsolationError("bubblewrap cannot run here and the worker cannot drop to an unprivileged uid "
-                             f"({drop}): student code would run with the grader's rights. Run the grader as "
-                             "root (it drops privileges itself) or where bubblewrap can make namespaces.")
+        raise IsolationError(_i("bubblewrap cannot run here and the worker cannot drop to an unprivileged uid "
+                                "({problem}): student code would run with the grader's rights. Run the grader as "
+                                "root (it drops privileges itself) or where bubblewrap can make namespaces.",
+                                problem=drop))
     return "rlimits"
 
 
@@ -233,16 +240,18 @@ def protect_secrets(tree: Path, sandbox: str) -> None:
         worker = tree / "autograder" / "sandbox" / "worker.py"
         problem = _probe_as_stranger(["/bin/sh", "-c", f"cat '{worker}' > /dev/null"], expect_failure=False)
         if problem is not None:
-            raise IsolationError(f"the worker's uid cannot read its own code (make the tree's folders 0755): {problem}")
+            raise IsolationError(_i("the worker's uid cannot read its own code (make the tree's folders 0755): {problem}",
+                                    problem=problem))
         for secret in (tree / "solutions" / "__init__.py", tree / COURSE_FILE):
             problem = _probe_as_stranger(["/bin/sh", "-c", f"cat '{secret}' > /dev/null"], expect_failure=True)
             if problem is not None:
-                raise IsolationError(f"the course's secrets are readable by the worker's uid: {problem}")
+                raise IsolationError(_i("the course's secrets are readable by the worker's uid: {problem}",
+                                        problem=problem))
         # The trusted side's own code: the grader's package and the environment it imports from.
         for folder in (tree / "autograder" / "grading", Path(sysconfig.get_paths()["purelib"])):
             problem = _probe_as_stranger(["/bin/sh", "-c", f": > '{folder}/.probe'"], expect_failure=True)
             if problem is not None:
-                raise IsolationError(f"the grader's code is writable by the worker's uid: {problem}")
+                raise IsolationError(_i("the grader's code is writable by the worker's uid: {problem}", problem=problem))
 
 
 # --- 4. the student's files ---------------------------------------------------------------------------
@@ -308,7 +317,7 @@ def _copy_regular_file(path: Path, target: Path, size: int) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NOCTTY", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"{path} changed while it was copied")
+            raise OSError(_i("{path} changed while it was copied", path=path))
         with os.fdopen(os.dup(fd), "rb") as handle, open(target, "xb") as out:
             out.write(handle.read(min(size, MAX_FILE_BYTES)))
     finally:

@@ -22,6 +22,7 @@ from importlib import metadata
 from pathlib import Path
 
 from autograder.config import REPO_ROOT, Course, load_course
+from autograder.i18n import _i
 
 #: What grading needs from the repository, copied as they are (the Dockerfile copies the same list).
 REPOSITORY_PATHS = ("autograder", "solutions", "tests/hidden", "pyproject.toml")
@@ -45,12 +46,12 @@ def build_tree(course: Course, assignment: str, dest: Path, *, engine: str) -> P
     course.assignment(assignment)  # CourseConfigError for an unknown name
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
-        raise ExportError(f"{dest} already exists and is not empty")
+        raise ExportError(_i("{path} already exists and is not empty", path=dest))
     dest.mkdir(parents=True, exist_ok=True)
     for relative in REPOSITORY_PATHS:
         source = REPO_ROOT / relative
         if not source.exists():
-            raise ExportError(f"{source} is missing: export from a complete checkout of the course")
+            raise ExportError(_i("{path} is missing: export from a complete checkout of the course", path=source))
         target = dest / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
@@ -72,9 +73,9 @@ def read_manifest(tree: Path = REPO_ROOT) -> dict:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ExportError(f"{path}: not an exported grading tree ({exc})") from None
+        raise ExportError(f"{path}: " + _i("not an exported grading tree ({problem})", problem=exc)) from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("assignment"), str):
-        raise ExportError(f"{path}: the manifest names no assignment")
+        raise ExportError(f"{path}: " + _i("the manifest names no assignment"))
     return manifest
 
 
@@ -85,8 +86,8 @@ def requirements_text() -> str:
     verdicts. Dependencies whose markers do not apply here (another platform) are kept with
     pyproject's specifier and their marker.
     """
-    header = ("# Pinned by `autograder export` from the environment that grades locally: installing\n"
-              "# exactly these versions gives the exported grader the same verdicts.\n")
+    header = _i("# Pinned by `autograder export` from the environment that grades locally: installing\n"
+                "# exactly these versions gives the exported grader the same verdicts.\n")
     return header + "\n".join(_pinned()) + "\n"
 
 
@@ -113,11 +114,12 @@ def pinned_requirements() -> list[str]:
         try:
             distribution = metadata.distribution(requirement.name)
         except metadata.PackageNotFoundError:
-            raise ExportError(f"{requirement.name} is not installed here: run `make .venv/.installed` and "
-                              "export from that environment") from None
+            raise ExportError(_i("{name} is not installed here: run `make .venv/.installed` and export from that "
+                                 "environment", name=requirement.name)) from None
         version = distribution.version
         if requirement.specifier and not requirement.specifier.contains(version, prereleases=True):
-            raise ExportError(f"installed {requirement.name} {version} does not satisfy pyproject's {requirement}")
+            raise ExportError(_i("installed {name} {version} does not satisfy pyproject's {requirement}",
+                                 name=requirement.name, version=version, requirement=requirement))
         pinned[key] = f"{distribution.metadata['Name']}=={version}"
         for extra in ["", *sorted(requirement.extras)]:  # jsonschema[format-nongpl] pulls in more
             if (key, extra) in expanded:
@@ -155,5 +157,6 @@ def check_tree(tree: Path = REPO_ROOT) -> str:
     spec = load_course(Path(tree) / COURSE_FILE).assignment(assignment)
     for relative in REPOSITORY_PATHS:
         if not (Path(tree) / relative).exists():
-            raise ExportError(f"{Path(tree) / relative} is missing")
-    return f"grading tree for {assignment}: parts {', '.join(spec.parts)} ({spec.max_score:g} points)"
+            raise ExportError(_i("{path} is missing", path=Path(tree) / relative))
+    return _i("grading tree for {assignment}: parts {parts} ({points} points)", assignment=assignment,
+              parts=", ".join(spec.parts), points=format(spec.max_score, "g"))
