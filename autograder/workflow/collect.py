@@ -138,7 +138,7 @@ def receipt_for(arrival: Arrival) -> Receipt:
 def install(course: Course, name: str, student: str, files: dict[str, bytes]) -> None:
     """Put ``files`` in ``submitted/<student>/<name>/`` in one rename (the old folder goes whole)."""
     if student_id_problem(student):  # never a path outside submitted/, whatever the caller checked
-        raise ValueError(f"invalid student id {student!r}")
+        raise ValueError(_i("invalid student id {student}", student=repr(student)))
     staging_root = course.course_dir / ".collect"
     staging_root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=staging_root, prefix=f"{name}-"))
