@@ -96,6 +96,7 @@ def label(table: dict[str, str], key: str) -> str:
     """``key``'s label in one of the tables above, in the current language; an unknown key as it is."""
     return _i(table[key]) if key in table else str(key)
 
+
 #: Flags that mean the code ran out of time or killed its worker (their own attention group).
 RUNAWAY_FLAGS = frozenset({"timeout", "crash"})
 
@@ -231,7 +232,7 @@ def summary_lines(rows: list[dict], max_score: float) -> list[str]:
     lines = [_i("{listed} students on the roster; {handed} submitted and {missing} did not.", listed=listed,
                 handed=len(handed), missing=missing)]
     if handed:
-        detail = ", ".join(f"{n} {label(STATUS_COUNTED, status) if status in STATUS_COUNTED else label(STATUS_LABELS, status)}"
+        detail = ", ".join(f"{n} {label(STATUS_COUNTED if status in STATUS_COUNTED else STATUS_LABELS, status)}"
                            for status, n in sorted(by_status.items(), key=lambda kv: (-kv[1], kv[0])))
         lines.append(_i("Of the {handed} submissions: {detail}.", handed=len(handed), detail=detail))
         finals = sorted(r["final"] for r in handed)
@@ -300,8 +301,8 @@ def attention_groups(rows: list[dict], reports: dict[str, dict], unrecorded: dic
             kinds = list(dict.fromkeys(str(f.get("kind", "")) for f in review))
             first = review[0]
             more = " " + _i("(and {count} more)", count=len(review) - 1) if len(review) > 1 else ""
-            detail = (f"{', '.join(label(FLAG_KINDS, k) for k in kinds)}. "
-                      f"{first.get('part') or _i('submission')}: {first.get('message', '')}{more}")
+            detail = (f"{', '.join(label(FLAG_KINDS, k) for k in kinds)}. " + (first.get("part") or _i("submission"))
+                      + f": {first.get('message', '')}{more}")
             groups["flagged"].entries.append(dict(entry, detail=detail))
         if report.get("status") == "graded" and row["final"] < threshold:
             groups["low"].entries.append(dict(entry, detail=f"{row['final']:.4g} / {max_score:g}"))
@@ -485,7 +486,7 @@ def problem_submissions(reports: dict[str, dict], unrecorded: dict[str, dict] | 
             problems.append({
                 "student": student,
                 "kind": label(FLAG_KINDS, kind),
-                "detail": f"{first.get('part') or _i('submission')}: {first.get('message', '')}{more}",
+                "detail": (first.get("part") or _i("submission")) + f": {first.get('message', '')}{more}",
             })
     return problems
 
