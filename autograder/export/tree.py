@@ -21,7 +21,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from autograder.config import REPO_ROOT, Course, load_course
+from autograder.config import REPO_ROOT, Course, load_course, use_course_language
 from autograder.i18n import _i
 
 #: What grading needs from the repository, copied as they are (the Dockerfile copies the same list).
@@ -154,7 +154,9 @@ def _version() -> str:
 def check_tree(tree: Path = REPO_ROOT) -> str:
     """Raise unless ``tree`` is an exported tree that loads; a one-line summary of what it grades."""
     assignment = read_manifest(tree)["assignment"]
-    spec = load_course(Path(tree) / COURSE_FILE).assignment(assignment)
+    course = load_course(Path(tree) / COURSE_FILE)
+    use_course_language(course)  # run on its own by the engine's setup: its line in the course's language
+    spec = course.assignment(assignment)
     for relative in REPOSITORY_PATHS:
         if not (Path(tree) / relative).exists():
             raise ExportError(_i("{path} is missing", path=Path(tree) / relative))
