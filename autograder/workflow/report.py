@@ -12,7 +12,7 @@ The page, top to bottom:
 3. one table of every student on the roster (nbgrader's students, with their names, plus everyone
    seen in submissions), sortable by any column in the page itself (a small inline script: no
    network), with each part's score, total, late days and penalty, final score, status in
-   Spanish, flags and links to the feedback page and the submitted notebook;
+   the course's language, flags and links to the feedback page and the submitted notebook;
 4. score histograms per part and overall (matplotlib, embedded as a base64 PNG);
 5. the failure rate of every test, most failed first, with its most common failing input;
 6. similar submissions (:mod:`autograder.workflow.similarity`): pairs and clusters whose own code
@@ -20,7 +20,7 @@ The page, top to bottom:
 
 The CSV: one row per student of the table, one column per part, then total, late penalty,
 final score and status (codes: ``graded``, ``load_error``, ``timeout``, ``error``,
-``sin_entrega``, ``record_error``), then the same status in Spanish, late days, flags and name;
+``sin_entrega``, ``record_error``), then the same status in the course's language, late days, flags and name;
 every text cell is neutralised for spreadsheets (:func:`spreadsheet_safe`). Every string of a
 report is the student's or comes through the student's code: the page escapes all of it.
 Example::
