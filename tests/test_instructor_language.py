@@ -101,3 +101,5 @@ def test_a_status_or_flag_kind_is_never_a_template():
     rows = score_rows(["conv2d"], {"ana": _report(status=bomb, flags=({"kind": "{0.__class__}"},))}, ["ana"])
     assert rows[0]["estado"] == bomb and rows[0]["flags"] == ["{0.__class__}"]
     assert bomb in " ".join(summary_lines(rows, 90.0))
+    skipped = Collected(ASSIGNMENT, skipped=[bomb])  # a zip entry's or a folder's name, as collect shows it
+    assert skipped.summary(Path("/x"), [bomb]).count(bomb) == 2
