@@ -32,11 +32,15 @@ def _course(args, assignment: str | None = None):
 
 def _cmd_build(args) -> int:
     from autograder.content.build import build_assignments
+    from autograder.content.spec_table import write_spec_table
 
     course = _course(args)
     names = args.assignments or [a.name for a in course.assignments]
     for path in build_assignments(course, names):
         print(f"generado: {path}")
+    written = write_spec_table(course)
+    if written is not None:
+        print(f"generado: {written}")
     return 0
 
 
