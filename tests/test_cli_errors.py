@@ -151,13 +151,24 @@ def test_a_one_line_text_file_reports_its_own_line(tmp_path, text):
     assert sub.error is not None and sub.error.startswith("SyntaxError") and "(línea 1)" in sub.error
 
 
-def test_every_known_error_class_exists():
+#: Where each known error was defined before autograder/errors.py, and is still importable from.
+FORMER_HOMES = [("autograder.config", "CourseConfigError"), ("autograder.content.reference", "ContentError"),
+                ("autograder.export.tree", "ExportError"), ("autograder.grading.api", "GraderError"),
+                ("autograder.grading.api", "DeviceUnavailable"), ("autograder.workflow.lms_zip", "ZipCollectError"),
+                ("autograder.workflow.demo", "DemoFolderError")]
+
+
+def test_every_known_error_lives_in_one_module_and_is_one_line():
     import importlib
 
-    from autograder.cli import KNOWN_ERRORS
+    from autograder import errors
+    from autograder.cli import is_known
 
-    for module, name in KNOWN_ERRORS:
-        assert issubclass(getattr(importlib.import_module(module), name), Exception)
+    for module, name in FORMER_HOMES:
+        assert getattr(importlib.import_module(module), name) is getattr(errors, name), (module, name)
+    assert all(is_known(cls("x")) for cls in errors.KNOWN_ERRORS)
+    assert is_known(errors.DeviceUnavailable("x")) and is_known(FileNotFoundError("x"))
+    assert not any(is_known(exc) for exc in (KeyError("x"), RuntimeError("x"), AssertionError("x")))
 
 
 def test_an_nbgrader_failure_is_one_line_with_its_last_error(capsys, course_file, monkeypatch):
@@ -191,6 +202,25 @@ def test_demo_reads_the_course_file_it_is_given(capsys, course_file, tmp_path):
     code, err, _ = _run(capsys, course_file, "demo", "--dir", str(tmp_path / "demo"))
     assert code == 2 and len(err) == 1 and f"{course_file}:" in err[0] and "debe ser un número" in err[0]
     assert not (tmp_path / "demo").exists()  # nothing made before the course file was read
+
+
+def test_demo_says_where_to_open_what_it_made(capsys, course_file, tmp_path, monkeypatch):
+    """The command prints what the workflow's run_demo made (the whole loop itself: `make demo`)."""
+    from autograder.workflow import demo
+
+    made = []
+
+    def fake_run_demo(folder, jobs, source, console):
+        made.append((folder, jobs, source))
+        return demo.DemoRun(folder, load_course(course_file), [ASSIGNMENT], {ASSIGNMENT: 3.0}, 5.0)
+
+    monkeypatch.setattr(demo, "run_demo", fake_run_demo)
+    code, err, out = _run(capsys, course_file, "demo", "--dir", str(tmp_path / "demo"), "--jobs", "1")
+    assert code == 0 and not err
+    assert made == [(tmp_path / "demo", 1, course_file)]
+    assert "Demo lista en 5 s" in out and f"{ASSIGNMENT} 3 s" in out
+    unwrapped = "".join(out.split())  # rich wraps long paths at the terminal's width
+    assert "index.html" in unwrapped and "gradebook.db" in unwrapped and str(tmp_path / "demo") in unwrapped
 
 
 def test_a_course_copy_links_the_solutions_beside_its_source(tmp_path):

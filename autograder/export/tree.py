@@ -22,6 +22,7 @@ from importlib import metadata
 from pathlib import Path
 
 from autograder.config import REPO_ROOT, Course, load_course
+from autograder.errors import ExportError  # noqa: F401 - raised here; imported from here by callers
 
 #: What grading needs from the repository, copied as they are (the Dockerfile copies the same list).
 REPOSITORY_PATHS = ("autograder", "solutions", "tests/hidden", "pyproject.toml")
@@ -34,10 +35,6 @@ SECRET_PATHS = ("solutions", "tests", COURSE_FILE, MANIFEST_FILE)
 #: Build tooling the tree's editable install needs, pinned with the rest when present.
 BUILD_REQUIREMENTS = ("setuptools",)
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".pytest_cache", ".hypothesis")
-
-
-class ExportError(Exception):
-    """The export cannot be built as asked (unknown assignment, missing files); the message says why."""
 
 
 def build_tree(course: Course, assignment: str, dest: Path, *, engine: str) -> Path:
