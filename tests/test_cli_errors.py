@@ -128,16 +128,71 @@ def test_the_same_course_file_works_when_nothing_is_wrong(capsys, course_file, a
     assert code == 0 and says in out and not err
 
 
+def _own_solutions(course_file: Path) -> Path:
+    """Replace the course copy's link to the repository's ``solutions/`` with a copy of its own."""
+    link = course_file.parent / "solutions"
+    link.unlink()
+    shutil.copytree(REPO_ROOT / "solutions", link, ignore=shutil.ignore_patterns("__pycache__"))
+    return link
+
+
 def test_course_path_reaches_the_grading_session(capsys, course_file, tmp_path):
     """A real grading through --course otro.yaml: the session reads otro.yaml, not the broken
-    course.yaml beside it (it used to be handed ``course.root / "course.yaml"``)."""
+    course.yaml beside it (it used to be handed ``course.root / "course.yaml"``), and the hidden
+    suite compares with the reference beside it (it used to import the repository's): here an
+    avg_pool2d that doubles, so the repository's own (correct) avg_pool2d fails the comparison."""
+    from autograder.content.reference import part_sources
+
+    with open(_own_solutions(course_file) / "convolutions.py", "a", encoding="utf-8") as solution:
+        solution.write("\n\n_avg_pool2d = avg_pool2d\n\n\ndef avg_pool2d(*args, **kwargs):\n"
+                       "    return 2 * _avg_pool2d(*args, **kwargs)\n")
+    submission = tmp_path / "entrega.py"  # only avg_pool2d, the repository's: the other parts fail at once
+    submission.write_text("import torch\nimport torch.nn.functional as F\n\n\n" + part_sources(
+        REPO_ROOT / "solutions" / "convolutions.py", list(load_course().assignment(ASSIGNMENT).parts))["avg_pool2d"] + "\n", encoding="utf-8")
     out = tmp_path / "informe.json"
-    stub = REPO_ROOT / "assignments" / ASSIGNMENT / "convolutions.ipynb"
-    code, err, _ = _run(capsys, course_file, "grade", str(stub), "--assignment", ASSIGNMENT, "--json", str(out))
+    code, err, _ = _run(capsys, course_file, "grade", str(submission), "--assignment", ASSIGNMENT, "--json", str(out))
     assert code == 0, err
     report = json.loads(out.read_text(encoding="utf-8"))
-    assert report["status"] == "graded" and report["score"] == 0
+    assert report["status"] == "graded" and not report["load_error"]
     assert report["seed"] == load_course(course_file).seed_for(ASSIGNMENT)
+    tests = {test["kind"]: test for test in report["parts"]["avg_pool2d"]["tests"]}
+    assert not tests["matches_reference"]["passed"] and "no coincide" in tests["matches_reference"]["message"]
+    assert tests["examples"]["passed"]  # fixed cases with their own expected values: the part itself ran
+    assert report["parts"]["conv2d"]["score"] == 0
+
+
+def test_a_course_copy_never_falls_back_to_the_repositorys_solutions(course_file):
+    """What the session imports the reference from is the copy's folder alone: a file it lacks is
+    an ImportError (the grader's error, one line), never the repository's file in its place."""
+    import importlib.util
+    import sys
+
+    from autograder.grading.session import use_solutions
+
+    solutions = _own_solutions(course_file)
+    (solutions / "convolutions.py").unlink()
+    ours = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "solutions"}
+    try:
+        use_solutions(solutions)
+        assert importlib.util.find_spec("solutions.architectures").origin == str(solutions.resolve() / "architectures.py")
+        assert importlib.util.find_spec("solutions.convolutions") is None
+    finally:  # this process's own `solutions`, as it was
+        for name in [name for name in sys.modules if name.split(".")[0] == "solutions"]:
+            del sys.modules[name]
+        sys.modules.update(ours)
+
+
+def test_an_export_carries_the_course_copys_own_solutions(capsys, course_file, tmp_path):
+    """An exported grader (here the image's build context) grades against the reference beside the
+    course file exported, not the repository's, and carries that course file."""
+    solutions = _own_solutions(course_file)
+    with open(solutions / "convolutions.py", "a", encoding="utf-8") as solution:
+        solution.write("\n# la versión del curso\n")
+    code, err, _ = _run(capsys, course_file, "export", "image", ASSIGNMENT, "--out", str(tmp_path / "imagen"))
+    assert code == 0, err
+    tree = tmp_path / "imagen" / "source"
+    assert (tree / "solutions" / "convolutions.py").read_bytes() == (solutions / "convolutions.py").read_bytes()
+    assert (tree / "course.yaml").read_bytes() == course_file.read_bytes()
 
 
 @pytest.mark.parametrize("text", ["Hola profe, adjunto mi tarea\n", "def conv2d(x): return x +", "x = (1,\n"])

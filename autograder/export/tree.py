@@ -21,7 +21,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from autograder.config import REPO_ROOT, Course, load_course
+from autograder.config import REPO_ROOT, Course, load_course, solutions_dir
 from autograder.errors import ExportError  # noqa: F401 - raised here; imported from here by callers
 
 #: What grading needs from the repository, copied as they are (the Dockerfile copies the same list).
@@ -45,7 +45,8 @@ def build_tree(course: Course, assignment: str, dest: Path, *, engine: str) -> P
         raise ExportError(f"{dest} already exists and is not empty")
     dest.mkdir(parents=True, exist_ok=True)
     for relative in REPOSITORY_PATHS:
-        source = REPO_ROOT / relative
+        # The reference is the course's (solutions/ beside its course file), as grading reads it.
+        source = solutions_dir(course) if relative == "solutions" else REPO_ROOT / relative
         if not source.exists():
             raise ExportError(f"{source} is missing: export from a complete checkout of the course")
         target = dest / relative
