@@ -195,6 +195,30 @@ def test_an_export_carries_the_course_copys_own_solutions(capsys, course_file, t
     assert (tree / "course.yaml").read_bytes() == course_file.read_bytes()
 
 
+#: What a student's code can put in a report's messages, notes and flags: rich markup, broken or not.
+HOSTILE = "[/bold] [link=https://example.com]haz clic[/link] [red]"
+
+
+@pytest.mark.parametrize("details", [False, True])
+def test_the_summary_prints_a_students_text_as_written(details):
+    """`grade PATH` / `check`'s table: a leftover print("[/bold]") once crashed it (rich's MarkupError)."""
+    import io
+
+    from rich.console import Console
+
+    from autograder.grading.summary import print_summary
+
+    test = {"name": "test_conv2d", "passed": False, "message": f"Entrada: x\n{HOSTILE}", "max_points": 1}
+    report = {"assignment": ASSIGNMENT, "score": 0, "max_score": 30, "status": "graded", "sandbox": "rlimits",
+              "device": "cpu", "seed": 1, "timings": {"total_s": 1.0}, "load_error": HOSTILE,
+              "parts": {"conv2d": {"score": 0, "max_score": 30, "tests": [test]}},
+              "flags": [{"kind": "static_scan", "part": "conv2d", "message": HOSTILE}], "notes": [HOSTILE]}
+    out = io.StringIO()
+    print_summary(report, details=details, console=Console(file=out, width=300, color_system=None))
+    printed = out.getvalue()
+    assert printed.count(HOSTILE) == (5 if details else 4), printed  # table, load error, flag, note (+ details)
+
+
 @pytest.mark.parametrize("text", ["Hola profe, adjunto mi tarea\n", "def conv2d(x): return x +", "x = (1,\n"])
 def test_a_one_line_text_file_reports_its_own_line(tmp_path, text):
     from autograder.grading.submission import load_submission
