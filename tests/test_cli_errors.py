@@ -195,6 +195,18 @@ def test_an_export_carries_the_course_copys_own_solutions(capsys, course_file, t
     assert (tree / "course.yaml").read_bytes() == course_file.read_bytes()
 
 
+def test_a_known_problem_is_one_line_even_when_a_name_holds_a_newline_or_an_escape(capsys, course_file):
+    """A file name (which may come from a student) cannot add lines or drive the terminal."""
+    from autograder.cli import error_lines
+
+    name = "/no/such/entrega\n\x1b[31mrojo\u202e.zip"
+    code, err, _ = _run(capsys, course_file, "collect", ASSIGNMENT, "--zip", name)
+    assert code == 2 and len(err) == 1 and "no existe el zip" in err[0], err
+    assert "\x1b" not in err[0] and "\u202e" not in err[0] and "\\x1b[31mrojo\\u202e" in err[0]
+    (line,) = error_lines(FileNotFoundError(2, "No such file or directory", name))
+    assert line == "/no/such/entrega\\n\\x1b[31mrojo\\u202e.zip: No such file or directory"
+
+
 #: What a student's code can put in a report's messages, notes and flags: rich markup, broken or not.
 HOSTILE = "[/bold] [link=https://example.com]haz clic[/link] [red]"
 

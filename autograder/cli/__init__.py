@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import unicodedata
 from pathlib import Path
 
 from autograder.cli import content, export, grading, workflow
@@ -86,17 +87,29 @@ def error_lines(exc: BaseException) -> list[str]:
     """What to print for a known error: one line per problem (course.yaml's), else one line.
 
     nbgrader's failures come with its whole log: the first line and the log's last error line.
-    An OSError names its file (a missing notebook, an unwritable folder).
+    An OSError names its file (a missing notebook, an unwritable folder). A control character (a
+    file name's newline or terminal escape: names can come from students) is shown escaped.
     """
     if isinstance(exc, OSError) and exc.strerror and exc.filename is not None:
-        return [f"{exc.filename}: {exc.strerror}"]
-    lines = [" ".join(line.split()) for line in str(exc).splitlines() if line.strip()] or [type(exc).__name__]
+        return [_printable(f"{exc.filename}: {exc.strerror}")]
+    lines = [" ".join(_printable(line).split()) for line in str(exc).splitlines() if line.strip()] \
+        or [type(exc).__name__]
     if isinstance(exc, CourseConfigError):
         return lines
     if len(lines) > 1:
         errors = [line for line in lines[1:] if "error" in line.lower() or "Error" in line]
         return [f"{lines[0].rstrip(':')}: {(errors or lines[1:])[-1]}"]
     return lines
+
+
+#: What a terminal may act on rather than show: control and format characters, line separators.
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def _printable(text: str) -> str:
+    """``text`` with every control or format character (newline, ESC, a bidi override) escaped."""
+    return "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in _UNPRINTABLE else c
+                   for c in str(text))
 
 
 def main(argv: list[str] | None = None) -> int:
