@@ -14,7 +14,7 @@ from pathlib import Path
 
 from autograder.cli.common import course_of
 from autograder.config import Course, DEFAULT_COURSE_FILE, find_public_facts, load_course
-from autograder.errors import GraderError, UsageError
+from autograder.errors import UsageError
 
 
 def grade(args) -> int:
@@ -50,11 +50,7 @@ def grade_submission_cli(course: Course, target: Path, assignment: str, json_out
     if not Path(target).exists():
         print(f"autograder: no existe {target}", file=sys.stderr)
         return 2
-    try:
-        report = grade_submission(course, Path(target), assignment, device=device)
-    except GraderError as exc:
-        print(f"autograder: {exc}", file=sys.stderr)
-        return 2
+    report = grade_submission(course, Path(target), assignment, device=device)  # GraderError: main's one line
     if json_out is not None:
         Path(json_out).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print_summary(report, details=False)
@@ -70,11 +66,7 @@ def check_notebook_cli(course: Course, notebook: Path, part: str | None = None, 
         print(f"autograder: no existe {notebook}", file=sys.stderr)
         return 2
     name = assignment or guess_assignment(course, Path(notebook))
-    try:
-        report = grade_submission(course, Path(notebook), name, profile="public", only_part=part)
-    except GraderError as exc:
-        print(f"autograder: {exc}", file=sys.stderr)
-        return 2
+    report = grade_submission(course, Path(notebook), name, profile="public", only_part=part)  # GraderError: main's line
     print_summary(report, details=True)
     return 0 if report["score"] == report["max_score"] else 1
 
