@@ -22,15 +22,12 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from pydantic_core import PydanticCustomError
 
 from autograder.i18n import _i, set_language
+from autograder.errors import CourseConfigError  # noqa: F401 - raised here; imported from here by callers
 from autograder.messages import language_of, text
 
 #: The repository root: course.yaml, solutions/ and tests/ live here.
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_COURSE_FILE = REPO_ROOT / "course.yaml"
-
-
-class CourseConfigError(Exception):
-    """course.yaml is missing or wrong; the message names the file and what to fix."""
 
 
 class _Strict(BaseModel):

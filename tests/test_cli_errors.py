@@ -128,16 +128,107 @@ def test_the_same_course_file_works_when_nothing_is_wrong(capsys, course_file, a
     assert code == 0 and says in out and not err
 
 
+def _own_solutions(course_file: Path) -> Path:
+    """Replace the course copy's link to the repository's ``solutions/`` with a copy of its own."""
+    link = course_file.parent / "solutions"
+    link.unlink()
+    shutil.copytree(REPO_ROOT / "solutions", link, ignore=shutil.ignore_patterns("__pycache__"))
+    return link
+
+
 def test_course_path_reaches_the_grading_session(capsys, course_file, tmp_path):
     """A real grading through --course otro.yaml: the session reads otro.yaml, not the broken
-    course.yaml beside it (it used to be handed ``course.root / "course.yaml"``)."""
+    course.yaml beside it (it used to be handed ``course.root / "course.yaml"``), and the hidden
+    suite compares with the reference beside it (it used to import the repository's): here an
+    avg_pool2d that doubles, so the repository's own (correct) avg_pool2d fails the comparison."""
+    from autograder.content.reference import part_sources
+
+    with open(_own_solutions(course_file) / "convolutions.py", "a", encoding="utf-8") as solution:
+        solution.write("\n\n_avg_pool2d = avg_pool2d\n\n\ndef avg_pool2d(*args, **kwargs):\n"
+                       "    return 2 * _avg_pool2d(*args, **kwargs)\n")
+    submission = tmp_path / "entrega.py"  # only avg_pool2d, the repository's: the other parts fail at once
+    submission.write_text("import torch\nimport torch.nn.functional as F\n\n\n" + part_sources(
+        REPO_ROOT / "solutions" / "convolutions.py", list(load_course().assignment(ASSIGNMENT).parts))["avg_pool2d"] + "\n", encoding="utf-8")
     out = tmp_path / "informe.json"
-    stub = REPO_ROOT / "assignments" / ASSIGNMENT / "convolutions.ipynb"
-    code, err, _ = _run(capsys, course_file, "grade", str(stub), "--assignment", ASSIGNMENT, "--json", str(out))
+    code, err, _ = _run(capsys, course_file, "grade", str(submission), "--assignment", ASSIGNMENT, "--json", str(out))
     assert code == 0, err
     report = json.loads(out.read_text(encoding="utf-8"))
-    assert report["status"] == "graded" and report["score"] == 0
+    assert report["status"] == "graded" and not report["load_error"]
     assert report["seed"] == load_course(course_file).seed_for(ASSIGNMENT)
+    tests = {test["kind"]: test for test in report["parts"]["avg_pool2d"]["tests"]}
+    assert not tests["matches_reference"]["passed"] and "no coincide" in tests["matches_reference"]["message"]
+    assert tests["examples"]["passed"]  # fixed cases with their own expected values: the part itself ran
+    assert report["parts"]["conv2d"]["score"] == 0
+
+
+def test_a_course_copy_never_falls_back_to_the_repositorys_solutions(course_file):
+    """What the session imports the reference from is the copy's folder alone: a file it lacks is
+    an ImportError (the grader's error, one line), never the repository's file in its place."""
+    import importlib.util
+    import sys
+
+    from autograder.grading.session import use_solutions
+
+    solutions = _own_solutions(course_file)
+    (solutions / "convolutions.py").unlink()
+    ours = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "solutions"}
+    try:
+        use_solutions(solutions)
+        assert importlib.util.find_spec("solutions.architectures").origin == str(solutions.resolve() / "architectures.py")
+        assert importlib.util.find_spec("solutions.convolutions") is None
+    finally:  # this process's own `solutions`, as it was
+        for name in [name for name in sys.modules if name.split(".")[0] == "solutions"]:
+            del sys.modules[name]
+        sys.modules.update(ours)
+
+
+def test_an_export_carries_the_course_copys_own_solutions(capsys, course_file, tmp_path):
+    """An exported grader (here the image's build context) grades against the reference beside the
+    course file exported, not the repository's, and carries that course file."""
+    solutions = _own_solutions(course_file)
+    with open(solutions / "convolutions.py", "a", encoding="utf-8") as solution:
+        solution.write("\n# la versión del curso\n")
+    code, err, _ = _run(capsys, course_file, "export", "image", ASSIGNMENT, "--out", str(tmp_path / "imagen"))
+    assert code == 0, err
+    tree = tmp_path / "imagen" / "source"
+    assert (tree / "solutions" / "convolutions.py").read_bytes() == (solutions / "convolutions.py").read_bytes()
+    assert (tree / "course.yaml").read_bytes() == course_file.read_bytes()
+
+
+def test_a_known_problem_is_one_line_even_when_a_name_holds_a_newline_or_an_escape(capsys, course_file):
+    """A file name (which may come from a student) cannot add lines or drive the terminal."""
+    from autograder.cli import error_lines
+
+    name = "/no/such/entrega\n\x1b[31mrojo\u202e.zip"
+    code, err, _ = _run(capsys, course_file, "collect", ASSIGNMENT, "--zip", name)
+    assert code == 2 and len(err) == 1 and "no existe el zip" in err[0], err
+    assert "\x1b" not in err[0] and "\u202e" not in err[0] and "\\x1b[31mrojo\\u202e" in err[0]
+    (line,) = error_lines(FileNotFoundError(2, "No such file or directory", name))
+    assert line == "/no/such/entrega\\n\\x1b[31mrojo\\u202e.zip: No such file or directory"
+
+
+#: What a student's code can put in a report's messages, notes and flags: rich markup, broken or not.
+HOSTILE = "[/bold] [link=https://example.com]haz clic[/link] [red]"
+
+
+@pytest.mark.parametrize("details", [False, True])
+def test_the_summary_prints_a_students_text_as_written(details):
+    """`grade PATH` / `check`'s table: a leftover print("[/bold]") once crashed it (rich's MarkupError)."""
+    import io
+
+    from rich.console import Console
+
+    from autograder.grading.summary import print_summary
+
+    test = {"name": "test_conv2d", "passed": False, "message": f"Entrada: x\n{HOSTILE}", "max_points": 1}
+    report = {"assignment": ASSIGNMENT, "score": 0, "max_score": 30, "status": "graded", "sandbox": "rlimits",
+              "device": "cpu", "seed": 1, "timings": {"total_s": 1.0}, "load_error": HOSTILE,
+              "parts": {"conv2d": {"score": 0, "max_score": 30, "tests": [test]}},
+              "flags": [{"kind": "static_scan", "part": "conv2d", "message": HOSTILE}], "notes": [HOSTILE]}
+    out = io.StringIO()
+    print_summary(report, details=details, console=Console(file=out, width=300, color_system=None))
+    printed = out.getvalue()
+    assert printed.count(HOSTILE) == (5 if details else 4), printed  # table, load error, flag, note (+ details)
 
 
 @pytest.mark.parametrize("text", ["Hola profe, adjunto mi tarea\n", "def conv2d(x): return x +", "x = (1,\n"])
@@ -151,13 +242,24 @@ def test_a_one_line_text_file_reports_its_own_line(tmp_path, text):
     assert sub.error is not None and sub.error.startswith("SyntaxError") and "(línea 1)" in sub.error
 
 
-def test_every_known_error_class_exists():
+#: Where each known error was defined before autograder/errors.py, and is still importable from.
+FORMER_HOMES = [("autograder.config", "CourseConfigError"), ("autograder.content.reference", "ContentError"),
+                ("autograder.export.tree", "ExportError"), ("autograder.grading.api", "GraderError"),
+                ("autograder.grading.api", "DeviceUnavailable"), ("autograder.workflow.lms_zip", "ZipCollectError"),
+                ("autograder.workflow.demo", "DemoFolderError")]
+
+
+def test_every_known_error_lives_in_one_module_and_is_one_line():
     import importlib
 
-    from autograder.cli import KNOWN_ERRORS
+    from autograder import errors
+    from autograder.cli import is_known
 
-    for module, name in KNOWN_ERRORS:
-        assert issubclass(getattr(importlib.import_module(module), name), Exception)
+    for module, name in FORMER_HOMES:
+        assert getattr(importlib.import_module(module), name) is getattr(errors, name), (module, name)
+    assert all(is_known(cls("x")) for cls in errors.KNOWN_ERRORS)
+    assert is_known(errors.DeviceUnavailable("x")) and is_known(FileNotFoundError("x"))
+    assert not any(is_known(exc) for exc in (KeyError("x"), RuntimeError("x"), AssertionError("x")))
 
 
 def test_an_nbgrader_failure_is_one_line_with_its_last_error(capsys, course_file, monkeypatch):
@@ -191,6 +293,25 @@ def test_demo_reads_the_course_file_it_is_given(capsys, course_file, tmp_path):
     code, err, _ = _run(capsys, course_file, "demo", "--dir", str(tmp_path / "demo"))
     assert code == 2 and len(err) == 1 and f"{course_file}:" in err[0] and "debe ser un número" in err[0]
     assert not (tmp_path / "demo").exists()  # nothing made before the course file was read
+
+
+def test_demo_says_where_to_open_what_it_made(capsys, course_file, tmp_path, monkeypatch):
+    """The command prints what the workflow's run_demo made (the whole loop itself: `make demo`)."""
+    from autograder.workflow import demo
+
+    made = []
+
+    def fake_run_demo(folder, jobs, source, console):
+        made.append((folder, jobs, source))
+        return demo.DemoRun(folder, load_course(course_file), [ASSIGNMENT], {ASSIGNMENT: 3.0}, 5.0)
+
+    monkeypatch.setattr(demo, "run_demo", fake_run_demo)
+    code, err, out = _run(capsys, course_file, "demo", "--dir", str(tmp_path / "demo"), "--jobs", "1")
+    assert code == 0 and not err
+    assert made == [(tmp_path / "demo", 1, course_file)]
+    assert "Demo lista en 5 s" in out and f"{ASSIGNMENT} 3 s" in out
+    unwrapped = "".join(out.split())  # rich wraps long paths at the terminal's width
+    assert "index.html" in unwrapped and "gradebook.db" in unwrapped and str(tmp_path / "demo") in unwrapped
 
 
 def test_a_course_copy_links_the_solutions_beside_its_source(tmp_path):

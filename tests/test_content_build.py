@@ -1,4 +1,5 @@
-"""The student notebooks are built from solutions/ and nothing else, and assignments/ is up to date.
+"""The student notebooks are built from solutions/ and nothing else, and assignments/ is up to date
+(and so is autograder/public/spec_table.json, the other file ``build`` writes).
 
 Builds every assignment once (nbgrader generate_assignment, in a temporary folder) and compares
 the result with the committed files, then reads the released notebooks for what the contract
@@ -57,6 +58,25 @@ def test_committed_notebook_is_up_to_date(rebuilt, name):
     assert committed.exists(), f"{committed} is missing: run `autograder build`"
     fresh = (rebuilt / name / notebook).read_bytes()
     assert committed.read_bytes() == fresh, f"{committed} is stale: run `autograder build {name}` and commit it"
+
+
+def test_committed_spec_table_is_up_to_date():
+    """The public checks' names and shapes, as ``autograder build`` writes them from the reference."""
+    from autograder.content.spec_table import SPEC_TABLE, build_spec_table, spec_table_text
+
+    assert SPEC_TABLE.exists(), f"{SPEC_TABLE} is missing: run `autograder build`"
+    fresh = spec_table_text(build_spec_table(COURSE.root / "solutions"))
+    assert SPEC_TABLE.read_text(encoding="utf-8") == fresh, f"{SPEC_TABLE} is stale: run `autograder build` and commit it"
+
+
+def test_build_writes_the_spec_table_only_from_the_repositorys_solutions(tmp_path):
+    """A course with solutions of its own never rewrites the package's table (shipped to students)."""
+    from autograder.content import spec_table
+
+    target = tmp_path / "spec_table.json"
+    assert spec_table.write_spec_table(toy_course(tmp_path), target) is None and not target.exists()
+    assert spec_table.write_spec_table(COURSE, target) == target
+    assert target.read_text(encoding="utf-8") == spec_table.SPEC_TABLE.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", NAMES)

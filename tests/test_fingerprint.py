@@ -72,7 +72,7 @@ VERDICT_FILES = [
 IRRELEVANT_FILES = [
     ("repo", "README.md"),
     ("repo", "docs/ARCHITECTURE.md"),
-    ("repo", "autograder/cli.py"),                      # presenting and recording: after the verdict
+    ("repo", "autograder/cli/grading.py"),              # presenting and recording: after the verdict
     ("repo", "autograder/workflow/report.py"),
     ("repo", "autograder/export/results.py"),
     ("repo", "autograder/grading/__pycache__/scoring.cpython-311.pyc"),

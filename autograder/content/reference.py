@@ -13,6 +13,7 @@ import ast
 from pathlib import Path
 
 from autograder.i18n import _i
+from autograder.errors import ContentError  # noqa: F401 - raised here; imported from here by callers
 
 #: The notebook's first code cell; the grader prepends the same lines to every submission, so a
 #: part may use only these names besides its own earlier parts.
@@ -20,10 +21,6 @@ IMPORT_HEADER = "import math\nimport torch\nimport torch.nn as nn\nimport torch.
 
 # Imports a solution module may contain: the header's, plus ones that only matter to Python.
 _ALLOWED_IMPORTS = {"math", "torch", "torch.nn", "torch.nn.functional", "__future__"}
-
-
-class ContentError(Exception):
-    """The solutions or a narrative do not fit together; the message says which file to fix."""
 
 
 def part_sources(solution_file: Path, parts: list[str]) -> dict[str, str]:

@@ -21,8 +21,9 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from autograder.config import REPO_ROOT, Course, load_course, use_course_language
+from autograder.config import REPO_ROOT, Course, load_course, solutions_dir, use_course_language
 from autograder.i18n import _i
+from autograder.errors import ExportError  # noqa: F401 - raised here; imported from here by callers
 
 #: What grading needs from the repository, copied as they are (the Dockerfile copies the same list).
 REPOSITORY_PATHS = ("autograder", "solutions", "tests/hidden", "pyproject.toml")
@@ -37,10 +38,6 @@ BUILD_REQUIREMENTS = ("setuptools",)
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".pytest_cache", ".hypothesis")
 
 
-class ExportError(Exception):
-    """The export cannot be built as asked (unknown assignment, missing files); the message says why."""
-
-
 def build_tree(course: Course, assignment: str, dest: Path, *, engine: str) -> Path:
     """Write the grading tree for ``assignment`` into ``dest`` (created; must not exist or be empty)."""
     course.assignment(assignment)  # CourseConfigError for an unknown name
@@ -49,7 +46,8 @@ def build_tree(course: Course, assignment: str, dest: Path, *, engine: str) -> P
         raise ExportError(_i("{path} already exists and is not empty", path=dest))
     dest.mkdir(parents=True, exist_ok=True)
     for relative in REPOSITORY_PATHS:
-        source = REPO_ROOT / relative
+        # The reference is the course's (solutions/ beside its course file), as grading reads it.
+        source = solutions_dir(course) if relative == "solutions" else REPO_ROOT / relative
         if not source.exists():
             raise ExportError(_i("{path} is missing: export from a complete checkout of the course", path=source))
         target = dest / relative

@@ -1,4 +1,4 @@
-"""Grade one submission: the function other tools call, and the two commands built on it.
+"""Grade one submission: the function other tools call (the commands are autograder/cli/grading.py).
 
 ``grade_submission`` extracts the source (submission.py), runs the suite in a trusted child
 process (session.py) against a sandboxed worker, scores (scoring.py) and returns the report (a
@@ -23,6 +23,7 @@ from importlib import metadata
 from pathlib import Path
 
 from autograder.config import REPO_ROOT, Course
+from autograder.errors import DeviceUnavailable, GraderError  # noqa: F401 - raised here; imported from here by callers
 from autograder.grading.profiles import PROFILES
 from autograder.grading.scoring import DIGITS, score_parts
 from autograder.grading.submission import Submission, load_submission
@@ -69,14 +70,6 @@ def using_services(pool):
         yield pool
     finally:
         _services = previous
-
-
-class GraderError(RuntimeError):
-    """The grader itself could not grade (a broken suite, a crashed session): not the student's fault."""
-
-
-class DeviceUnavailable(GraderError):
-    """``--device cuda`` on a machine without CUDA."""
 
 
 def grader_version() -> str:
@@ -269,50 +262,3 @@ def _static_scan_flags(sub: Submission, parts: list[str]) -> list[dict]:
         flags.append({"part": part, "kind": "static_scan",
                       "message": f"Marcado para revisión ({where}, {finding.kind}): {finding.message}"})
     return flags
-
-
-# --- commands ---------------------------------------------------------------------------------------
-
-def grade_submission_cli(course: Course, target: Path, assignment: str, json_out: Path | None,
-                         device: str = "cpu") -> int:
-    """`autograder grade PATH --assignment NAME [--json OUT]`: summary table, JSON; exit 0 once graded."""
-    from autograder.grading.summary import print_summary
-
-    if not Path(target).exists():
-        print(f"autograder: no existe {target}", file=sys.stderr)
-        return 2
-    try:
-        report = grade_submission(course, Path(target), assignment, device=device)
-    except GraderError as exc:
-        print(f"autograder: {exc}", file=sys.stderr)
-        return 2
-    if json_out is not None:
-        Path(json_out).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print_summary(report, details=False)
-    return 0
-
-
-def check_notebook_cli(course: Course, notebook: Path, part: str | None = None, assignment: str | None = None) -> int:
-    """`autograder check NOTEBOOK [--part P]`: the public checks, with full messages; exit 1 if any fails."""
-    from autograder.grading.summary import print_summary
-
-    if not Path(notebook).exists():
-        print(f"autograder: no existe {notebook}", file=sys.stderr)
-        return 2
-    name = assignment or _guess_assignment(course, Path(notebook))
-    try:
-        report = grade_submission(course, Path(notebook), name, profile="public", only_part=part)
-    except GraderError as exc:
-        print(f"autograder: {exc}", file=sys.stderr)
-        return 2
-    print_summary(report, details=True)
-    return 0 if report["score"] == report["max_score"] else 1
-
-
-def _guess_assignment(course: Course, notebook: Path) -> str:
-    for spec in course.assignments:
-        if notebook.name == spec.notebook or notebook.stem == spec.name:
-            return spec.name
-    from autograder.cli import UsageError
-
-    raise UsageError(f"cannot tell the assignment of {notebook.name}; pass --assignment NAME")

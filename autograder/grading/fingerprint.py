@@ -30,7 +30,7 @@ from pathlib import Path
 from autograder.config import REPO_ROOT, Course
 
 #: The package's folders and modules that run only after grading (presenting, recording, exporting).
-AFTER_THE_VERDICT = frozenset({"workflow", "export", "cli.py"})
+AFTER_THE_VERDICT = frozenset({"workflow", "export", "cli"})
 #: Folders of the solutions that grading never reads (the notebooks' Spanish narratives).
 NOT_GRADED_SOLUTIONS = frozenset({"notebooks"})
 #: Distributions whose version can change a verdict (pinned in pyproject.toml).

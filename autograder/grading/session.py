@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.machinery
+import importlib.util
 import io
 import sys
 from pathlib import Path
 
-from autograder.config import REPO_ROOT, load_course
+from autograder.config import REPO_ROOT, load_course, solutions_dir
 from autograder.sandbox.worker import configure_torch  # the worker's settings, one definition
 
 #: pytest's configuration for grading runs: none of the repository's addopts (xdist...), no cache.
@@ -38,6 +40,25 @@ def suite_path(assignment: str, profile: str) -> Path:
     if profile == "public":
         return REPO_ROOT / "autograder" / "public" / "suites" / f"test_{assignment}.py"
     return REPO_ROOT / "tests" / "hidden" / f"test_{assignment}.py"
+
+
+def use_solutions(folder: Path) -> None:
+    """Make ``import solutions`` (what the suites import the reference from) read ``folder`` and
+    nothing else: a course copy's ``solutions/`` beside its course file, never the repository's
+    in its place, not even for a file the copy lacks (that is an ImportError the instructor sees)."""
+    for name in [name for name in sys.modules if name == "solutions" or name.startswith("solutions.")]:
+        del sys.modules[name]
+    folder = Path(folder).resolve()
+    init = folder / "__init__.py"
+    if init.is_file():
+        spec = importlib.util.spec_from_file_location("solutions", init, submodule_search_locations=[str(folder)])
+    else:  # a folder of modules without __init__.py: a package of exactly that folder
+        spec = importlib.machinery.ModuleSpec("solutions", None, is_package=True)
+        spec.submodule_search_locations = [str(folder)]
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["solutions"] = module
+    if spec.loader is not None:
+        spec.loader.exec_module(module)
 
 
 def run_session(*, course_file: Path | None, assignment: str, source: str, profile: str, seed: int,
@@ -69,7 +90,9 @@ def run_session(*, course_file: Path | None, assignment: str, source: str, profi
     apply_shrink_budget(profile)
     configure_torch(device)
     if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))  # solutions/ and tests/ are read from the repository
+        sys.path.insert(0, str(REPO_ROOT))  # tests/ (the hidden suites) are read from the repository
+    if profile != "public":  # the public checks never read the reference (a student's folder may hold one)
+        use_solutions(solutions_dir(course))  # the reference: the course's own, beside its course file
     ini = out.with_name("grading_pytest.ini")
     ini.write_text(PYTEST_INI, encoding="utf-8")
     args = [str(suite_path(assignment, profile)), "-c", str(ini), "--rootdir", str(REPO_ROOT),

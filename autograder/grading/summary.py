@@ -7,6 +7,7 @@ With ``details=True`` (``autograder check``) every failing test's full message f
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -19,21 +20,22 @@ def print_summary(report: dict, *, details: bool, console: Console | None = None
     for name, part in report["parts"].items():
         failed = [t for t in part["tests"] if not t["passed"]]
         summary = f"fallan {len(failed)} de {len(part['tests'])}: {_gist(failed[0]['message'])}" if failed else "—"
-        table.add_row(name, f"{part['score']:g} / {part['max_score']:g}", summary)
+        # What a report says comes from the student's code (messages, notes, flags): never rich markup.
+        table.add_row(escape(name), f"{part['score']:g} / {part['max_score']:g}", escape(summary))
     console.print(table)
     console.print(f"estado: {report['status']}  ·  sandbox: {report['sandbox']}  ·  dispositivo: {report['device']}"
                   f"  ·  semilla: {report['seed']}  ·  {report['timings']['total_s']:.1f} s")
     if report.get("load_error"):
-        console.print(f"[bold red]No se pudo cargar el envío:[/] {report['load_error']}")
+        console.print(f"[bold red]No se pudo cargar el envío:[/] {escape(report['load_error'])}")
     for flag in report["flags"]:
-        console.print(f"[yellow]aviso[/] ({flag['kind']}, {flag['part']}): {flag['message']}")
+        console.print(f"[yellow]aviso[/] ({flag['kind']}, {flag['part']}): {escape(flag['message'])}")
     for note in report["notes"]:
-        console.print(f"nota: {note}")
+        console.print(f"nota: {note}", markup=False)
     if details:
         for name, part in report["parts"].items():
             for test in part["tests"]:
                 if not test["passed"]:
-                    console.rule(f"{name} · {test['name']} (0 / {test.get('max_points', 0):.4g} puntos)")
+                    console.rule(escape(f"{name} · {test['name']} (0 / {test.get('max_points', 0):.4g} puntos)"))
                     console.print(test["message"], markup=False)
 
 

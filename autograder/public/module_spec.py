@@ -1,10 +1,11 @@
 """Public checks of module parts against the statement's specification (no reference code).
 
 The statement fixes every parameter's name and shape (``conv1``, ``bn1``, ``downsample.0``...);
-``spec_table.SPECS`` lists them for a few constructor calls. A public check builds the student's
-module, loads weights CHOSEN BY THE CHECK under those names (zeros, BatchNorm at its initial
-state, a few known values), and checks properties that follow from the statement alone: e.g. a
-residual block whose convolutions are zero returns relu(x). Example::
+``spec_table.json`` (written by ``autograder build``) lists them for a few constructor calls. A
+public check builds the student's module, loads weights CHOSEN BY THE CHECK under those names
+(zeros, BatchNorm at its initial state, a few known values), and checks properties that follow
+from the statement alone: e.g. a residual block whose convolutions are zero returns relu(x).
+Example::
 
     spec = specs_of("ResidualBlock")[0]
     block = build_with_weights(student, spec, device, {"conv1.weight": 0.0})
@@ -12,11 +13,16 @@ residual block whose convolutions are zero returns relu(x). Example::
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import torch
 
 from autograder.grading.harness import StudentRaised, check_equal, describing, fail
-from autograder.public.spec_table import SPECS
+
+#: {label: {"module", "init", "parameters", "buffers"}}: autograder/content/spec_table.py writes it.
+SPECS: dict[str, dict] = json.loads(Path(__file__).with_name("spec_table.json").read_text(encoding="utf-8"))["specs"]
 
 
 def specs_of(module: str) -> list[dict]:

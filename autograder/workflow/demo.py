@@ -4,12 +4,13 @@ In a throwaway folder (recreated each run): release the three assignments throug
 each student of ``sample_class/class.yaml`` fetches, fills and submits through the real exchange
 (a late student hands in through the LMS instead: the demo runs before the due dates, and the
 LMS zip's own date is evidence a sceptical instructor accepts, where a rewritten timestamp.txt is
-not); then collect (exchange and LMS zip), grade (sandboxed), feedback and the class report, and
-print where to open them.
+not); then collect (exchange and LMS zip), grade (sandboxed), feedback and the class report (the
+command, autograder/cli/workflow.py, then prints where to open them).
 The demo shortens the per-call timeout so the infinite-loop student costs seconds, not minutes.
 Example::
 
-    run_demo(Path("demo-course"), jobs=2)    # 0, after printing the paths of the reports
+    run = run_demo(Path("demo-course"), jobs=2)
+    run.names, run.timings       # (['convolutions', ...], {'convolutions': 41.2, ...})
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import datetime as dt
 import shutil
 import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from zoneinfo import ZoneInfo
@@ -24,14 +26,15 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 
 from autograder.config import Course, use_course_language
+from autograder.errors import DemoFolderError
 from autograder.i18n import _i
 from autograder.workflow.course_copy import write_course_copy
 from autograder.workflow.collect import collect_assignment
-from autograder.workflow.feedback import feedback_dir, write_feedback
-from autograder.workflow.grade_class import grade_class, reports_dir
+from autograder.workflow.feedback import write_feedback
+from autograder.workflow.grade_class import grade_class
 from autograder.workflow.lms_zip import extended_timestamp
 from autograder.workflow.release import RosterEntry, release_assignment
-from autograder.workflow.report import class_report_dir, write_class_report
+from autograder.workflow.report import write_class_report
 from autograder.workflow.sample_class import (
     BROKEN_JSON, StudentPlan, break_json, cells_for, fill_notebook, load_sample_class, reference_code,
 )
@@ -42,10 +45,6 @@ MARKER = ".autograder-demo"
 #: Time limits of the demo course (course.yaml's are for real classes): the infinite-loop
 #: student then costs seconds, not minutes.
 DEMO_LIMITS = {"call_timeout": 15, "submission_timeout": 240}
-
-
-class DemoFolderError(RuntimeError):
-    """``--dir`` names a folder the demo did not make: it is never emptied."""
 
 
 def fresh_folder(folder: Path) -> None:
@@ -105,10 +104,22 @@ def collect_class(course: Course, assignment: str) -> str:
     return "\n".join(lines)
 
 
+@dataclass
+class DemoRun:
+    """What a demo made: its course copy, the assignments it ran and each one's grading time (s)."""
+
+    folder: Path
+    course: Course
+    names: list[str]
+    timings: dict[str, float]
+    seconds: float
+
+
 def run_demo(folder: Path, jobs: int = 2, assignments: list[str] | None = None,
-             source: Path | None = None) -> int:
-    """The whole loop on the sample class, in a copy of ``source`` (default: the repository's course file)."""
-    console = Console()
+             source: Path | None = None, console: Console | None = None) -> DemoRun:
+    """The whole loop on the sample class, in a copy of ``source`` (default: the repository's course
+    file); each step's progress goes to ``console``, where the command then says what to open."""
+    console = console or Console()
     started = time.monotonic()
     folder = Path(folder).resolve()
     fresh_folder(folder)
@@ -138,15 +149,4 @@ def run_demo(folder: Path, jobs: int = 2, assignments: list[str] | None = None,
             console.print(f"  {student:10s} {report.get('final_score', 0):6.1f} / {report.get('max_score', 0):g}  {report.get('status')}")
         console.print(write_feedback(course, name))
         console.print(write_class_report(course, name))
-
-    console.print("\n" + _i("[bold]Demo ready in {seconds} s[/] (grading: {timings}). Open:",
-                             seconds=format(time.monotonic() - started, ".0f"),
-                             timings=", ".join(f"{n} {s:.0f} s" for n, s in timings.items())))
-    for name in names:
-        console.print("  " + _i("class report:       {path}", path=class_report_dir(course, name) / "index.html"))
-    console.print("  " + _i("feedback:           {path}/ (one folder per student)", path=feedback_dir(course, names[0], "bruno")))
-    console.print("  " + _i("JSON reports:       {path}/", path=reports_dir(course, names[0])))
-    console.print("  " + _i("nbgrader gradebook: {path}", path=course.course_dir / "gradebook.db"))
-    console.print(_i("Every step can be repeated: autograder --course {course} grade|feedback|report ASSIGNMENT",
-                     course=folder / "course.yaml"))
-    return 0
+    return DemoRun(folder, course, names, timings, time.monotonic() - started)

@@ -37,7 +37,6 @@ from typing import Callable, Optional
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from autograder.config import Course, SubmissionLimits
 from autograder.grading.fingerprint import grader_fingerprint
@@ -351,35 +350,3 @@ def write_report(course: Course, assignment: str, student: str, report: dict) ->
         json.dump(report, handle, ensure_ascii=False, indent=2)  # keys in the grader's order: parts as in course.yaml
     os.replace(tmp, target)
     return target
-
-
-def grade_class_cli(course: Course, assignment: str, *, jobs: int = 2, force: bool = False, device: str = "cpu") -> int:
-    """``autograder grade ASSIGNMENT``: grade, then print one line per student."""
-    console = Console()
-    run = grade_class(course, assignment, jobs=jobs, force=force, device=device, console=console)
-    if not run.reports:
-        console.print(f"No hay entregas recogidas de {assignment!r}: ejecute antes `autograder collect {assignment}`.")
-        return 0
-    table = Table(title=f"{assignment}: {len(run.graded)} calificadas, {len(run.reused)} sin cambios")
-    for column in ("estudiante", "puntaje", "atraso", "final", "estado"):
-        table.add_column(column)
-    for student, report in sorted(run.reports.items()):
-        late = report.get("late", {})
-        status = str(report.get("status"))
-        table.add_row(
-            student,
-            f"{report.get('score', 0):g}/{report.get('max_score', 0):g}",
-            f"-{late.get('penalty', 0):g} ({late.get('days_late', 0)} d)" if late.get("penalty") else "",
-            f"{report.get('final_score', 0):g}",
-            f"{status}, sin registrar" if student in run.record_errors else status,
-        )
-    console.print(table)
-    console.print(f"Informes en {reports_dir(course, assignment)}; puntajes en {course.course_dir / 'gradebook.db'}")
-    if run.record_errors:
-        console.print(f"[bold red]Error del calificador: {len(run.record_errors)} resultado(s) sin registrar "
-                      "(los puntajes de arriba son los calificados; vuelva a ejecutar `grade` para registrarlos):[/]",
-                      markup=True)
-        for student, error in sorted(run.record_errors.items()):
-            console.print(f"  {student}: {error}", markup=False)
-        return 1
-    return 0

@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 
 from autograder.config import Course, SubmissionLimits
 from autograder.i18n import _i
+from autograder.errors import ZipCollectError  # noqa: F401 - raised here; imported from here by callers
 from autograder.student_files import is_archive_name, looks_like_archive, megabytes, shown_name, valid_name
 from autograder.workflow.arrival import Arrival, student_id_problem
 from autograder.workflow.late import format_timestamp
@@ -49,10 +50,6 @@ RATIO_FLOOR_BYTES = 1 << 20
 _CHUNK = 1 << 16
 _EXTENDED_TIMESTAMP = 0x5455
 _DRIVE = re.compile(r"^[A-Za-z]:")
-
-
-class ZipCollectError(Exception):
-    """The zip as a whole cannot be read (not a zip, too many entries): nothing was collected."""
 
 
 @dataclass

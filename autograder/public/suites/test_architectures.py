@@ -3,7 +3,7 @@ GoogLeNet, ResidualBlock, ResNet18.
 
 What students run (``check("ResidualBlock")``, ``autograder check architectures.ipynb``). PUBLIC:
 no reference solution here. Each module is checked against the statement only: its parameter
-names and shapes (autograder/public/spec_table.py), its output shape, and properties that follow
+names and shapes (autograder/public/spec_table.json), its output shape, and properties that follow
 from the statement with weights chosen by the check (e.g. zero convolutions in a residual block
 leave relu(x)).
 """

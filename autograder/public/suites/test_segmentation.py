@@ -4,7 +4,7 @@ What students run (``check("UNet")``, ``autograder check segmentation.ipynb``). 
 reference solution here. center_crop is compared with its definition in the statement (the crop
 starts at top = (H - h) // 2, left = (W - w) // 2), with its gradients, its docstring example and
 the invalid size it lists; the modules with their parameter names and shapes
-(autograder/public/spec_table.py), output shapes (the paper's 572 -> 388), properties and
+(autograder/public/spec_table.json), output shapes (the paper's 572 -> 388), properties and
 gradients that follow from the statement with weights chosen by the check, and their input
 left unchanged: every kind of test the grading has, with fewer examples and another seed.
 """

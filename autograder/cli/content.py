@@ -1,0 +1,32 @@
+"""``autograder build`` and ``autograder validate``: the course's content and its course file."""
+from __future__ import annotations
+
+from autograder.cli.common import course_of
+from autograder.config import course_problems
+from autograder.errors import CourseConfigError
+from autograder.messages import text
+
+
+def build(args) -> int:
+    """The student notebooks of the named assignments (default: all) and the public spec table."""
+    from autograder.content.build import build_assignments
+    from autograder.content.spec_table import write_spec_table
+
+    course = course_of(args)
+    names = args.assignments or [a.name for a in course.assignments]
+    for path in build_assignments(course, names):
+        print(f"generado: {path}")
+    written = write_spec_table(course)
+    if written is not None:
+        print(f"generado: {written}")
+    return 0
+
+
+def validate(args) -> int:
+    """The schema (load_course), then what the course's files define: parts and built notebooks."""
+    course = course_of(args)
+    problems = course_problems(course)
+    if problems:
+        raise CourseConfigError("\n".join(problems))
+    print(text("validated", course.language, path=course.source, n=len(course.assignments)))
+    return 0
