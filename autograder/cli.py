@@ -91,14 +91,14 @@ def _cmd_collect(args) -> int:
 
 
 def _cmd_feedback(args) -> int:
-    from autograder.workflow.feedback import write_feedback
+    from autograder.workflow.feedback_pages import write_feedback
 
     print(write_feedback(_course(args), args.assignment))
     return 0
 
 
 def _cmd_report(args) -> int:
-    from autograder.workflow.report import write_class_report
+    from autograder.workflow.class_report import write_class_report
 
     print(write_class_report(_course(args), args.assignment))
     return 0

@@ -26,11 +26,12 @@ from rich.console import Console
 from autograder.config import Course
 from autograder.workflow.course_copy import write_course_copy
 from autograder.workflow.collect import collect_assignment
-from autograder.workflow.feedback import feedback_dir, write_feedback
-from autograder.workflow.grade_class import grade_class, reports_dir
+from autograder.workflow.feedback_pages import write_feedback
+from autograder.workflow.grade_class import grade_class
+from autograder.workflow.layout import class_report_dir, feedback_dir, gradebook_path, reports_dir, source_notebook
 from autograder.workflow.lms_zip import extended_timestamp
 from autograder.workflow.release import RosterEntry, release_assignment
-from autograder.workflow.report import class_report_dir, write_class_report
+from autograder.workflow.class_report import write_class_report
 from autograder.workflow.sample_class import (
     BROKEN_JSON, StudentPlan, break_json, cells_for, fill_notebook, load_sample_class, reference_code,
 )
@@ -67,7 +68,7 @@ def hand_in(course: Course, plan: StudentPlan, assignment: str) -> Path:
     if what == BROKEN_JSON:
         break_json(notebook)
     else:
-        source = course.course_dir / "source" / assignment / course.assignment(assignment).notebook
+        source = source_notebook(course, assignment)
         reference = reference_code(source, list(course.assignment(assignment).parts))
         fill_notebook(notebook, cells_for(assignment, what, reference))
     due = course.assignment(assignment).due
@@ -141,6 +142,6 @@ def run_demo(folder: Path, jobs: int = 2, assignments: list[str] | None = None,
         console.print(f"  informe del curso:  {class_report_dir(course, name) / 'index.html'}")
     console.print(f"  retroalimentación:  {feedback_dir(course, names[0], 'bruno')}/ (una carpeta por estudiante)")
     console.print(f"  informes JSON:      {reports_dir(course, names[0])}/")
-    console.print(f"  gradebook nbgrader: {course.course_dir / 'gradebook.db'}")
+    console.print(f"  gradebook nbgrader: {gradebook_path(course)}")
     console.print(f"Cada paso se puede repetir: autograder --course {folder / 'course.yaml'} grade|feedback|report ASIGNACIÓN")
     return 0

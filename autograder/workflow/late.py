@@ -21,6 +21,7 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from autograder.config import LatePenalty, SubmissionLimits
+from autograder.grading.report import Flag, Late
 from autograder.student_files import Refused, read_file
 
 #: How far timestamp.txt may be from the receipt before the submission is flagged.
@@ -43,6 +44,10 @@ class LateInfo:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def as_report_late(self) -> Late:
+        """The report's :class:`~autograder.grading.report.Late` (validated: finite, never negative)."""
+        return Late(**self.as_dict())
 
 
 def late_penalty(score: float, seconds_late: float, rule: LatePenalty) -> LateInfo:
@@ -111,7 +116,7 @@ class SubmissionTime:
     at: Optional[dt.datetime]
     source: str
     claimed: Optional[dt.datetime] = None
-    flags: list[dict] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
 
 
 def submission_time(received_at: Optional[dt.datetime], received_from: str,
@@ -120,15 +125,15 @@ def submission_time(received_at: Optional[dt.datetime], received_from: str,
     if received_at is None:
         if claimed is None:
             return SubmissionTime(None, "sin fecha")
-        flag = {"part": None, "kind": "timestamp_unverified",
-                "message": "No hay recibo de `collect` para esta entrega: su hora se tomó de timestamp.txt, "
-                           "un archivo de la propia entrega."}
+        flag = Flag(part=None, kind="timestamp_unverified",
+                    message="No hay recibo de `collect` para esta entrega: su hora se tomó de timestamp.txt, "
+                            "un archivo de la propia entrega.")
         return SubmissionTime(claimed, "timestamp.txt (sin recibo de collect)", claimed, [flag])
     flags = []
     if claimed is not None and abs(claimed - received_at) > TIMESTAMP_TOLERANCE:
-        flags.append({"part": None, "kind": "timestamp_mismatch",
-                      "message": f"timestamp.txt dice {_shown(claimed)}, pero la entrega se recibió el "
-                                 f"{_shown(received_at)} ({received_from}); el atraso se calcula con la recepción."})
+        flags.append(Flag(part=None, kind="timestamp_mismatch",
+                          message=f"timestamp.txt dice {_shown(claimed)}, pero la entrega se recibió el "
+                                  f"{_shown(received_at)} ({received_from}); el atraso se calcula con la recepción."))
     return SubmissionTime(received_at, received_from, claimed, flags)
 
 

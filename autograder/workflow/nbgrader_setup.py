@@ -25,11 +25,12 @@ from traitlets.config import Config
 
 from autograder.config import Course
 from autograder.content.nbgrader_config import nbgrader_config, put_nbgrader_tools_on_path
+from autograder.workflow.layout import GRADEBOOK, gradebook_path, nbgrader_config_path
 
 
 def gradebook_url(course: Course) -> str:
     """The SQLite gradebook lives in the course directory, as ``nbgrader quickstart`` puts it."""
-    return f"sqlite:///{course.course_dir / 'gradebook.db'}"
+    return f"sqlite:///{gradebook_path(course)}"
 
 
 def course_config(course: Course, *, student: Optional[str] = None, student_home: Optional[Path] = None) -> Config:
@@ -63,14 +64,14 @@ def write_nbgrader_config(course: Course) -> Path:
     and still find its gradebook and exchange. A file there that autograder did not write is left
     alone (the instructor's own), and the path is returned all the same.
     """
-    target = course.course_dir / "nbgrader_config.py"
+    target = nbgrader_config_path(course)
     if target.exists() and not target.read_text(encoding="utf-8").startswith(GENERATED_HEADER):
         return target
     config = course_config(course)
     exchange = os.path.relpath(course.exchange_dir, course.course_dir)
     located = {  # written as code, relative to the file's folder
         ("CourseDirectory", "root"): "HERE",
-        ("CourseDirectory", "db_url"): '"sqlite:///" + os.path.join(HERE, "gradebook.db")',
+        ("CourseDirectory", "db_url"): f'"sqlite:///" + os.path.join(HERE, "{GRADEBOOK}")',
         ("Exchange", "root"): f"os.path.normpath(os.path.join(HERE, {exchange!r}))",
     }
     lines = [GENERATED_HEADER, "import os", "",
