@@ -613,12 +613,12 @@ def test_a_failed_gradebook_write_is_retried_then_reported_never_zeroed(course, 
     real = grade_class_module.record_report
     calls = {"ana": 0, "ines": 0}
 
-    def flaky(gradebook, course_, assignment, student, report):
+    def flaky(gradebook, course_, assignment, student, report, timestamp):
         if student in calls:
             calls[student] += 1
             if student == "ines" or calls[student] == 1:  # ana fails once (retried), ines always
                 raise RuntimeError("database is locked")
-        return real(gradebook, course_, assignment, student, report)
+        return real(gradebook, course_, assignment, student, report, timestamp)
 
     monkeypatch.setattr(grade_class_module, "record_report", flaky)
     run = grade_class(course, ASSIGNMENT, grade=stand_in_grade)

@@ -132,7 +132,7 @@ def run_demo(folder: Path, jobs: int = 2, assignments: list[str] | None = None,
         run = grade_class(course, name, jobs=jobs, console=console)
         timings[name] = time.monotonic() - t0
         for student, report in sorted(run.reports.items()):
-            console.print(f"  {student:10s} {report.get('final_score', 0):6.1f} / {report.get('max_score', 0):g}  {report.get('status')}")
+            console.print(f"  {student:10s} {report.final:6.1f} / {report.max_score:g}  {report.status}")
         console.print(write_feedback(course, name))
         console.print(write_class_report(course, name))
 

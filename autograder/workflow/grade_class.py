@@ -12,7 +12,7 @@
 - One writer, one write: only the main thread records, as each grading finishes. Recording a
   report is one sequence (:func:`record`): the submission time from collect's receipt, the
   record flags, nbgrader's seconds late (due date plus any extension), the late penalty from
-  course.yaml's rule (``late.py``), the gradebook, and then the report, written once
+  course.yaml's rule (``late.py``), the gradebook (one transaction), then the report, written once
   (tmp file + ``os.replace``), with its ``late`` and ``final_score``. A reused report is
   recorded the same way and rewritten only when that changed something.
 - Recording is not grading: a gradebook or report write that fails is retried once, then kept
@@ -50,7 +50,7 @@ from autograder.grading.fingerprint import grader_fingerprint
 from autograder.grading.report import Flag, PartResult, Report, SubmissionInfo, TestResult
 from autograder.student_files import Refused, scan, write_tree
 from autograder.workflow.collect import collected_students
-from autograder.workflow.gradebook import record_report, record_submission
+from autograder.workflow.gradebook import nbgrader_seconds_late, record_report
 from autograder.workflow.late import late_penalty, read_timestamp, seconds_late, submission_time
 from autograder.workflow.layout import (formgrader_dir, record_errors_path, report_path, reports_dir,
                                         submission_dir)
@@ -268,8 +268,8 @@ def record(course: Course, assignment: str, run: ClassGrading, student: str, rep
     if gradebook is not None:
         for _ in range(2):  # retried once, then reported: never the student's 0
             try:
-                candidate = with_late(record_submission(gradebook, assignment, student, when.at))
-                record_report(gradebook, course, assignment, student, candidate)
+                candidate = with_late(nbgrader_seconds_late(gradebook, assignment, student, when.at))
+                record_report(gradebook, course, assignment, student, candidate, when.at)
                 updated = candidate
                 break
             except Exception as exc:  # noqa: BLE001

@@ -1,19 +1,20 @@
 """Our reports into nbgrader's gradebook.db, through nbgrader's own Gradebook API.
 
 Each part is an nbgrader grade cell (``release.mark_parts_as_graded``), so a report becomes, per
-student: a submission with nbgrader's timestamp (:func:`record_submission`, which answers
-nbgrader's seconds late: its due date plus any extension granted with nbgrader), then
-(:func:`record_report`) one ``Grade.auto_score`` per part (an instructor's ``manual_score`` in
-the formgrader still wins), a short comment per part, the late penalty on the notebook
+student (:func:`record_report`): a submission with nbgrader's timestamp, one
+``Grade.auto_score`` per part (an instructor's ``manual_score`` in the formgrader still wins), a
+short comment per part, the late penalty on the notebook
 (``SubmittedNotebook.late_submission_penalty``, which ``nbgrader export`` subtracts), and
 nbgrader's ``flagged`` on the notebook when the report has review flags (the formgrader's
 "Flagged?" column; :func:`needs_review`). The flag follows the report: a regrade without flags
-clears it. The penalty itself is the class grading's (``grade_class.record``, course.yaml's rule
-in ``late.py``): this module only writes what the report says. Example::
+clears it. The penalty itself is the class grading's (``grade_class.record``: course.yaml's rule
+in ``late.py`` on :func:`nbgrader_seconds_late`, nbgrader's due date plus any extension granted
+with nbgrader, read without writing): this module only writes what the report says. One student
+is one transaction. Example::
 
     with open_gradebook(course) as gb:
-        seconds = record_submission(gb, "convolutions", "ana", timestamp)
-        record_report(gb, course, "convolutions", "ana", report)     # report.late already set
+        seconds = nbgrader_seconds_late(gb, "convolutions", "ana", timestamp)
+        record_report(gb, course, "convolutions", "ana", report, timestamp)   # report.late already set
 """
 from __future__ import annotations
 
@@ -26,29 +27,41 @@ from sqlalchemy.exc import SAWarning
 
 from autograder.config import Course
 from autograder.grading.report import PartResult, Report
+from autograder.workflow.late import as_utc
 from autograder.workflow.layout import notebook_id
 
-__all__ = ["notebook_id", "record_submission", "record_report", "needs_review", "part_summary", "gradebook_scores"]
+__all__ = ["notebook_id", "nbgrader_seconds_late", "record_report", "needs_review", "part_summary",
+           "gradebook_scores"]
 
 
-def record_submission(gradebook: Gradebook, assignment: str, student: str,
-                      timestamp: Optional[dt.datetime]) -> float:
-    """Create or update the student and their submission, at ``timestamp``; nbgrader's seconds
-    late for it (0 when on time or without a due date)."""
-    gradebook.update_or_create_student(student)
-    with warnings.catch_warnings():
-        # nbgrader's add_submission builds its rows before adding them to the session, which
-        # SQLAlchemy warns about on autoflush; the rows are added and committed right after.
-        warnings.simplefilter("ignore", SAWarning)
-        submission = gradebook.update_or_create_submission(assignment, student, timestamp=timestamp)
-    return float(submission.total_seconds_late or 0.0)
+def nbgrader_seconds_late(gradebook: Gradebook, assignment: str, student: str,
+                          timestamp: Optional[dt.datetime]) -> float:
+    """How late nbgrader holds a submission at ``timestamp``: past the assignment's due date plus
+    the student's extension, if one was granted (nbgrader's ``SubmittedAssignment.total_seconds_late``),
+    read without writing anything; 0 when on time or without a due date."""
+    due = gradebook.find_assignment(assignment).duedate
+    try:
+        extension = gradebook.find_submission(assignment, student).extension
+    except MissingEntry:
+        extension = None
+    if timestamp is None or due is None:
+        return 0.0
+    due = due + extension if extension is not None else due  # nbgrader's naive datetimes mean UTC
+    return max(0.0, (as_utc(timestamp) - as_utc(due)).total_seconds())
 
 
-def record_report(gradebook: Gradebook, course: Course, assignment: str, student: str, report: Report) -> None:
-    """Write one graded submission's scores, comments, late penalty (``report.late``) and review
-    flag, in one transaction (after :func:`record_submission`)."""
+def record_report(gradebook: Gradebook, course: Course, assignment: str, student: str, report: Report,
+                  timestamp: Optional[dt.datetime]) -> None:
+    """Write one graded submission (at ``timestamp``): its scores, comments, late penalty
+    (``report.late``, set by the class grading) and review flag, in one transaction."""
     notebook = notebook_id(course, assignment)
     try:
+        gradebook.update_or_create_student(student)
+        with warnings.catch_warnings():
+            # nbgrader's add_submission builds its rows before adding them to the session, which
+            # SQLAlchemy warns about on autoflush; the rows are added and committed right after.
+            warnings.simplefilter("ignore", SAWarning)
+            gradebook.update_or_create_submission(assignment, student, timestamp=timestamp)
         for part in course.assignment(assignment).parts:
             part_report = report.parts.get(part)
             grade = gradebook.find_grade(part, notebook, assignment, student)
