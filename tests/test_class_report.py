@@ -25,11 +25,12 @@ from autograder.i18n import _i
 from autograder.workflow.collect import collect_assignment
 from autograder.workflow.course_copy import write_course_copy
 from autograder.workflow.demo import hand_in
-from autograder.workflow.grade_class import grade_class, submission_dir, write_report
-from autograder.workflow.gradebook import notebook_id
+from autograder.grading.report import Report
+from autograder.workflow.grade_class import grade_class, write_report
+from autograder.workflow.layout import class_report_dir, notebook_id, release_dir, submission_dir
 from autograder.workflow.nbgrader_setup import GENERATED_HEADER, open_gradebook
 from autograder.workflow.release import RosterEntry, release_assignment
-from autograder.workflow.report import attention_groups, class_report_dir, score_rows, summary_lines, write_class_report
+from autograder.workflow.class_report import attention_groups, score_rows, summary_lines, write_class_report
 from autograder.workflow.sample_class import StudentPlan
 from autograder.workflow.similarity import fingerprint, similar_pairs
 
@@ -39,8 +40,13 @@ ALTERNATIVES = REPO_ROOT / "tests" / "submissions" / ASSIGNMENT / "alternative"
 HOSTILE_NAME = RosterEntry("mala", '<img src=x onerror="alert(1)">', '=HYPERLINK("http://x","y")')
 
 
-def report(status="graded", scores=None, flags=(), late_days=0, penalty=0.0, message="", load_error=None):
-    """A report in the grader's shape, with only what the class report reads."""
+def report(status="graded", scores=None, flags=(), late_days=0, penalty=0.0, message="", load_error=None) -> Report:
+    """A report with only what the class report reads (checked by the model as it is built)."""
+    return Report.from_json(report_json(status, scores, flags, late_days, penalty, message, load_error))
+
+
+def report_json(status="graded", scores=None, flags=(), late_days=0, penalty=0.0, message="", load_error=None):
+    """The same in its JSON form (what a stand-in grader may return)."""
     scores = scores if scores is not None else dict(PARTS)
     parts = {part: {"score": scores.get(part, 0.0), "max_score": points, "tests": [
         {"name": f"test_{part}_matches_reference", "kind": "matches_reference", "passed": scores.get(part, 0.0) == points,
@@ -61,7 +67,7 @@ class FlaggingGrader:
                  for c in nbformat.read(submission, as_version=4).cells}
         scores = {p: (v if "NotImplementedError" not in cells.get(p, "NotImplementedError") else 0.0) for p, v in PARTS.items()}
         flags = [{"part": "conv2d", "kind": "banned_op", "message": "usó F.conv2d"}] if student == "ines" else []
-        graded = report(scores=scores, flags=flags)
+        graded = report_json(scores=scores, flags=flags)
         del graded["late"], graded["final_score"]
         return graded
 
@@ -170,7 +176,7 @@ def test_report_page_escapes_hostile_text_sorts_and_links(course):
 def test_two_hundred_students_in_seconds(course, capsys):
     """200 generated submissions (bank alternatives, disguised) with reports: time the whole report."""
     rng = random.Random(20261127)
-    released = course.course_dir / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    released = release_dir(course, ASSIGNMENT) / f"{ASSIGNMENT}.ipynb"
     template = nbformat.read(released, as_version=4)
     bank = {part: sorted(ALTERNATIVES.glob(f"{part}_*.py")) for part in PARTS}
     for i in range(200):

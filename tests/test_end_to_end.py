@@ -21,12 +21,13 @@ from autograder.cli import main as autograder_main
 from autograder.config import REPO_ROOT
 from autograder.workflow.course_copy import write_course_copy
 from autograder.workflow.demo import DEMO_LIMITS, collect_class, hand_in
-from autograder.workflow.feedback import write_feedback
-from autograder.workflow.grade_class import grade_class, reports_dir
+from autograder.workflow.feedback_pages import write_feedback
+from autograder.workflow.grade_class import grade_class
 from autograder.workflow.gradebook import gradebook_scores
 from autograder.workflow.nbgrader_setup import instructor_api, open_gradebook
 from autograder.workflow.release import release_assignment
-from autograder.workflow.report import class_report_dir, write_class_report
+from autograder.workflow.class_report import write_class_report
+from autograder.workflow.layout import class_report_dir, reports_dir
 from autograder.workflow.sample_class import load_sample_class
 
 ASSIGNMENT = "convolutions"
@@ -54,21 +55,21 @@ def test_scores_follow_the_submissions(graded_class):
     course, run = graded_class
     reports = run.reports
     assert sorted(reports) == ["ana", "bruno", "fabian", "gabriela"]
-    assert reports["ana"]["status"] == "graded" and reports["ana"]["score"] == reports["ana"]["max_score"] == 90
-    bruno = reports["bruno"]["parts"]
-    assert bruno["conv2d"]["score"] < 30 and bruno["max_pool2d"]["score"] < 15
-    assert bruno["avg_pool2d"]["score"] == 15  # (his conv_transpose2d calls his conv2d, so it loses too)
-    assert reports["fabian"]["status"] == "load_error" and reports["fabian"]["score"] == 0
+    assert reports["ana"].status == "graded" and reports["ana"].score == reports["ana"].max_score == 90
+    bruno = reports["bruno"].parts
+    assert bruno["conv2d"].score < 30 and bruno["max_pool2d"].score < 15
+    assert bruno["avg_pool2d"].score == 15  # (his conv_transpose2d calls his conv2d, so it loses too)
+    assert reports["fabian"].status == "load_error" and reports["fabian"].score == 0
 
 
 def test_late_penalty_from_nbgrader_timestamps(graded_class):
     _, run = graded_class
     gabriela = run.reports["gabriela"]
     # 1.5 days late: two started days at 10 % each (course.yaml), on a full score.
-    assert gabriela["late"]["days_late"] == 2
-    assert gabriela["late"]["penalty"] == pytest.approx(0.2 * gabriela["score"])
-    assert gabriela["final_score"] == pytest.approx(0.8 * gabriela["score"])
-    assert run.reports["ana"]["late"]["penalty"] == 0
+    assert gabriela.late.days_late == 2
+    assert gabriela.late.penalty == pytest.approx(0.2 * gabriela.score)
+    assert gabriela.final_score == pytest.approx(0.8 * gabriela.score)
+    assert run.reports["ana"].late.penalty == 0
 
 
 def test_gradebook_and_nbgrader_export_hold_the_reports(graded_class):
@@ -78,18 +79,18 @@ def test_gradebook_and_nbgrader_export_hold_the_reports(graded_class):
         CsvExportPlugin(to=str(course.course_dir / "export.csv")).export(gradebook)
     assert sorted(stored) == sorted(run.reports)
     for student, report in run.reports.items():
-        assert stored[student]["parts"] == {p: pytest.approx(r["score"]) for p, r in report["parts"].items()}
-        assert stored[student]["late_penalty"] == pytest.approx(report["late"]["penalty"])
+        assert stored[student]["parts"] == {p: pytest.approx(r.score) for p, r in report.parts.items()}
+        assert stored[student]["late_penalty"] == pytest.approx(report.late.penalty)
     exported = {row["student_id"]: row for row in csv.DictReader((course.course_dir / "export.csv").open())}
     assert set(exported) == set(STUDENTS)
     for student, report in run.reports.items():
-        assert float(exported[student]["score"]) == pytest.approx(report["final_score"])
+        assert float(exported[student]["score"]) == pytest.approx(report.final_score)
     assert float(exported["hugo"]["score"]) == 0
     # What the formgrader lists (nbgrader's own API over gradebook.db and autograded/).
     listed = {row["student"]: row for row in instructor_api(course).get_submissions(ASSIGNMENT) if row["submitted"]}
     for student, report in run.reports.items():
         assert listed[student]["autograded"] and not listed[student]["needs_manual_grade"]
-        assert listed[student]["score"] == pytest.approx(report["score"])
+        assert listed[student]["score"] == pytest.approx(report.score)
 
 
 def test_class_csv_has_a_row_per_student_and_a_column_per_part(graded_class):
@@ -99,7 +100,7 @@ def test_class_csv_has_a_row_per_student_and_a_column_per_part(graded_class):
     assert list(rows[0]) == ["student", *course.assignment(ASSIGNMENT).parts, "total", "late_penalty", "final", "status",
                              "estado", "late_days", "flags", "name"]
     by_student = {r["student"]: r for r in rows}
-    assert float(by_student["bruno"]["conv2d"]) == pytest.approx(run.reports["bruno"]["parts"]["conv2d"]["score"])
+    assert float(by_student["bruno"]["conv2d"]) == pytest.approx(run.reports["bruno"].parts["conv2d"].score)
     assert by_student["hugo"]["status"] == "sin_entrega"
 
 

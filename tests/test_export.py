@@ -36,6 +36,7 @@ from autograder.export import entry, results as formats
 from autograder.export.artefacts import IMAGE_CONTEXT, PRAIRIELEARN_ENTRYPOINT_PATH, engine_timeout
 from autograder.export.tree import TREE_PATHS, pinned_requirements
 from autograder.grading.api import grade_submission
+from autograder.grading.report import Report
 from autograder.sandbox.launch import bubblewrap_problem, privilege_drop_problem
 from tests.submissions.bank import BANK_DIR, dependents, reference_source
 from tests.test_submission_loading import PARTS, definitions, notebook_with_parts
@@ -267,7 +268,7 @@ SUBMISSIONS = ("perfect", "buggy", "infinite", "malicious")
 
 
 def local_tests(report: dict) -> dict[str, dict]:
-    return {formats.test_name(part, test): test for part, test in formats.test_rows(report)}
+    return {formats.test_name(part, test): test.model_dump() for part, test in Report.from_json(report).tests()}
 
 
 @pytest.mark.parametrize("name", SUBMISSIONS)
@@ -497,6 +498,7 @@ def test_a_broken_upload_is_told_at_once_and_only_once():
               "sandbox": "bubblewrap", "flags": [], "parts": {"conv2d": {"score": 0.0, "max_score": 30.0, "tests": [
                   {"name": "carga del envío", "passed": False, "message": error, "kind": "load", "points": 0.0,
                    "max_points": 30.0}]}}}
+    report = Report.from_json({"assignment": "convolutions", **report})
     found = formats.gradescope_results(report, load_course().grading, execution_time=1.5)
     formats.validate(found, "gradescope")
     assert found["output"].count(error) == 1

@@ -73,7 +73,7 @@ IRRELEVANT_FILES = [
     ("repo", "README.md"),
     ("repo", "docs/ARCHITECTURE.md"),
     ("repo", "autograder/cli/grading.py"),              # presenting and recording: after the verdict
-    ("repo", "autograder/workflow/report.py"),
+    ("repo", "autograder/workflow/class_report.py"),
     ("repo", "autograder/export/results.py"),
     ("repo", "autograder/grading/__pycache__/scoring.cpython-311.pyc"),
     ("course", "solutions/notebooks/convolutions.py"),  # the narrative: only `build` reads it

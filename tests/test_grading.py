@@ -206,8 +206,8 @@ def test_points_are_shared_by_kind_weight():
     tests[0]["passed"] = False  # conv2d matches_reference: 5 of the 6 weight units
     tests[0]["message"] = "falló"
     parts, flags = score_parts(spec, COURSE.grading, tests, {})
-    assert parts["conv2d"]["score"] == pytest.approx(30 * 1 / 6, abs=1e-3)
-    assert parts["max_pool2d"]["score"] == 15 and flags == []
+    assert parts["conv2d"].score == pytest.approx(30 * 1 / 6, abs=1e-3)
+    assert parts["max_pool2d"].score == 15 and flags == []
 
 
 def test_an_unchanged_input_earns_nothing_while_the_output_is_wrong():
@@ -216,17 +216,17 @@ def test_an_unchanged_input_earns_nothing_while_the_output_is_wrong():
     tests = [_test("conv2d", "matches_reference", False), _test("conv2d", "input_unchanged", True),
              _test("max_pool2d", "matches_reference", True), _test("max_pool2d", "input_unchanged", True)]
     parts, _ = score_parts(spec, COURSE.grading, tests, {})
-    assert parts["conv2d"]["score"] == 0
-    assert not parts["conv2d"]["tests"][1]["passed"] and "prueba principal" in parts["conv2d"]["tests"][1]["message"]
-    assert parts["max_pool2d"]["score"] == 15
+    assert parts["conv2d"].score == 0
+    assert not parts["conv2d"].tests[1].passed and "prueba principal" in parts["conv2d"].tests[1].message
+    assert parts["max_pool2d"].score == 15
 
 
 def test_a_part_whose_tests_never_ran_scores_zero_with_a_message():
     spec = COURSE.assignment("convolutions")
     parts, _ = score_parts(spec, COURSE.grading, [_test("conv2d", "examples", True)], {})
-    assert parts["conv2d"]["score"] == 30
-    (entry,) = parts["max_pool2d"]["tests"]
-    assert parts["max_pool2d"]["score"] == 0 and not entry["passed"] and "`max_pool2d`" in entry["message"]
+    assert parts["conv2d"].score == 30
+    (entry,) = parts["max_pool2d"].tests
+    assert parts["max_pool2d"].score == 0 and not entry.passed and "`max_pool2d`" in entry.message
 
 
 def test_dependent_part_failure_names_the_part_it_builds_on():
@@ -234,8 +234,8 @@ def test_dependent_part_failure_names_the_part_it_builds_on():
     tests = [_test("conv2d", "matches_reference", False), _test("conv_transpose2d", "examples", False, ["conv2d"]),
              _test("max_pool2d", "examples", True), _test("avg_pool2d", "examples", True)]
     parts, _ = score_parts(spec, COURSE.grading, tests, {})
-    assert "`conv2d`" in parts["conv_transpose2d"]["tests"][0]["message"]
-    assert "`conv2d`" not in parts["conv2d"]["tests"][0]["message"]
+    assert "`conv2d`" in parts["conv_transpose2d"].tests[0].message
+    assert "`conv2d`" not in parts["conv2d"].tests[0].message
 
 
 @pytest.mark.parametrize("part, op, banned", [
@@ -270,7 +270,7 @@ def test_check_runs_the_public_suite_with_full_messages(tmp_path, capsys):
 def test_mismatch_message_shows_a_few_numbers_and_points_at_nan():
     import numpy as np
 
-    from autograder.grading.feedback import describe_mismatch, student_error_text
+    from autograder.grading.failure_text import describe_mismatch, student_error_text
 
     expected = np.arange(100.0).reshape(10, 10)
     got = expected.copy()

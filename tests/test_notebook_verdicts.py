@@ -128,9 +128,10 @@ def test_points_per_test_reach_the_report_and_add_up(outcomes):
 
 
 def test_the_feedback_page_shows_points_per_test_and_where_each_part_came_from(outcomes):
-    from autograder.workflow.feedback import render_feedback
+    from autograder.grading.report import Report
+    from autograder.workflow.feedback_pages import render_feedback
 
-    page = render_feedback(outcomes["graded"], "estudiante", "Convoluciones")
+    page = render_feedback(Report.from_json(outcomes["graded"]), "estudiante", "Convoluciones")
     assert "<th>puntos</th>" in page and "15 / 15" in page and "0 / 15" in page  # conv2d / conv_transpose2d
     assert "Calificado desde: celda" in page and "no implementada todavía" in page
     assert "print(max_pool2d(x, 2))" in page  # the note about the dropped debug line

@@ -55,15 +55,20 @@ def test_check_takes_the_history_as_typed_with_the_graders_extraction():
 
 
 def test_report_says_not_implemented_yet():
-    from autograder.public.report import format_part_report
+    from autograder.grading.report import Report
+    from autograder.public.check_printout import format_part_report
 
     stub = {"name": "test_conv2d_matches_functional", "passed": False,
             "message": "Entrada: x: (1, 1, 3, 3)\nTu código lanzó NotImplementedError: "}
-    report = {"assignment": "convolutions", "load_error": None,
-              "parts": {"conv2d": {"tests": [stub, {**stub, "name": "test_conv2d_leaves_input_unchanged"}]}}}
-    assert "no implementado todavía" in format_part_report(report, "conv2d")
-    half = {**report, "parts": {"conv2d": {"tests": [stub, {**stub, "passed": True, "message": ""}]}}}
-    text = format_part_report(half, "conv2d")
+
+    def report(tests, not_implemented):
+        return Report.from_json({"assignment": "convolutions", "load_error": None, "score": 0.0, "max_score": 30.0,
+                                 "parts": {"conv2d": {"score": 0.0, "max_score": 30.0, "tests": tests,
+                                                      "not_implemented": not_implemented}}})
+
+    stubbed = report([stub, {**stub, "name": "test_conv2d_leaves_input_unchanged"}], True)  # as scoring says
+    assert "no implementado todavía" in format_part_report(stubbed, "conv2d")
+    text = format_part_report(report([stub, {**stub, "passed": True, "message": ""}], False), "conv2d")
     assert "no implementado" not in text and "✘ conv2d: 1 de 2" in text
     # Titles are the Spanish first line of each public check's docstring.
     assert "conv2d da lo mismo que F.conv2d" in text

@@ -392,14 +392,14 @@ def test_scoring_zeroes_a_part_that_reached_a_banned_kernel_and_voids_restricted
     tests = [{"name": f"t_{p}", "part": p, "kind": "matches_reference", "builds_on": [], "passed": True, "message": ""}
              for p in spec.parts]
     parts, flags = score_parts(spec, course.grading, tests, {}, {"max_pool2d": ["aten::max_pool2d"]}, {})
-    assert parts["max_pool2d"]["score"] == 0 and parts["conv2d"]["score"] == 30
-    assert ("banned_op", "max_pool2d") in {(f["kind"], f["part"]) for f in flags}
+    assert parts["max_pool2d"].score == 0 and parts["conv2d"].score == 30
+    assert ("banned_op", "max_pool2d") in {(f.kind, f.part) for f in flags}
     refused_only = {"conv2d": ["el corrector impidió: operación no permitida en el corrector: os.fork"]}
     parts, flags = score_parts(spec, course.grading, tests, {}, {}, refused_only)
-    assert parts["conv2d"]["score"] == 30 and ("tampering", "conv2d") in {(f["kind"], f["part"]) for f in flags}
+    assert parts["conv2d"].score == 30 and ("tampering", "conv2d") in {(f.kind, f.part) for f in flags}
     parts, flags = score_parts(spec, course.grading, tests, {}, {}, {"avg_pool2d": ["integridad: F.conv2d calculó"]})
-    assert all(parts[p]["score"] == 0 for p in spec.parts)
+    assert all(parts[p].score == 0 for p in spec.parts)
     modules = course.assignment("architectures")
     module_tests = [dict(tests[0], name=f"t_{p}", part=p) for p in modules.parts]
     parts, _ = score_parts(modules, course.grading, module_tests, {}, {}, {"LeNet": ["integridad: x"]})
-    assert all(parts[p]["score"] == parts[p]["max_score"] for p in modules.parts)
+    assert all(parts[p].score == parts[p].max_score for p in modules.parts)

@@ -34,19 +34,20 @@ from autograder.config import REPO_ROOT, SubmissionLimits, load_course
 from autograder.grading.submission import load_submission
 from autograder.student_files import scan
 from autograder.workflow import grade_class as grade_class_module
-from autograder.workflow import report as report_module
+from autograder.workflow import class_report as report_module
 from autograder.workflow.arrival import student_id_problem
 from autograder.workflow.collect import collect, collect_assignment, collected_students
 from autograder.workflow.course_copy import write_course_copy
-from autograder.workflow.feedback import write_feedback
-from autograder.workflow.grade_class import grade_class, read_record_errors, reports_dir, submission_dir
+from autograder.workflow.feedback_pages import write_feedback
+from autograder.workflow.grade_class import grade_class, read_record_errors
+from autograder.workflow.layout import class_report_dir, report_path, reports_dir, submission_dir
 from autograder.workflow.gradebook import gradebook_scores
 from autograder.workflow.late import parse_timestamp
 from autograder.workflow.lms_zip import extended_timestamp
 from autograder.workflow.nbgrader_setup import open_gradebook
 from autograder.workflow.receipts import read_receipts
 from autograder.workflow.release import release_assignment, utc_naive
-from autograder.workflow.report import class_report_dir, problem_submissions, rows_to_csv, write_class_report
+from autograder.workflow.class_report import problem_submissions, rows_to_csv, write_class_report
 
 ASSIGNMENT = "convolutions"
 NOTEBOOK = "convolutions.ipynb"
@@ -329,11 +330,11 @@ def test_exchange_collect_copies_no_link_target_and_the_class_goes_on(course, se
     assert sorted(os.listdir(submission_dir(course, ASSIGNMENT, "diego"))) == [NOTEBOOK, "timestamp.txt"]
 
     run = grade_class(course, ASSIGNMENT, grade=stand_in_grade)
-    assert run.reports["ana"]["score"] == 90 and run.reports["diego"]["score"] == 90
+    assert run.reports["ana"].score == 90 and run.reports["diego"].score == 90
     bruno = run.reports["bruno"]
-    assert bruno["score"] == 0 and bruno["status"] == "load_error"
-    assert any("«convolutions.ipynb»: es un enlace simbólico" in note for note in bruno["notes"])
-    assert [f["kind"] for f in bruno["flags"]] == ["refused_file"]
+    assert bruno.score == 0 and bruno.status == "load_error"
+    assert any("«convolutions.ipynb»: es un enlace simbólico" in note for note in bruno.notes)
+    assert [f.kind for f in bruno.flags] == ["refused_file"]
     write_feedback(course, ASSIGNMENT)
     write_class_report(course, ASSIGNMENT)
     assert "collect rechazó archivos" in (class_report_dir(course, ASSIGNMENT) / "index.html").read_text()
@@ -384,10 +385,10 @@ def test_rewritten_timestamp_keeps_the_late_penalty_and_is_flagged(course):
     stamp = (submission_dir(course, ASSIGNMENT, "ana") / "timestamp.txt").read_text()
     assert parse_timestamp(stamp) == receipt.received
     report = grade_class(course, ASSIGNMENT, grade=stand_in_grade).reports["ana"]
-    assert report["late"]["days_late"] == 30 and report["late"]["penalty"] == pytest.approx(45.0)  # capped at 50 %
-    assert report["final_score"] == pytest.approx(45.0)
-    mismatch = [f for f in report["flags"] if f["kind"] == "timestamp_mismatch"]
-    assert len(mismatch) == 1 and "el atraso se calcula con la recepción" in mismatch[0]["message"]
+    assert report.late.days_late == 30 and report.late.penalty == pytest.approx(45.0)  # capped at 50 %
+    assert report.final_score == pytest.approx(45.0)
+    mismatch = [f for f in report.flags if f.kind == "timestamp_mismatch"]
+    assert len(mismatch) == 1 and "el atraso se calcula con la recepción" in mismatch[0].message
     with open_gradebook(course) as gradebook:
         assert gradebook_scores(course, ASSIGNMENT, gradebook)["ana"]["late_penalty"] == pytest.approx(45.0)
     kinds = {(p["student"], p["kind"]) for p in problem_submissions({"ana": report})}
@@ -407,7 +408,7 @@ def test_receipt_follows_the_bytes_not_the_folder(course):
     (folder / NOTEBOOK).write_bytes(stub_notebook(course).replace(b"NotImplementedError", b"ValueError"))
     collect(course, ASSIGNMENT)
     assert read_receipts(course, ASSIGNMENT)["ana"].received > due
-    assert grade_class(course, ASSIGNMENT, grade=stand_in_grade).reports["ana"]["late"]["days_late"] >= 1
+    assert grade_class(course, ASSIGNMENT, grade=stand_in_grade).reports["ana"].late.days_late >= 1
 
 
 def test_timestamp_parser_never_opens_a_path(tmp_path):
@@ -492,7 +493,7 @@ def test_zip_bad_entries_cost_their_own_student_only(course, tmp_path):
     collect_assignment(course, ASSIGNMENT, lms_zip=later)
     assert collected_students(course, ASSIGNMENT) == ["ana", "carla", "diego", "ines"]
     run = grade_class(course, ASSIGNMENT, grade=stand_in_grade)
-    assert {s: r["score"] for s, r in run.reports.items()} == {"ana": 90, "carla": 90, "diego": 90, "ines": 90}
+    assert {s: r.score for s, r in run.reports.items()} == {"ana": 90, "carla": 90, "diego": 90, "ines": 90}
 
 
 def _bomb_zip(path: Path, name: str, gib: int = 1, *, claimed_size: int | None = None) -> Path:
@@ -624,8 +625,8 @@ def test_a_failed_gradebook_write_is_retried_then_reported_never_zeroed(course, 
     assert calls == {"ana": 2, "ines": 2}
     assert list(run.record_errors) == ["ines"] and "database is locked" in run.record_errors["ines"]
     ines = run.reports["ines"]
-    assert ines["status"] == "graded" and ines["score"] == 90 and ines["final_score"] == 90
-    assert "database is locked" in ines["record_error"]
+    assert ines.status == "graded" and ines.score == 90 and ines.final_score == 90
+    assert "database is locked" in ines.record_error
     with open_gradebook(course) as gradebook:
         stored = gradebook_scores(course, ASSIGNMENT, gradebook)
     assert stored["ana"]["score"] == 90 and stored["luis"]["score"] == 90 and "ines" not in stored
@@ -638,7 +639,8 @@ def test_a_failed_gradebook_write_is_retried_then_reported_never_zeroed(course, 
 
     monkeypatch.setattr(grade_class_module, "record_report", real)  # the next run records it
     run = grade_class(course, ASSIGNMENT, grade=stand_in_grade)
-    assert run.record_errors == {} and "record_error" not in run.reports["ines"]
+    assert run.record_errors == {} and run.reports["ines"].record_error is None
+    assert "record_error" not in json.loads(report_path(course, ASSIGNMENT, "ines").read_text())
     with open_gradebook(course) as gradebook:
         assert gradebook_scores(course, ASSIGNMENT, gradebook)["ines"]["score"] == 90
 
@@ -658,7 +660,7 @@ def test_a_failed_report_write_is_reported_with_the_score(course, monkeypatch, n
     monkeypatch.setattr(grade_class_module, "write_report", full_disk)
     run = grade_class(course, ASSIGNMENT, grade=stand_in_grade)
     assert list(run.record_errors) == ["ines"] and "No space left" in run.record_errors["ines"]
-    assert run.reports["ana"]["score"] == 90 and run.reports["ines"]["score"] == 90
+    assert run.reports["ana"].score == 90 and run.reports["ines"].score == 90
     assert read_record_errors(course, ASSIGNMENT)["ines"]["score"] == 90
     write_class_report(course, ASSIGNMENT)
     rows = {r["student"]: r for r in csv.DictReader((class_report_dir(course, ASSIGNMENT) / f"{ASSIGNMENT}.csv").open())}

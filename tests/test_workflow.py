@@ -24,13 +24,15 @@ from autograder.config import LatePenalty, load_course
 from autograder.workflow.collect import collect_assignment, collected_students
 from autograder.workflow.course_copy import write_course_copy
 from autograder.workflow.demo import add_to_lms_zip, fresh_folder, hand_in
-from autograder.workflow.feedback import feedback_dir, write_feedback
-from autograder.workflow.grade_class import grade_class, reports_dir, submission_dir
+from autograder.grading.report import Report
+from autograder.workflow.feedback_pages import write_feedback
+from autograder.workflow.grade_class import grade_class
+from autograder.workflow.layout import class_report_dir, feedback_dir, formgrader_dir, reports_dir, submission_dir
 from autograder.workflow.gradebook import gradebook_scores
 from autograder.workflow.late import late_penalty
 from autograder.workflow.nbgrader_setup import open_gradebook
 from autograder.workflow.release import release_assignment
-from autograder.workflow.report import failure_rates, problem_submissions, score_rows, write_class_report
+from autograder.workflow.class_report import failure_rates, problem_submissions, score_rows, write_class_report
 from autograder.workflow.sample_class import BROKEN_JSON, REFERENCE, SAMPLE_DIR, STUB, StudentPlan, load_sample_class
 
 ASSIGNMENT = "convolutions"
@@ -103,7 +105,7 @@ def test_grades_reach_gradebook_and_nbgrader_export(course):
     assert float(exported["ana"]["score"]) == 90.0
     assert float(exported["ines"]["score"]) == 60.0
     assert float(exported["hugo"]["score"]) == 0.0  # on the roster, never submitted
-    assert (course.course_dir / "autograded" / "ines" / ASSIGNMENT / "convolutions.ipynb").is_file()  # for the formgrader
+    assert (formgrader_dir(course, ASSIGNMENT, "ines") / "convolutions.ipynb").is_file()  # for the formgrader
 
 
 def test_rerun_grades_only_what_changed(course):
@@ -152,9 +154,9 @@ def test_a_crashing_grader_costs_one_report_and_is_retried(course):
     (boom / "convolutions.ipynb").write_text(ana + "\n")  # not byte-identical: graded on its own
     grader = StandInGrader()
     run = grade_class(course, ASSIGNMENT, grade=grader, jobs=2)
-    assert run.reports["boom"]["status"] == "error" and run.reports["boom"]["score"] == 0
-    assert "the grader crashed" in run.reports["boom"]["load_error"]
-    assert run.reports["ana"]["score"] == 90
+    assert run.reports["boom"].status == "error" and run.reports["boom"].score == 0
+    assert "the grader crashed" in run.reports["boom"].load_error
+    assert run.reports["ana"].score == 90
     grader.calls.clear()
     grade_class(course, ASSIGNMENT, grade=grader)
     assert grader.calls == ["boom"]  # the grader's own failure is not cached
@@ -167,9 +169,9 @@ def test_late_submission_penalised_from_the_lms_date(course):
     lms = add_to_lms_zip(course, ASSIGNMENT, "ana", notebook, due + dt.timedelta(days=2, hours=1))
     collect_assignment(course, ASSIGNMENT, lms_zip=lms)
     report = grade_class(course, ASSIGNMENT, grade=StandInGrader()).reports["ana"]
-    assert report["submission"]["received_from"] == "fecha de la entrada en el zip del LMS"
-    assert report["late"]["days_late"] == 3 and report["late"]["penalty"] == pytest.approx(27.0)
-    assert report["final_score"] == pytest.approx(63.0)
+    assert report.submission.received_from == "fecha de la entrada en el zip del LMS"
+    assert report.late.days_late == 3 and report.late.penalty == pytest.approx(27.0)
+    assert report.final_score == pytest.approx(63.0)
     exported = export_rows(course)
     assert float(exported["ana"]["late_submission_penalty"]) == pytest.approx(27.0)
     assert float(exported["ana"]["score"]) == pytest.approx(63.0)
@@ -202,7 +204,7 @@ def test_feedback_pages_escape_messages_and_results_json(course):
 def test_class_report_csv_has_a_row_per_student_and_a_column_per_part(course):
     grade_class(course, ASSIGNMENT, grade=StandInGrader())
     write_class_report(course, ASSIGNMENT)
-    folder = course.course_dir / "reports" / ASSIGNMENT
+    folder = class_report_dir(course, ASSIGNMENT)
     rows = list(csv.DictReader(io.StringIO((folder / "convolutions.csv").read_text())))
     assert [r["student"] for r in rows] == ["ana", "hugo", "ines"]
     assert list(rows[0])[1:5] == list(course.assignment(ASSIGNMENT).parts)
@@ -214,8 +216,10 @@ def test_class_report_csv_has_a_row_per_student_and_a_column_per_part(course):
 def test_failure_rates_most_failed_first_and_problems_listed():
     def report(status, passed, flags=()):
         tests = [{"name": "a", "passed": passed}, {"name": "b", "passed": True}]
-        return {"status": status, "parts": {"p": {"score": 0, "max_score": 1, "tests": tests}}, "flags": list(flags),
-                "load_error": "SyntaxError" if status == "load_error" else None, "score": 0}
+        return Report.from_json({
+            "assignment": "a", "status": status, "parts": {"p": {"score": 0, "max_score": 1, "tests": tests}},
+            "flags": list(flags), "load_error": "SyntaxError" if status == "load_error" else None, "score": 0,
+            "max_score": 1})
 
     reports = {"x": report("graded", False), "y": report("graded", True, [{"part": "p", "kind": "banned_op", "message": "F.conv2d"}]),
                "z": report("load_error", False)}

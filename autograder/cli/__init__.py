@@ -13,60 +13,64 @@ import unicodedata
 from pathlib import Path
 
 from autograder.cli import content, export, grading, workflow
+from autograder.config import DEFAULT_COURSE_FILE, load_course, use_course_language
 from autograder.errors import KNOWN_ERRORS, CourseConfigError
+from autograder.i18n import N_i, _i
+
+DESCRIPTION = N_i("The `autograder` command: parses arguments, calls one plain function, prints the result.")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="autograder", description=__doc__.splitlines()[0])
-    parser.add_argument("--course", type=Path, default=None, help="course.yaml to use (default: the repository's)")
+    parser = argparse.ArgumentParser(prog="autograder", description=_i(DESCRIPTION))
+    parser.add_argument("--course", type=Path, default=None, help=_i("course.yaml to use (default: the repository's)"))
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("build", help="generate the student notebooks (assignments/) from solutions/")
+    p = sub.add_parser("build", help=_i("generate the student notebooks (assignments/) from solutions/"))
     p.add_argument("assignments", nargs="*")
     p.set_defaults(func=content.build)
 
-    p = sub.add_parser("grade", help="grade one submission (PATH --assignment NAME) or a collected class (NAME)")
-    p.add_argument("target", help="a .ipynb/.py/folder submission, or an assignment name to grade the class")
-    p.add_argument("--assignment", help="the assignment a single submission belongs to")
-    p.add_argument("--json", type=Path, help="write the JSON report here")
+    p = sub.add_parser("grade", help=_i("grade one submission (PATH --assignment NAME) or a collected class (NAME)"))
+    p.add_argument("target", help=_i("a .ipynb/.py/folder submission, or an assignment name to grade the class"))
+    p.add_argument("--assignment", help=_i("the assignment a single submission belongs to"))
+    p.add_argument("--json", type=Path, help=_i("write the JSON report here"))
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    p.add_argument("--jobs", type=int, default=2, help="parallel workers when grading a class")
-    p.add_argument("--force", action="store_true", help="regrade submissions that did not change")
+    p.add_argument("--jobs", type=int, default=2, help=_i("parallel workers when grading a class"))
+    p.add_argument("--force", action="store_true", help=_i("regrade submissions that did not change"))
     p.set_defaults(func=grading.grade)
 
-    p = sub.add_parser("check", help="run the public checks on a notebook (what students run)")
+    p = sub.add_parser("check", help=_i("run the public checks on a notebook (what students run)"))
     p.add_argument("notebook")
-    p.add_argument("--part", help="only this part")
-    p.add_argument("--assignment", help="default: guessed from the notebook's name")
+    p.add_argument("--part", help=_i("only this part"))
+    p.add_argument("--assignment", help=_i("default: guessed from the notebook's name"))
     p.set_defaults(func=grading.check)
 
     for name, func, helptext in [
-        ("release", workflow.release, "nbgrader generate_assignment + release_assignment"),
-        ("feedback", workflow.feedback, "one HTML feedback page (and results.json) per student"),
-        ("report", workflow.report, "the class report: HTML with plots, plus a CSV"),
+        ("release", workflow.release, N_i("nbgrader generate_assignment + release_assignment")),
+        ("feedback", workflow.feedback, N_i("one HTML feedback page (and results.json) per student")),
+        ("report", workflow.report, N_i("the class report: HTML with plots, plus a CSV")),
     ]:
-        p = sub.add_parser(name, help=helptext)
+        p = sub.add_parser(name, help=_i(helptext))
         p.add_argument("assignment")
         p.set_defaults(func=func)
 
-    p = sub.add_parser("collect", help="the exchange's submissions (or an LMS zip's, with --zip), read as student files")
+    p = sub.add_parser("collect", help=_i("the exchange's submissions (or an LMS zip's, with --zip), read as student files"))
     p.add_argument("assignment")
-    p.add_argument("--zip", type=Path, help="an LMS zip of notebooks instead of the exchange")
+    p.add_argument("--zip", type=Path, help=_i("an LMS zip of notebooks instead of the exchange"))
     p.set_defaults(func=workflow.collect)
 
-    p = sub.add_parser("demo", help="the whole loop on a bundled sample class")
-    p.add_argument("--dir", default="demo-course", help="throwaway folder for the demo course")
+    p = sub.add_parser("demo", help=_i("the whole loop on a bundled sample class"))
+    p.add_argument("--dir", default="demo-course", help=_i("throwaway folder for the demo course"))
     p.add_argument("--jobs", type=int, default=2)
     p.set_defaults(func=workflow.demo)
 
-    p = sub.add_parser("export", help="a grader for another engine: gradescope zip, prairielearn question, image")
+    p = sub.add_parser("export", help=_i("a grader for another engine: gradescope zip, prairielearn question, image"))
     p.add_argument("engine", choices=["gradescope", "prairielearn", "image"])
     p.add_argument("assignment")
-    p.add_argument("--out", type=Path, help="gradescope: the zip (default autograder.zip); others: a new folder")
-    p.add_argument("--image", default="cnn-autograder:latest", help="prairielearn: the grading image's name")
+    p.add_argument("--out", type=Path, help=_i("gradescope: the zip (default autograder.zip); others: a new folder"))
+    p.add_argument("--image", default="cnn-autograder:latest", help=_i("prairielearn: the grading image's name"))
     p.set_defaults(func=export.export)
 
-    p = sub.add_parser("validate", help="check course.yaml")
+    p = sub.add_parser("validate", help=_i("check course.yaml"))
     p.set_defaults(func=content.validate)
     return parser
 
@@ -112,8 +116,24 @@ def _printable(text: str) -> str:
                    for c in str(text))
 
 
+def _follow_the_course_language(argv: list[str]) -> None:
+    """Speak the course's language (course.yaml's ``course.language``) from the help on.
+
+    Only ``--course`` is read here; a course file that does not load leaves Spanish, and its
+    command then reports why, in one line per mistake.
+    """
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--course", type=Path, default=None)
+    known, _rest = early.parse_known_args(argv)
+    try:
+        use_course_language(load_course(known.course or DEFAULT_COURSE_FILE))
+    except Exception:  # noqa: BLE001 - the command itself reports a broken course file
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; a known problem is one line on stderr per problem and exit status 2."""
+    _follow_the_course_language(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

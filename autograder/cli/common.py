@@ -1,7 +1,7 @@
 """What every command shares: the course file of ``--course``, checked before anything runs."""
 from __future__ import annotations
 
-from autograder.config import course_problems, load_course
+from autograder.config import course_problems, load_course, use_course_language
 from autograder.errors import CourseConfigError
 
 
@@ -10,6 +10,7 @@ def course_of(args, assignment: str | None = None):
     (its parts must be defined by the solutions and the hidden suite: an unknown part would only
     show up later, as a test that never ran)."""
     course = load_course(args.course)
+    use_course_language(course)
     if assignment is not None:
         course.assignment(assignment)  # unknown: one line with the known names
         problems = course_problems(course, [assignment], notebooks=False)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from autograder.cli.common import course_of
 from autograder.config import course_problems
+from autograder.i18n import _i
 from autograder.errors import CourseConfigError
 from autograder.messages import text
 
@@ -15,10 +16,10 @@ def build(args) -> int:
     course = course_of(args)
     names = args.assignments or [a.name for a in course.assignments]
     for path in build_assignments(course, names):
-        print(f"generado: {path}")
+        print(_i("generated: {path}", path=path))
     written = write_spec_table(course)
     if written is not None:
-        print(f"generado: {written}")
+        print(_i("generated: {path}", path=written))
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograder.cli.common import course_of
+from autograder.i18n import _i
 from autograder.errors import UsageError
 
 
@@ -14,10 +15,10 @@ def export(args) -> int:
     if args.engine == "gradescope":
         path = artefacts.export_gradescope(course, args.assignment, args.out or Path("autograder.zip"))
     elif args.out is None:
-        raise UsageError(f"export {args.engine} needs --out DIR")
+        raise UsageError(_i("export {engine} needs --out DIR", engine=args.engine))
     elif args.engine == "prairielearn":
         path = artefacts.export_prairielearn(course, args.assignment, args.out, image=args.image)
     else:
         path = artefacts.export_image(course, args.assignment, args.out)
-    print(f"exportado: {path}")
+    print(_i("exported: {path}", path=path))
     return 0

@@ -15,6 +15,7 @@ from pathlib import Path
 from autograder.cli.common import course_of
 from autograder.config import Course, DEFAULT_COURSE_FILE, find_public_facts, load_course
 from autograder.errors import UsageError
+from autograder.i18n import N_i, _i, _in
 
 
 def grade(args) -> int:
@@ -22,7 +23,7 @@ def grade(args) -> int:
     target = Path(args.target)
     if args.assignment or target.exists():
         if not args.assignment:
-            raise UsageError("grading one submission needs --assignment NAME")
+            raise UsageError(_i("grading one submission needs --assignment NAME"))
         course = course_of(args, args.assignment)
         return grade_submission_cli(course, target, args.assignment, json_out=args.json, device=args.device)
     course = course_of(args, args.target)
@@ -48,7 +49,7 @@ def grade_submission_cli(course: Course, target: Path, assignment: str, json_out
     from autograder.grading.summary import print_summary
 
     if not Path(target).exists():
-        print(f"autograder: no existe {target}", file=sys.stderr)
+        print("autograder: " + _i("{path} does not exist", path=target), file=sys.stderr)
         return 2
     report = grade_submission(course, Path(target), assignment, device=device)  # GraderError: main's one line
     if json_out is not None:
@@ -63,7 +64,7 @@ def check_notebook_cli(course: Course, notebook: Path, part: str | None = None, 
     from autograder.grading.summary import print_summary
 
     if not Path(notebook).exists():
-        print(f"autograder: no existe {notebook}", file=sys.stderr)
+        print("autograder: " + _i("{path} does not exist", path=notebook), file=sys.stderr)
         return 2
     name = assignment or guess_assignment(course, Path(notebook))
     report = grade_submission(course, Path(notebook), name, profile="public", only_part=part)  # GraderError: main's line
@@ -76,40 +77,47 @@ def guess_assignment(course: Course, notebook: Path) -> str:
     for spec in course.assignments:
         if notebook.name == spec.notebook or notebook.stem == spec.name:
             return spec.name
-    raise UsageError(f"cannot tell the assignment of {notebook.name}; pass --assignment NAME")
+    raise UsageError(_i("cannot tell the assignment of {name}; pass --assignment NAME", name=notebook.name))
 
 
 def grade_class_cli(course: Course, assignment: str, *, jobs: int = 2, force: bool = False, device: str = "cpu") -> int:
     """``autograder grade ASSIGNMENT``: grade, then print one line per student."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    from autograder.workflow.grade_class import grade_class, reports_dir
+    from autograder.workflow.grade_class import grade_class
+    from autograder.workflow.layout import gradebook_path, reports_dir
 
     console = Console()
     run = grade_class(course, assignment, jobs=jobs, force=force, device=device, console=console)
     if not run.reports:
-        console.print(f"No hay entregas recogidas de {assignment!r}: ejecute antes `autograder collect {assignment}`.")
+        console.print(_i("No collected submissions of {quoted}: run `autograder collect {assignment}` first.",
+                         quoted=repr(assignment), assignment=assignment))
         return 0
-    table = Table(title=f"{assignment}: {len(run.graded)} calificadas, {len(run.reused)} sin cambios")
-    for column in ("estudiante", "puntaje", "atraso", "final", "estado"):
-        table.add_column(column)
+    table = Table(title=_i("{assignment}: {graded} graded, {reused} unchanged", assignment=assignment,
+                           graded=len(run.graded), reused=len(run.reused)))
+    for column in (N_i("student"), N_i("score"), N_i("late"), N_i("final"), N_i("status")):
+        table.add_column(_i(column))
     for student, report in sorted(run.reports.items()):
-        late = report.get("late", {})
-        status = str(report.get("status"))
+        late = report.late
+        status = str(report.status)
         table.add_row(
-            student,
-            f"{report.get('score', 0):g}/{report.get('max_score', 0):g}",
-            f"-{late.get('penalty', 0):g} ({late.get('days_late', 0)} d)" if late.get("penalty") else "",
-            f"{report.get('final_score', 0):g}",
-            f"{status}, sin registrar" if student in run.record_errors else status,
+            escape(student),
+            f"{report.score:g}/{report.max_score:g}",
+            f"-{late.penalty:g} ({late.days_late} d)" if late and late.penalty else "",
+            f"{report.final:g}",
+            _i("{status}, not recorded", status=status) if student in run.record_errors else status,
         )
     console.print(table)
-    console.print(f"Informes en {reports_dir(course, assignment)}; puntajes en {course.course_dir / 'gradebook.db'}")
+    console.print(_i("Reports in {reports}; scores in {gradebook}", reports=reports_dir(course, assignment),
+                     gradebook=gradebook_path(course)), markup=False)
     if run.record_errors:
-        console.print(f"[bold red]Error del calificador: {len(run.record_errors)} resultado(s) sin registrar "
-                      "(los puntajes de arriba son los calificados; vuelva a ejecutar `grade` para registrarlos):[/]",
-                      markup=True)
+        console.print("[bold red]" + escape(_in(
+            "Grader error: {count} result not recorded (the scores above are the graded ones; run `grade` "
+            "again to record it):",
+            "Grader error: {count} results not recorded (the scores above are the graded ones; run `grade` "
+            "again to record them):", len(run.record_errors))) + "[/]", markup=True)
         for student, error in sorted(run.record_errors.items()):
             console.print(f"  {student}: {error}", markup=False)
         return 1

@@ -27,14 +27,14 @@ def collect(args) -> int:
 
 
 def feedback(args) -> int:
-    from autograder.workflow.feedback import write_feedback
+    from autograder.workflow.feedback_pages import write_feedback
 
     print(write_feedback(course_of(args), args.assignment))
     return 0
 
 
 def report(args) -> int:
-    from autograder.workflow.report import write_class_report
+    from autograder.workflow.class_report import write_class_report
 
     print(write_class_report(course_of(args), args.assignment))
     return 0
@@ -45,9 +45,9 @@ def demo(args) -> int:
     from rich.console import Console
 
     from autograder.workflow.demo import run_demo
-    from autograder.workflow.feedback import feedback_dir
-    from autograder.workflow.grade_class import reports_dir
-    from autograder.workflow.report import class_report_dir
+    from autograder.workflow.layout import feedback_dir
+    from autograder.workflow.layout import reports_dir
+    from autograder.workflow.layout import class_report_dir
 
     if args.course is not None:
         load_course(args.course)  # a broken course file: one line per mistake before anything is made

@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_engine(layout: Layout, root: Path, course, assignment: str, *, sandbox: str = "auto") -> tuple[int, dict]:
     """Grade the submission below ``root`` and write results.json there; (exit code, the results)."""
-    from autograder.grading.api import GraderError, grade_submission
+    from autograder.grading.api import GraderError, grade_report
 
     started = time.monotonic()
     results_dir = root / layout.results
@@ -112,16 +112,16 @@ def run_engine(layout: Layout, root: Path, course, assignment: str, *, sandbox: 
         protect_secrets(REPO_ROOT, kind)
         target, notes = stage_submission(root / layout.submission, staging / "entrega",
                                          root / layout.data if layout.data else None)
-        report = grade_submission(course, target, assignment, sandbox=kind)
-        report["notes"] = notes + report["notes"]
+        report = grade_report(course, target, assignment, sandbox=kind)
+        report.notes = notes + report.notes
         if layout.engine == "gradescope":
             results = formats.gradescope_results(report, course.grading, execution_time=time.monotonic() - started)
         else:
             results = formats.prairielearn_results(report)
         code = 0
         print("autograder: " + _i("sandbox {sandbox}, score {score}/{max_score}, status {status}",
-                                  sandbox=report["sandbox"], score=format(report["score"], "g"),
-                                  max_score=format(report["max_score"], "g"), status=report["status"]))
+                                  sandbox=report.sandbox, score=format(report.score, "g"),
+                                  max_score=format(report.max_score, "g"), status=report.status))
         print("autograder: audit " + json.dumps(formats.audit(report), ensure_ascii=False))
     except (IsolationError, GraderError, CourseConfigError) as exc:
         print("autograder: " + _i("could not grade: {problem}", problem=exc), file=sys.stderr)

@@ -1,11 +1,11 @@
-"""The grader's report (``grade_submission``'s dict) in each engine's results.json format.
+"""The grader's report (:class:`~autograder.grading.report.Report`) in each engine's results.json format.
 
 Only the report's own feedback crosses over: test names, points and the Spanish messages the
 local feedback page shows; never a hidden test's source or the reference code. The schemas each
 format follows are written down in ``schemas/`` (from Gradescope's autograder specification and
 PrairieLearn's external grading documentation). Example::
 
-    results = gradescope_results(report, course.grading, execution_time=12.3)
+    results = gradescope_results(report, course.grading, execution_time=12.3)   # report: a Report
     validate(results, "gradescope")
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from autograder.config import Grading
+from autograder.grading.report import Report, TestResult
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 SCHEMAS = {"gradescope": "gradescope_results.schema.json", "prairielearn": "prairielearn_results.schema.json"}
@@ -23,44 +24,37 @@ SANDBOX_TEXT = {"bubblewrap": "bubblewrap (sin red ni acceso a los archivos del 
                 "rlimits": "límites de recursos y un usuario sin privilegios"}
 
 
-def test_rows(report: dict):
-    """(part, test) for every test of the report, in the report's order."""
-    for part, entry in report["parts"].items():
-        for test in entry["tests"]:
-            yield part, test
-
-
-def test_name(part: str, test: dict) -> str:
+def test_name(part: str, test: TestResult) -> str:
     """The name a test has on every engine: its part, then its own name."""
-    return f"{part}: {test['name']}"
+    return f"{part}: {test.name}"
 
 
-def summary_text(report: dict) -> str:
+def summary_text(report: Report) -> str:
     """What the student reads about the whole submission (Spanish): score, status, notes, sandbox."""
-    lines = [f"Puntaje: {report['score']:g} de {report['max_score']:g}."]
-    if report.get("load_error"):
-        lines.append(f"No se pudo cargar tu entrega: {report['load_error']}")
-    elif report.get("status") == "timeout":
+    lines = [f"Puntaje: {report.score:g} de {report.max_score:g}."]
+    if report.load_error:
+        lines.append(f"No se pudo cargar tu entrega: {report.load_error}")
+    elif report.status == "timeout":
         lines.append("La corrección superó el tiempo total; las pruebas que no alcanzaron a correr valen 0.")
-    lines += [note for note in report.get("notes", []) if note != report.get("load_error")]
-    sandbox = report.get("sandbox")
+    lines += [note for note in report.notes if note != report.load_error]
+    sandbox = report.sandbox
     if sandbox:
         lines.append(f"Tu código corrió aislado con {SANDBOX_TEXT.get(sandbox, sandbox)}.")
     return "\n".join(lines)
 
 
-def gradescope_results(report: dict, grading: Grading, *, execution_time: float) -> dict:
+def gradescope_results(report: Report, grading: Grading, *, execution_time: float) -> dict:
     """results.json for Gradescope: one test per report test, visibility from course.yaml."""
     tests = [{
         "name": test_name(part, test),
-        "score": float(test["points"]),
-        "max_score": float(test["max_points"]),
-        "status": "passed" if test["passed"] else "failed",
-        "output": test["message"] or "",
-        "visibility": grading.visibility.of(test.get("kind", "")),
-    } for part, test in test_rows(report)]
+        "score": test.points,
+        "max_score": test.max_points,
+        "status": "passed" if test.passed else "failed",
+        "output": test.message,
+        "visibility": grading.visibility.of(test.kind),
+    } for part, test in report.tests()]
     return {
-        "score": float(report["score"]),
+        "score": report.score,
         "execution_time": round(float(execution_time), 3),
         "output": summary_text(report),
         "tests": tests,
@@ -69,16 +63,16 @@ def gradescope_results(report: dict, grading: Grading, *, execution_time: float)
     }
 
 
-def prairielearn_results(report: dict) -> dict:
+def prairielearn_results(report: Report) -> dict:
     """results.json for PrairieLearn: score as a fraction of the maximum, points per test."""
-    maximum = float(report["max_score"])
+    maximum = report.max_score
     tests = [{
         "name": test_name(part, test),
-        "points": float(test["points"]),
-        "max_points": float(test["max_points"]),
-        "message": test["message"] or "",
-    } for part, test in test_rows(report)]
-    score = min(max(float(report["score"]) / maximum, 0.0), 1.0) if maximum > 0 else 0.0
+        "points": test.points,
+        "max_points": test.max_points,
+        "message": test.message,
+    } for part, test in report.tests()]
+    score = min(max(report.score / maximum, 0.0), 1.0) if maximum > 0 else 0.0
     # The audit (flags for review, seed...) goes to the job's log, which only staff read: see entry.py.
     return {"gradable": True, "score": round(score, 6), "message": summary_text(report), "tests": tests}
 
@@ -92,10 +86,11 @@ def failure_results(engine: str, message: str) -> dict:
     return {"gradable": False, "message": text, "tests": []}
 
 
-def audit(report: dict) -> dict:
+def audit(report: Report) -> dict:
     """What staff need to audit a grade (flags for review, the sandbox, the seed); not for students."""
     keys = ("assignment", "status", "sandbox", "flags", "load_error", "seed", "profile", "grader_version")
-    return {key: report.get(key) for key in keys}
+    data = report.model_dump(mode="json", include=set(keys))
+    return {key: data[key] for key in keys}
 
 
 @lru_cache(maxsize=None)

@@ -1,14 +1,16 @@
 """Grade one submission: the function other tools call (the commands are autograder/cli/grading.py).
 
-``grade_submission`` extracts the source (submission.py), runs the suite in a trusted child
-process (session.py) against a sandboxed worker, scores (scoring.py) and returns the report (a
-dict, the JSON contract of issue 3). A bad submission never raises: it is graded 0 where it
+``grade_report`` extracts the source (submission.py), runs the suite in a trusted child
+process (session.py) against a sandboxed worker, scores (scoring.py) and builds the
+:class:`~autograder.grading.report.Report`; ``grade_submission`` is the same as its JSON form
+(a dict, the contract of issue 3). A bad submission never raises: it is graded 0 where it
 fails, with a message. Only the grader's own problems raise (unknown assignment ->
-CourseConfigError, a broken suite -> GraderError). Thread-safe: all state lives in the child.
-Example::
+CourseConfigError, a broken suite or a session result that does not make a valid report ->
+GraderError). Thread-safe: all state lives in the child. Example::
 
-    report = grade_submission(load_course(), Path("entrega.ipynb"), "convolutions")
-    report["score"], report["parts"]["conv2d"]["tests"][0]["message"]
+    report = grade_report(load_course(), Path("entrega.ipynb"), "convolutions")
+    report.score, report.parts["conv2d"].tests[0].message
+    grade_submission(load_course(), Path("entrega.ipynb"), "convolutions")["score"]   # the JSON form
 """
 from __future__ import annotations
 
@@ -22,9 +24,12 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from autograder.config import REPO_ROOT, Course
 from autograder.errors import DeviceUnavailable, GraderError  # noqa: F401 - raised here; imported from here by callers
 from autograder.grading.profiles import PROFILES
+from autograder.grading.report import Flag, PartResult, Report, ReportError
 from autograder.grading.scoring import DIGITS, score_parts
 from autograder.grading.submission import Submission, load_submission
 
@@ -82,6 +87,14 @@ def grader_version() -> str:
 def grade_submission(course: Course, submission: Path | Submission, assignment: str, *, device: str = "cpu",
                      profile: str = "hidden", seed: int | None = None, only_part: str | None = None,
                      sandbox: str = "auto") -> dict:
+    """The JSON form of :func:`grade_report` (``Report.to_json()``): what ``autograder grade --json`` writes."""
+    return grade_report(course, submission, assignment, device=device, profile=profile, seed=seed,
+                        only_part=only_part, sandbox=sandbox).to_json()
+
+
+def grade_report(course: Course, submission: Path | Submission, assignment: str, *, device: str = "cpu",
+                 profile: str = "hidden", seed: int | None = None, only_part: str | None = None,
+                 sandbox: str = "auto") -> Report:
     """The report of one submission (see module doc); ``only_part`` runs that part's tests only.
 
     ``submission`` is a path (a notebook, a .py, a folder) or an already extracted
@@ -106,6 +119,18 @@ def grade_submission(course: Course, submission: Path | Submission, assignment: 
                                       only_part=only_part, sandbox=sandbox)
     if only_part is not None:
         spec = spec.model_copy(update={"parts": {only_part: spec.parts[only_part]}})
+    try:
+        return _build_report(course, spec, sub, result, killed, device=device, seed=seed, profile=profile,
+                             started=started, extracted=extracted)
+    except ValidationError as exc:  # the session said something no report can hold (a NaN, a wrong type)
+        raise GraderError(f"the grading session for {assignment} gave a result that is not a valid report: "
+                          f"{ReportError.of(exc)}") from None
+
+
+def _build_report(course: Course, spec, sub: Submission, result: dict, killed: bool, *, device: str, seed: int,
+                  profile: str, started: float, extracted: float) -> Report:
+    """The one place a report is built, from the session's raw results: every value checked
+    (types, finite numbers, known kinds) as the model is constructed."""
     load = result.get("load") or {}
     load_error = sub.error or (None if load.get("ok", True) else sub.map_text(load.get("error"), load_error=True))
     tests = [_located(test, sub, spec, bool(load_error)) for test in result["tests"]]
@@ -120,24 +145,24 @@ def grade_submission(course: Course, submission: Path | Submission, assignment: 
     if killed:
         notes.append("La corrección superó el tiempo total y se detuvo; las pruebas que no alcanzaron a correr valen 0.")
     finished = time.monotonic()
-    return {
-        "assignment": assignment,
-        "status": status,
-        "score": round(sum(p["score"] for p in parts.values()), DIGITS),
-        "max_score": float(sum(p["max_score"] for p in parts.values())),
-        "parts": parts,
-        "flags": flags,
-        "notes": notes,
-        "load_error": load_error,
-        "sandbox": result.get("sandbox"),
-        "lockdown": result.get("lockdown") or {},
-        "device": device,
-        "seed": seed,
-        "profile": profile,
-        "grader_version": grader_version(),
-        "timings": {"total_s": round(finished - started, 3), "extract_s": round(extracted - started, 3),
-                    "suite_s": round(finished - extracted, 3), **result.get("timings", {})},
-    }
+    return Report(
+        assignment=spec.name,
+        status=status,
+        score=round(sum(p.score for p in parts.values()), DIGITS),
+        max_score=float(sum(p.max_score for p in parts.values())),
+        parts=parts,
+        flags=flags,
+        notes=notes,
+        load_error=load_error,
+        sandbox=result.get("sandbox"),
+        lockdown=result.get("lockdown") or {},
+        device=device,
+        seed=seed,
+        profile=profile,
+        grader_version=grader_version(),
+        timings={"total_s": round(finished - started, 3), "extract_s": round(extracted - started, 3),
+                 "suite_s": round(finished - extracted, 3), **result.get("timings", {})},
+    )
 
 
 #: The one-off session's command-line option for each key of a grading request (session.py's main).
@@ -178,12 +203,12 @@ def _located(test: dict, sub: Submission, spec, load_failed: bool) -> dict:
     return {**test, "message": message}
 
 
-def _describe_sources(parts: dict, sub: Submission) -> None:
+def _describe_sources(parts: dict[str, PartResult], sub: Submission) -> None:
     """Each part's ``cells`` (where its definition and helpers came from) and ``notes`` (about it)."""
     extraction = sub.extraction
     for part, entry in parts.items():
-        entry["cells"] = list(extraction.part_cells.get(part, [])) if extraction else []
-        entry["notes"] = list(extraction.part_notes.get(part, [])) if extraction else []
+        entry.cells = list(extraction.part_cells.get(part, [])) if extraction else []
+        entry.notes = list(extraction.part_notes.get(part, [])) if extraction else []
 
 
 def _nothing_ran(spec, error: str, sandbox: str = "auto") -> dict:
@@ -234,14 +259,14 @@ def _run_session(course: Course, assignment: str, sub: Submission, *, profile: s
     return result, killed
 
 
-def _gave_up_flags(gave_up: dict) -> list[dict]:
+def _gave_up_flags(gave_up: dict) -> list[Flag]:
     """A part whose code hung past the per-call limit or killed its worker: listed in the class report."""
     what = {"timeout": "superó el límite de tiempo por llamada", "crash": "hizo terminar el proceso de corrección"}
-    return [{"part": part, "kind": entry["kind"], "message": f"`{part}` {what[entry['kind']]} (en {entry['test']})."}
+    return [Flag(part=part, kind=entry["kind"], message=f"`{part}` {what[entry['kind']]} (en {entry['test']}).")
             for part, entry in gave_up.items()]
 
 
-def _static_scan_flags(sub: Submission, parts: list[str]) -> list[dict]:
+def _static_scan_flags(sub: Submission, parts: list[str]) -> list[Flag]:
     """Static-scan findings as "flagged for review" flags; they never change the score.
 
     A use of torch's own conv/pool (``nn.Conv2d``, ``F.max_pool2d``...) is only suspicious in an
@@ -259,6 +284,6 @@ def _static_scan_flags(sub: Submission, parts: list[str]) -> list[dict]:
             continue
         found = sub.extraction.locate(finding.line) if sub.extraction else None
         where = f"{found[0]}, línea {found[1]}" if found else f"línea {finding.line}"
-        flags.append({"part": part, "kind": "static_scan",
-                      "message": f"Marcado para revisión ({where}, {finding.kind}): {finding.message}"})
+        flags.append(Flag(part=part, kind="static_scan",
+                          message=f"Marcado para revisión ({where}, {finding.kind}): {finding.message}"))
     return flags

@@ -65,7 +65,7 @@ import torch
 from hypothesis import settings
 
 from autograder.grading.failures import GradingFailure, StudentRaised, describing, fail
-from autograder.grading.feedback import describe_array, describe_mismatch, student_error_text
+from autograder.grading.failure_text import describe_array, describe_mismatch, student_error_text
 
 #: Kinds of test named in course.yaml; any other kind weighs 1.
 DEFAULT_KIND = "matches_reference"

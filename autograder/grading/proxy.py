@@ -17,7 +17,7 @@ from typing import Protocol
 import torch
 
 from autograder.grading.failures import GradingFailure, StudentRaised, compose, describing, fail
-from autograder.grading.feedback import student_error_text
+from autograder.grading.failure_text import student_error_text
 
 
 def _client():

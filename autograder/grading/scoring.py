@@ -15,12 +15,16 @@ todavía": exactly 0, and every test says so. Each test entry carries ``points``
 ``max_points``. Example::
 
     parts, flags = score_parts(course.assignment("convolutions"), course.grading, tests, ops_by_part)
-    parts["conv2d"]["score"]   # 30.0 when every conv2d test passed
+    parts["conv2d"].score   # 30.0 when every conv2d test passed
+
+The raw test results (``tests``) are the grading session's dicts; what comes out is the
+report's own types (:mod:`autograder.grading.report`), validated as they are built.
 """
 from __future__ import annotations
 
 from autograder.config import Assignment, Grading
 from autograder.grading.banned_ops import BANNED_FAMILIES, banned_ops_used
+from autograder.grading.report import Flag, PartResult, TestResult
 
 #: Kinds that an empty answer passes too (code that returns zeros leaves its input unchanged; a
 #: stub that raises "rejects" every invalid argument): they earn points only while the part's
@@ -43,7 +47,7 @@ DIGITS = 4
 
 def score_parts(assignment: Assignment, grading: Grading, tests: list[dict],
                 ops_by_part: dict[str, list[str]], refused_by_part: dict[str, list[str]] | None = None,
-                tampering_by_part: dict[str, list[str]] | None = None) -> tuple[dict, list[dict]]:
+                tampering_by_part: dict[str, list[str]] | None = None) -> tuple[dict[str, PartResult], list[Flag]]:
     """The report's "parts" (in course.yaml's order) and the "banned_op"/"tampering" flags.
 
     ``refused_by_part``: the banned kernels each part's calls reached (the worker refused them);
@@ -59,17 +63,17 @@ def score_parts(assignment: Assignment, grading: Grading, tests: list[dict],
     failing_parts = {t["part"] for t in tests if not t["passed"]}
     banned_parts = {p for p in assignment.parts if banned_of(p)}
     failing_parts |= banned_parts | voided
-    parts: dict[str, dict] = {}
-    flags: list[dict] = []
+    parts: dict[str, PartResult] = {}
+    flags: list[Flag] = []
     for part, points in assignment.parts.items():
         own = [t for t in tests if t["part"] == part] or [_not_graded(part)]
         total_weight = sum(grading.weight(t["kind"]) for t in own)
         banned = banned_of(part)
         if banned:
-            flags.append({"part": part, "kind": "banned_op",
-                          "message": f"`{part}` usó la implementación de torch ({', '.join(banned)})."})
+            flags.append(Flag(part=part, kind="banned_op",
+                              message=f"`{part}` usó la implementación de torch ({', '.join(banned)})."))
         for entry in tampering_by_part.get(part, ()):
-            flags.append({"part": part, "kind": "tampering", "message": f"`{part}`: {entry}"})
+            flags.append(Flag(part=part, kind="tampering", message=f"`{part}`: {entry}"))
         if part in voided and not banned:
             banned = ["comprobación de integridad fallida: la prohibición dejó de estar en vigor"]
         main_failed = _main_failed(own)
@@ -88,14 +92,14 @@ def score_parts(assignment: Assignment, grading: Grading, tests: list[dict],
                 passed, message = False, CONDITIONAL_MESSAGE
             elif not passed or message:  # a passing test's note (it matched using your own failing part)
                 message += _builds_on_note(test.get("builds_on", ()), failing_parts)
-            entries.append({"name": test["name"], "passed": passed, "message": message, "kind": test["kind"],
-                            "points": max_points if passed else 0.0, "max_points": max_points,
-                            "input": None if passed else test.get("input")})
+            entries.append(TestResult(name=test["name"], passed=passed, message=message, kind=test["kind"],
+                                      points=max_points if passed else 0.0, max_points=max_points,
+                                      input=None if passed else test.get("input")))
         # From the weights, not the rounded per-test points: all passed is exactly the part's points.
-        passed_weight = sum(grading.weight(e["kind"]) for e in entries if e["passed"])
+        passed_weight = sum(grading.weight(e.kind) for e in entries if e.passed)
         score = round(points * passed_weight / total_weight, DIGITS) if total_weight else 0.0
-        parts[part] = {"score": score, "max_score": float(points), "not_implemented": not_implemented,
-                       "tests": entries}
+        parts[part] = PartResult(score=score, max_score=float(points), not_implemented=not_implemented,
+                                 tests=entries)
     return parts, flags
 
 

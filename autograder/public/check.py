@@ -22,7 +22,7 @@ from typing import Iterable
 
 from autograder.grading.extraction import CodeCell
 from autograder.public.notebook_source import executed_cells
-from autograder.public.report import format_part_report
+from autograder.public.check_printout import format_part_report
 
 
 #: The kernel's grading service, kept warm between calls (started by the first check()).
@@ -45,7 +45,8 @@ def _kernel_services():
 
 
 class CheckReport(dict):
-    """The grading report of a check; shows nothing as a cell's value (the printed text is the report)."""
+    """The grading report of a check (its JSON form, as ``autograder grade --json`` writes it); shows
+    nothing as a cell's value (the printed text is the report)."""
 
     def _ipython_display_(self) -> None:
         pass
@@ -88,7 +89,7 @@ def check(part: str, *, cells: Iterable[str | CodeCell] | None = None, course=No
             print(text)
 
     try:
-        from autograder.grading.api import grade_submission, using_services
+        from autograder.grading.api import grade_report, using_services
         from autograder.grading.submission import submission_from_cells
 
         course = find_course(course)
@@ -101,9 +102,9 @@ def check(part: str, *, cells: Iterable[str | CodeCell] | None = None, course=No
         code_cells = [c if isinstance(c, CodeCell) else CodeCell(f"celda {i}", c) for i, c in enumerate(given, 1)]
         submission = submission_from_cells(code_cells, list(course.assignment(assignment).parts))
         with using_services(_kernel_services()):
-            report = grade_submission(course, submission, assignment, profile="public", only_part=part)
+            report = grade_report(course, submission, assignment, profile="public", only_part=part)
     except Exception as exc:  # the checker itself failed: say so, never break the notebook
         say(f"? No se pudieron ejecutar las comprobaciones de {part}: {type(exc).__name__}: {exc}")
         return None
     say(format_part_report(report, part))
-    return CheckReport(report)
+    return CheckReport(report.to_json())

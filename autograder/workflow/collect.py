@@ -40,6 +40,7 @@ from autograder.student_files import Refused, scan, shown_name, write_tree
 from autograder.workflow.arrival import Arrival, student_id_problem
 from autograder.workflow.late import TIMESTAMP_MAX_BYTES, format_timestamp, parse_timestamp
 from autograder.workflow.nbgrader_setup import open_gradebook, prepare_folders
+from autograder.workflow.layout import collect_staging, submission_dir, submitted_root
 from autograder.workflow.receipts import Receipt, files_digest, iso, read_receipts, write_receipts
 
 #: nbgrader's bookkeeping files inside a submission.
@@ -68,7 +69,7 @@ class Collected:
 def collect_assignment(course: Course, name: str, lms_zip: Optional[Path] = None) -> str:
     """Collect one assignment's submissions; return a summary (in the course's language), one line per skip."""
     result = collect(course, name, lms_zip)
-    return result.summary(course.course_dir / "submitted", collected_students(course, name))
+    return result.summary(submitted_root(course), collected_students(course, name))
 
 
 def collect(course: Course, name: str, lms_zip: Optional[Path] = None, *,
@@ -88,7 +89,7 @@ def collect(course: Course, name: str, lms_zip: Optional[Path] = None, *,
     for arrival in arrivals:
         previous = receipts.get(arrival.student)
         if previous is not None and previous.digest == arrival.digest and previous.origin == arrival.origin \
-                and submission_folder(course, name, arrival.student).is_dir():
+                and submission_dir(course, name, arrival.student).is_dir():
             result.unchanged.append(arrival.student)
             receipts[arrival.student] = receipt_for(arrival)
             continue
@@ -114,14 +115,10 @@ def collect(course: Course, name: str, lms_zip: Optional[Path] = None, *,
 
 def collected_students(course: Course, name: str) -> list[str]:
     """Students with a folder ``submitted/<student>/<name>/``, sorted."""
-    submitted = course.course_dir / "submitted"
+    submitted = submitted_root(course)
     if not submitted.is_dir():
         return []
     return sorted(p.name for p in submitted.iterdir() if (p / name).is_dir() and not (p / name).is_symlink())
-
-
-def submission_folder(course: Course, name: str, student: str) -> Path:
-    return course.course_dir / "submitted" / student / name
 
 
 def receipt_for(arrival: Arrival) -> Receipt:
@@ -139,14 +136,14 @@ def install(course: Course, name: str, student: str, files: dict[str, bytes]) ->
     """Put ``files`` in ``submitted/<student>/<name>/`` in one rename (the old folder goes whole)."""
     if student_id_problem(student):  # never a path outside submitted/, whatever the caller checked
         raise ValueError(_i("invalid student id {student}", student=repr(student)))
-    staging_root = course.course_dir / ".collect"
+    staging_root = collect_staging(course)
     staging_root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=staging_root, prefix=f"{name}-"))
     try:
         fresh = staging / "new"
         fresh.mkdir()
         write_tree(fresh, files)
-        target = submission_folder(course, name, student)
+        target = submission_dir(course, name, student)
         target.parent.mkdir(parents=True, exist_ok=True)
         if os.path.lexists(target):
             os.rename(target, staging / "old")

@@ -30,11 +30,12 @@ from autograder.errors import DemoFolderError
 from autograder.i18n import _i
 from autograder.workflow.course_copy import write_course_copy
 from autograder.workflow.collect import collect_assignment
-from autograder.workflow.feedback import write_feedback
+from autograder.workflow.feedback_pages import write_feedback
 from autograder.workflow.grade_class import grade_class
+from autograder.workflow.layout import source_notebook
 from autograder.workflow.lms_zip import extended_timestamp
 from autograder.workflow.release import RosterEntry, release_assignment
-from autograder.workflow.report import write_class_report
+from autograder.workflow.class_report import write_class_report
 from autograder.workflow.sample_class import (
     BROKEN_JSON, StudentPlan, break_json, cells_for, fill_notebook, load_sample_class, reference_code,
 )
@@ -68,7 +69,7 @@ def hand_in(course: Course, plan: StudentPlan, assignment: str) -> Path:
     if what == BROKEN_JSON:
         break_json(notebook)
     else:
-        source = course.course_dir / "source" / assignment / course.assignment(assignment).notebook
+        source = source_notebook(course, assignment)
         reference = reference_code(source, list(course.assignment(assignment).parts))
         fill_notebook(notebook, cells_for(assignment, what, reference))
     due = course.assignment(assignment).due
@@ -146,7 +147,7 @@ def run_demo(folder: Path, jobs: int = 2, assignments: list[str] | None = None,
         run = grade_class(course, name, jobs=jobs, console=console)
         timings[name] = time.monotonic() - t0
         for student, report in sorted(run.reports.items()):
-            console.print(f"  {student:10s} {report.get('final_score', 0):6.1f} / {report.get('max_score', 0):g}  {report.get('status')}")
+            console.print(f"  {student:10s} {report.final:6.1f} / {report.max_score:g}  {report.status}")
         console.print(write_feedback(course, name))
         console.print(write_class_report(course, name))
     return DemoRun(folder, course, names, timings, time.monotonic() - started)

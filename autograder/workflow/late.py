@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from autograder.config import LatePenalty, SubmissionLimits
 from autograder.i18n import _i
+from autograder.grading.report import Flag, Late
 from autograder.student_files import Refused, read_file
 
 #: How far timestamp.txt may be from the receipt before the submission is flagged.
@@ -44,6 +45,10 @@ class LateInfo:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def as_report_late(self) -> Late:
+        """The report's :class:`~autograder.grading.report.Late` (validated: finite, never negative)."""
+        return Late(**self.as_dict())
 
 
 def late_penalty(score: float, seconds_late: float, rule: LatePenalty) -> LateInfo:
@@ -112,7 +117,7 @@ class SubmissionTime:
     at: Optional[dt.datetime]
     source: str
     claimed: Optional[dt.datetime] = None
-    flags: list[dict] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
 
 
 def submission_time(received_at: Optional[dt.datetime], received_from: str,
@@ -121,16 +126,16 @@ def submission_time(received_at: Optional[dt.datetime], received_from: str,
     if received_at is None:
         if claimed is None:
             return SubmissionTime(None, _i("no date"))
-        flag = {"part": None, "kind": "timestamp_unverified",
-                "message": _i("There is no `collect` receipt for this submission: its time was taken from "
-                              "timestamp.txt, a file of the submission itself.")}
+        flag = Flag(part=None, kind="timestamp_unverified",
+                    message=_i("There is no `collect` receipt for this submission: its time was taken from "
+                               "timestamp.txt, a file of the submission itself."))
         return SubmissionTime(claimed, _i("timestamp.txt (no collect receipt)"), claimed, [flag])
     flags = []
     if claimed is not None and abs(claimed - received_at) > TIMESTAMP_TOLERANCE:
-        flags.append({"part": None, "kind": "timestamp_mismatch",
-                      "message": _i("timestamp.txt says {claimed}, but the submission was received on {received} "
-                                    "({how}); lateness is computed from when it was received.",
-                                    claimed=_shown(claimed), received=_shown(received_at), how=received_from)})
+        flags.append(Flag(part=None, kind="timestamp_mismatch",
+                          message=_i("timestamp.txt says {claimed}, but the submission was received on {received} "
+                                     "({how}); lateness is computed from when it was received.",
+                                     claimed=_shown(claimed), received=_shown(received_at), how=received_from)))
     return SubmissionTime(received_at, received_from, claimed, flags)
 
 

@@ -26,11 +26,12 @@ from traitlets.config import Config
 from autograder.config import Course
 from autograder.i18n import LANGUAGES, N_i, _i, translations
 from autograder.content.nbgrader_config import nbgrader_config, put_nbgrader_tools_on_path
+from autograder.workflow.layout import GRADEBOOK, gradebook_path, nbgrader_config_path
 
 
 def gradebook_url(course: Course) -> str:
     """The SQLite gradebook lives in the course directory, as ``nbgrader quickstart`` puts it."""
-    return f"sqlite:///{course.course_dir / 'gradebook.db'}"
+    return f"sqlite:///{gradebook_path(course)}"
 
 
 def course_config(course: Course, *, student: Optional[str] = None, student_home: Optional[Path] = None) -> Config:
@@ -64,7 +65,7 @@ def write_nbgrader_config(course: Course) -> Path:
     and still find its gradebook and exchange. A file there that autograder did not write is left
     alone (the instructor's own), and the path is returned all the same.
     """
-    target = course.course_dir / "nbgrader_config.py"
+    target = nbgrader_config_path(course)
     ours = tuple(translations("instructor", language).gettext(GENERATED_HEADER) for language in LANGUAGES)
     if target.exists() and not target.read_text(encoding="utf-8").startswith(ours):  # in any language
         return target
@@ -72,7 +73,7 @@ def write_nbgrader_config(course: Course) -> Path:
     exchange = os.path.relpath(course.exchange_dir, course.course_dir)
     located = {  # written as code, relative to the file's folder
         ("CourseDirectory", "root"): "HERE",
-        ("CourseDirectory", "db_url"): '"sqlite:///" + os.path.join(HERE, "gradebook.db")',
+        ("CourseDirectory", "db_url"): f'"sqlite:///" + os.path.join(HERE, "{GRADEBOOK}")',
         ("Exchange", "root"): f"os.path.normpath(os.path.join(HERE, {exchange!r}))",
     }
     lines = [_i(GENERATED_HEADER), "import os", "",

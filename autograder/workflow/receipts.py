@@ -24,10 +24,10 @@ import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Optional
 
 from autograder.config import Course
+from autograder.workflow.layout import receipts_path
 
 
 @dataclass
@@ -50,10 +50,6 @@ class Receipt:
     @property
     def claimed_at(self) -> Optional[dt.datetime]:
         return dt.datetime.fromisoformat(self.claimed) if self.claimed else None
-
-
-def receipts_path(course: Course, assignment: str) -> Path:
-    return course.course_dir / "receipts" / f"{assignment}.json"
 
 
 def read_receipts(course: Course, assignment: str) -> dict[str, Receipt]:

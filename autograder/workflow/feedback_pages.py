@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 
 
 from autograder.config import Course
+from autograder.grading.report import Report, TestResult
 from autograder.student_files import Refused, read_file
-from autograder.workflow.grade_class import read_reports, submission_dir
-from autograder.workflow.gradebook import notebook_id
+from autograder.workflow.grade_class import read_reports
+from autograder.workflow.layout import feedback_dir, feedback_page, feedback_root, submission_dir
 from autograder.workflow.nbgrader_setup import check_result, instructor_api
 
 from autograder.workflow.html import TEMPLATES as _TEMPLATES
@@ -51,10 +51,6 @@ _NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
 NBGRADER_FILE_MAX_BYTES = 4096
 
 
-def feedback_dir(course: Course, assignment: str, student: str) -> Path:
-    return course.course_dir / "feedback" / student / assignment
-
-
 def write_feedback(course: Course, name: str, release: bool = True) -> str:
     """Write every graded student's page and results.json; return a one-line summary."""
     title = course.assignment(name).title or name
@@ -63,7 +59,7 @@ def write_feedback(course: Course, name: str, release: bool = True) -> str:
     for student, report in reports.items():
         folder = feedback_dir(course, name, student)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{notebook_id(course, name)}.html").write_text(render_feedback(report, student, title), encoding="utf-8")
+        feedback_page(course, name, student).write_text(render_feedback(report, student, title), encoding="utf-8")
         (folder / "results.json").write_text(json.dumps(gradescope_results(report), ensure_ascii=False, indent=2), encoding="utf-8")
         submitted = submission_dir(course, name, student)
         for file in _NBGRADER_FILES:  # the student's files: read as such (never through a link)
@@ -82,48 +78,38 @@ def write_feedback(course: Course, name: str, release: bool = True) -> str:
             warnings.simplefilter("ignore", DeprecationWarning)
             for student in released:
                 check_result(api.release_feedback(name, student), "release_feedback")
-    where = course.course_dir / "feedback"
+    where = feedback_root(course)
     return f"{len(reports)} páginas de retroalimentación de {name!r} en {where} ({len(released)} publicadas en el exchange)"
 
 
-def render_feedback(report: dict, student: str, title: str) -> str:
+def render_feedback(report: Report, student: str, title: str) -> str:
     """The HTML page of one report (autoescaped: a student's forged output cannot inject markup)."""
-    status = report.get("status", "graded")
-    message = STATUS_MESSAGES.get(status, "")
+    message = STATUS_MESSAGES.get(report.status, "")
     return _TEMPLATES.get_template("feedback.html.j2").render(
-        report=_with_defaults(report),
+        report=report,
         student=student,
         title=title,
         label=test_label,
-        late=report.get("late"),
-        final_score=report.get("final_score"),
-        status_message=message.format(load_error=report.get("load_error") or "") if message else "",
-        unshrunk=any(test.get("input") in ("explicit", "shrink_timeout")
-                     for part in report.get("parts", {}).values() for test in part.get("tests", [])),
+        late=report.late,
+        final_score=report.final_score,
+        status_message=message.format(load_error=report.load_error or "") if message else "",
+        unshrunk=any(test.input in ("explicit", "shrink_timeout") for _, test in report.tests()),
     )
 
 
-def gradescope_results(report: dict) -> dict:
+def gradescope_results(report: Report) -> dict:
     """Gradescope's autograder format: the final score and one entry per test."""
-    tests = []
-    for part, result in report.get("parts", {}).items():
-        for test in result.get("tests", []):
-            tests.append({
-                "name": f"{part}: {test_label(test)}",
-                "score": test.get("points", 0.0),
-                "max_score": test.get("max_points", 0.0),
-                "output": "" if test.get("passed") else test.get("message", ""),
-            })
-    late = report.get("late") or {}
-    output = f"Atraso: {late['days_late']} día(s), −{late['penalty']:g} puntos." if late.get("penalty") else ""
-    return {"score": report.get("final_score", report.get("score", 0.0)), "output": output, "tests": tests}
+    tests = [{
+        "name": f"{part}: {test_label(test)}",
+        "score": test.points,
+        "max_score": test.max_points,
+        "output": "" if test.passed else test.message,
+    } for part, test in report.tests()]
+    late = report.late
+    output = f"Atraso: {late.days_late} día(s), −{late.penalty:g} puntos." if late and late.penalty else ""
+    return {"score": report.final, "output": output, "tests": tests}
 
 
-def test_label(test: dict) -> str:
+def test_label(test: TestResult) -> str:
     """A test's name for students: its kind in Spanish, else its identifier."""
-    return KIND_LABELS.get(test.get("kind", ""), test.get("name", ""))
-
-
-def _with_defaults(report: dict) -> dict:
-    # Jinja reads missing keys as undefined; a report from an older grader still renders.
-    return {"flags": [], "notes": [], "parts": {}, "score": 0.0, "max_score": 0.0, **report}
+    return KIND_LABELS.get(test.kind, test.name)

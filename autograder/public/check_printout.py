@@ -7,9 +7,11 @@ only an example cell defines) follow. A part whose stub still raises NotImplemen
 one line instead of a list of failures.
 Example::
 
-    >>> report = {"parts": {"conv2d": {"score": 0.0, "max_score": 30.0, "tests": [
-    ...     {"name": "test_conv2d_matches_functional", "passed": False,
-    ...      "message": "Tu código lanzó NotImplementedError: "}]}}, "load_error": None, "notes": []}
+    >>> from autograder.grading.report import PartResult, TestResult
+    >>> report = Report(assignment="convolutions", score=0.0, max_score=30.0, parts={"conv2d": PartResult(
+    ...     score=0.0, max_score=30.0, not_implemented=True, tests=[TestResult(
+    ...         name="test_conv2d_matches_functional", passed=False,
+    ...         message="Tu código lanzó NotImplementedError: ")])})
     >>> print(format_part_report(report, "conv2d"))
     ✘ conv2d: no implementado todavía (tu función aún lanza NotImplementedError).
 """
@@ -19,7 +21,7 @@ import importlib
 import textwrap
 import warnings
 
-NOT_IMPLEMENTED = "NotImplementedError"
+from autograder.grading.report import Report
 
 
 def test_title(name: str, assignment: str | None = None) -> str:
@@ -41,44 +43,34 @@ def test_title(name: str, assignment: str | None = None) -> str:
     return name.removeprefix("test_").replace("_", " ")
 
 
-def is_not_implemented(tests: list[dict], entry: dict | None = None) -> bool:
-    """True when the part is still the stub (scoring says so, or every check raised NotImplementedError)."""
-    if entry is not None and "not_implemented" in entry:
-        return bool(entry["not_implemented"])
-    failed = [t for t in tests if not t["passed"]]
-    return bool(failed) and len(failed) == len(tests) and all(
-        f"lanzó {NOT_IMPLEMENTED}" in (t["message"] or "") for t in failed)
-
-
-def format_part_report(report: dict, part: str) -> str:
+def format_part_report(report: Report, part: str) -> str:
     """The lines ``check(part)`` prints for ``part`` of a public-profile grading ``report``."""
-    if report.get("load_error"):
+    if report.load_error:
         return (f"✘ {part}: tu código no se pudo ejecutar.\n"
-                f"    {report['load_error']}\n"
+                f"    {report.load_error}\n"
                 "    Pista: ejecuta de nuevo las celdas con tus definiciones y corrige el error.")
-    entry = report["parts"].get(part)
-    if entry is None or not entry["tests"]:
+    entry = report.parts.get(part)
+    if entry is None or not entry.tests:
         return f"? {part}: no hay comprobaciones públicas para esta parte."
-    tests = entry["tests"]
-    notes = [f"  nota: {note}" for note in entry.get("notes", [])]
-    if is_not_implemented(tests, entry):
+    tests = entry.tests
+    notes = [f"  nota: {note}" for note in entry.notes]
+    if entry.not_implemented:  # scoring decided: the stub still raises NotImplementedError
         return "\n".join([f"✘ {part}: no implementado todavía (tu función aún lanza NotImplementedError)."] + notes)
-    passed = sum(t["passed"] for t in tests)
+    passed = sum(t.passed for t in tests)
     lines = [f"{'✔' if passed == len(tests) else '✘'} {part}: {passed} de {len(tests)} comprobaciones públicas pasan."]
     for test in tests:
-        points = f" [{_points(test.get('points'))}/{_points(test['max_points'])}]" if "max_points" in test else ""
-        lines.append(f"  {'✔' if test['passed'] else '✘'} {test_title(test['name'], report.get('assignment'))}{points}")
-        if not test["passed"] and test["message"]:
-            lines.append(textwrap.indent(test["message"].rstrip(), "      "))
-    for flag in report.get("flags", []):
-        if flag.get("part") == part:
-            lines.append(f"  ⚠ {flag['message']}")
-    if len(entry.get("cells", [])) > 1:
-        lines.append(f"  (se comprobó con lo que definen: {', '.join(entry['cells'])})")
+        points = f" [{_points(test.points)}/{_points(test.max_points)}]"
+        lines.append(f"  {'✔' if test.passed else '✘'} {test_title(test.name, report.assignment)}{points}")
+        if not test.passed and test.message:
+            lines.append(textwrap.indent(test.message.rstrip(), "      "))
+    for flag in report.flags:
+        if flag.part == part:
+            lines.append(f"  ⚠ {flag.message}")
+    if len(entry.cells) > 1:
+        lines.append(f"  (se comprobó con lo que definen: {', '.join(entry.cells)})")
     lines += notes
-    if "max_points" in tests[0]:
-        lines.append(f"  [puntos]: lo que vale cada tipo de prueba en los {_points(entry['max_score'])} puntos de "
-                     "la parte; la nota sale de las pruebas ocultas.")
+    lines.append(f"  [puntos]: lo que vale cada tipo de prueba en los {_points(entry.max_score)} puntos de "
+                 "la parte; la nota sale de las pruebas ocultas.")
     if passed == len(tests):
         lines.append("  (Las pruebas ocultas de la calificación son más y con otras entradas.)")
     return "\n".join(lines)

@@ -43,10 +43,12 @@ from urllib.parse import quote
 
 
 from autograder.config import REPO_ROOT, Course, use_course_language
+from autograder.grading.report import Report
 from autograder.i18n import N_i, _i, current_language
-from autograder.workflow.feedback import feedback_dir, test_label
-from autograder.workflow.grade_class import read_record_errors, read_reports, submission_dir, submission_digest
-from autograder.workflow.gradebook import notebook_id
+from autograder.workflow.feedback_pages import test_label
+from autograder.workflow.grade_class import read_record_errors, read_reports, submission_digest
+from autograder.workflow.layout import (class_report_dir, feedback_page, release_dir, similarity_cache_path,
+                                        submission_dir)
 from autograder.workflow.nbgrader_setup import open_gradebook
 from autograder.workflow import similarity
 
@@ -107,10 +109,6 @@ SHOWN_PAIRS = 100
 INPUT_PREFIX = "Entrada: "
 
 
-def class_report_dir(course: Course, assignment: str) -> Path:
-    return course.course_dir / "reports" / assignment
-
-
 def write_class_report(course: Course, name: str) -> str:
     """Write ``reports/<name>/index.html`` and ``reports/<name>/<name>.csv``; return both paths."""
     started = time.monotonic()
@@ -140,13 +138,13 @@ def write_class_report(course: Course, name: str) -> str:
         csv_name=csv_path.name,
         histogram_png=histograms_png(assignment.parts, reports),
         failure_rates=failure_rates(reports),
-        graded_count=sum(1 for r in reports.values() if r.get("status") == "graded"),
+        graded_count=sum(1 for r in reports.values() if r.status == "graded"),
         similar_pairs=[{"pair": p, "a": by_student.get(p.a, {}), "b": by_student.get(p.b, {})}
                        for p in pairs[:SHOWN_PAIRS]],
         hidden_pairs=max(0, len(pairs) - SHOWN_PAIRS),
         similar_clusters=[g for g in groups if len(g) > 2],
         similarity_threshold=course.report.similarity_threshold,
-        compared=sum(1 for r in reports.values() if r.get("status") != "load_error"),
+        compared=sum(1 for r in reports.values() if r.status != "load_error"),
     )
     html_path = folder / "index.html"
     html_path.write_text(html, encoding="utf-8")
@@ -166,7 +164,7 @@ def roster_names(course: Course) -> dict[str, str]:
                 for student in gradebook.students}
 
 
-def score_rows(parts: list[str], reports: dict[str, dict], students: list[str],
+def score_rows(parts: list[str], reports: dict[str, Report], students: list[str],
                unrecorded: dict[str, dict] | None = None, names: dict[str, str] | None = None) -> list[dict]:
     """One row per student: each part's score, total, late penalty, final score, status (its code
     and its Spanish label), late days, flags and name.
@@ -187,15 +185,12 @@ def score_rows(parts: list[str], reports: dict[str, dict], students: list[str],
             row.update(student=student, total=total, late_penalty=0.0, final=final, status=status,
                        late_days=0, flags=[])
         else:
-            row = {part: float(report.get("parts", {}).get(part, {}).get("score", 0.0)) for part in parts}
-            total = float(report.get("score", 0.0))
-            late = report.get("late") or {}
-            penalty = float(late.get("penalty", 0.0))
-            status = RECORD_ERROR if report.get("record_error") or student in unrecorded else report.get("status", "")
-            kinds = list(dict.fromkeys(str(f.get("kind", "")) for f in report.get("flags", [])))
-            row.update(student=student, total=total, late_penalty=penalty,
-                       final=float(report.get("final_score", max(0.0, total - penalty))), status=status,
-                       late_days=int(late.get("days_late", 0) or 0), flags=[label(FLAG_KINDS, k) for k in kinds])
+            row = {part: report.part_score(part) for part in parts}
+            late = report.late
+            status = RECORD_ERROR if report.record_error or student in unrecorded else report.status
+            row.update(student=student, total=report.score, late_penalty=late.penalty if late else 0.0,
+                       final=report.final, status=status, late_days=late.days_late if late else 0,
+                       flags=[label(FLAG_KINDS, k) for k in report.flag_kinds()])
         row["estado"] = label(STATUS_LABELS, row["status"])
         row["name"] = names.get(student, "")
         rows.append(row)
@@ -211,7 +206,7 @@ def add_links(course: Course, assignment: str, rows: list[dict], folder: Path) -
         student = row["student"]
         if "/" in student or "\0" in student or student in ("", ".", ".."):
             continue  # not one folder name (a roster id): nothing of ours is there to link
-        page = feedback_dir(course, assignment, student) / f"{notebook_id(course, assignment)}.html"
+        page = feedback_page(course, assignment, student)
         submitted = submission_dir(course, assignment, student) / notebook
         for key, target in (("feedback_href", page), ("submission_href", submitted)):
             try:
@@ -259,7 +254,7 @@ class AttentionGroup:
     entries: list[dict] = field(default_factory=list)
 
 
-def attention_groups(rows: list[dict], reports: dict[str, dict], unrecorded: dict[str, dict] | None,
+def attention_groups(rows: list[dict], reports: dict[str, Report], unrecorded: dict[str, dict] | None,
                      threshold: float, max_score: float) -> list[AttentionGroup]:
     """The students the instructor should look at, by reason (a student may be in several)."""
     unrecorded = unrecorded or {}
@@ -284,27 +279,26 @@ def attention_groups(rows: list[dict], reports: dict[str, dict], unrecorded: dic
             groups["missing"].entries.append(dict(entry, detail=""))
             continue
         if status == RECORD_ERROR or student in unrecorded:
-            detail = (report or {}).get("record_error") or unrecorded.get(student, {}).get("error", "")
+            detail = (report.record_error if report else None) or unrecorded.get(student, {}).get("error", "")
             groups["record_error"].entries.append(dict(entry, detail=detail))
         if report is None:
             continue
-        if report.get("status") == "load_error":
-            groups["load_error"].entries.append(dict(entry, detail=report.get("load_error") or ""))
-        flags = report.get("flags", [])
-        runaway = [f for f in flags if f.get("kind") in RUNAWAY_FLAGS]
-        if report.get("status") in ("timeout", "error") or runaway:
-            detail = runaway[0].get("message", "") if runaway else (report.get("load_error") or "")
+        if report.status == "load_error":
+            groups["load_error"].entries.append(dict(entry, detail=report.load_error or ""))
+        runaway = [f for f in report.flags if f.kind in RUNAWAY_FLAGS]
+        if report.status in ("timeout", "error") or runaway:
+            detail = runaway[0].message if runaway else (report.load_error or "")
             more = " " + _i("(and {count} more)", count=len(runaway) - 1) if len(runaway) > 1 else ""
             groups["runaway"].entries.append(dict(entry, detail=detail + more))
-        review = [f for f in flags if f.get("kind") not in RUNAWAY_FLAGS]
+        review = [f for f in report.flags if f.kind not in RUNAWAY_FLAGS]
         if review:
-            kinds = list(dict.fromkeys(str(f.get("kind", "")) for f in review))
+            kinds = list(dict.fromkeys(f.kind for f in review))
             first = review[0]
             more = " " + _i("(and {count} more)", count=len(review) - 1) if len(review) > 1 else ""
-            detail = (f"{', '.join(label(FLAG_KINDS, k) for k in kinds)}. " + (first.get("part") or _i("submission"))
-                      + f": {first.get('message', '')}{more}")
+            detail = (f"{', '.join(label(FLAG_KINDS, k) for k in kinds)}. " + (first.part or _i("submission"))
+                      + f": {first.message}{more}")
             groups["flagged"].entries.append(dict(entry, detail=detail))
-        if report.get("status") == "graded" and row["final"] < threshold:
+        if report.status == "graded" and row["final"] < threshold:
             groups["low"].entries.append(dict(entry, detail=f"{row['final']:.4g} / {max_score:g}"))
         if row["late_days"] > 0:
             groups["late"].entries.append(dict(entry, detail=_i("{days} day(s), −{penalty} points", days=row["late_days"],
@@ -312,7 +306,7 @@ def attention_groups(rows: list[dict], reports: dict[str, dict], unrecorded: dic
     return list(groups.values())
 
 
-def similar_submissions(course: Course, assignment: str, reports: dict[str, dict]):
+def similar_submissions(course: Course, assignment: str, reports: dict[str, Report]):
     """The similar pairs and their clusters among the submissions that loaded (module
     :mod:`autograder.workflow.similarity`), the released stub removed twice: the code cells a
     student left exactly as released are not extracted at all, and the fingerprints of the
@@ -326,12 +320,12 @@ def similar_submissions(course: Course, assignment: str, reports: dict[str, dict
     limits = course.grading.submission_limits
     released = released_notebook(course, assignment)
     released_cells = set(_code_cells(released.read_bytes())) if released else set()
-    cache_path = class_report_dir(course, assignment) / ".similarity.json"
+    cache_path = similarity_cache_path(course, assignment)
     cache = _read_cache(cache_path)
     fresh: dict[str, list[int]] = {}
     prints = {}
     for student, report in sorted(reports.items()):
-        if report.get("status") == "load_error":
+        if report.status == "load_error":
             continue  # nothing was extracted
         folder = submission_dir(course, assignment, student)
         if not folder.is_dir():
@@ -355,7 +349,7 @@ def similar_submissions(course: Course, assignment: str, reports: dict[str, dict
 def released_notebook(course: Course, assignment: str) -> Path | None:
     """The notebook students started from: nbgrader's release folder, else the built one."""
     notebook = course.assignment(assignment).notebook
-    for path in (course.course_dir / "release" / assignment / notebook, REPO_ROOT / "assignments" / assignment / notebook):
+    for path in (release_dir(course, assignment) / notebook, REPO_ROOT / "assignments" / assignment / notebook):
         if path.is_file():
             return path
     return None
@@ -435,24 +429,23 @@ def spreadsheet_safe(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
-def failure_rates(reports: dict[str, dict]) -> list[dict]:
+def failure_rates(reports: dict[str, Report]) -> list[dict]:
     """Each test's share of failures among the submissions the grader ran, most failed first,
     with the failing input most of its failures name (the ``Entrada: ...`` line of the message)
     and how many failures name it."""
     failed, total = defaultdict(int), defaultdict(int)
     inputs: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for report in reports.values():
-        if report.get("status") != "graded":
+        if report.status != "graded":
             continue  # a crash fails every test; it says nothing about which mistake is common
-        for part, result in report.get("parts", {}).items():
-            for test in result.get("tests", []):
-                key = (part, f"{test_label(test)} ({test.get('name', '')})")
-                total[key] += 1
-                if not test.get("passed"):
-                    failed[key] += 1
-                    first = str(test.get("message") or "").split("\n", 1)[0]
-                    if first.startswith(INPUT_PREFIX):
-                        inputs[key][first[len(INPUT_PREFIX):].strip()] += 1
+        for part, test in report.tests():
+            key = (part, f"{test_label(test)} ({test.name})")
+            total[key] += 1
+            if not test.passed:
+                failed[key] += 1
+                first = test.message.split("\n", 1)[0]
+                if first.startswith(INPUT_PREFIX):
+                    inputs[key][first[len(INPUT_PREFIX):].strip()] += 1
     rates = []
     for (part, test), n in total.items():
         common = inputs[(part, test)].most_common(1)
@@ -462,7 +455,7 @@ def failure_rates(reports: dict[str, dict]) -> list[dict]:
     return sorted(rates, key=lambda r: (-r["rate"], r["part"], r["test"]))
 
 
-def problem_submissions(reports: dict[str, dict], unrecorded: dict[str, dict] | None = None) -> list[dict]:
+def problem_submissions(reports: dict[str, Report], unrecorded: dict[str, dict] | None = None) -> list[dict]:
     """Students whose submission crashed, timed out or was flagged, with why (one row per kind of
     flag), and those whose result the grader could not record."""
     problems = []
@@ -471,27 +464,26 @@ def problem_submissions(reports: dict[str, dict], unrecorded: dict[str, dict] | 
         problems.append({"student": student, "kind": label(PROBLEM_KINDS, RECORD_ERROR),
                          "detail": unrecorded[student].get("error", "")})
     for student, report in sorted(reports.items()):
-        status = report.get("status")
-        if status in PROBLEM_KINDS:
-            problems.append({"student": student, "kind": label(PROBLEM_KINDS, status), "detail": report.get("load_error") or ""})
-        error = report.get("record_error") or unrecorded.get(student, {}).get("error")
+        if report.status in PROBLEM_KINDS:
+            problems.append({"student": student, "kind": label(PROBLEM_KINDS, report.status), "detail": report.load_error or ""})
+        error = report.record_error or unrecorded.get(student, {}).get("error")
         if error:
             problems.append({"student": student, "kind": label(PROBLEM_KINDS, RECORD_ERROR), "detail": error})
-        by_kind: dict[str, list[dict]] = defaultdict(list)
-        for flag in report.get("flags", []):
-            by_kind[flag.get("kind", "")].append(flag)
+        by_kind: dict[str, list] = defaultdict(list)
+        for flag in report.flags:
+            by_kind[flag.kind].append(flag)
         for kind, flags in by_kind.items():
             first = flags[0]
             more = " " + _i("(and {count} more)", count=len(flags) - 1) if len(flags) > 1 else ""
             problems.append({
                 "student": student,
                 "kind": label(FLAG_KINDS, kind),
-                "detail": (first.get("part") or _i("submission")) + f": {first.get('message', '')}{more}",
+                "detail": (first.part or _i("submission")) + f": {first.message}{more}",
             })
     return problems
 
 
-def histograms_png(parts: dict[str, float], reports: dict[str, dict]) -> str:
+def histograms_png(parts: dict[str, float], reports: dict[str, Report]) -> str:
     """One histogram per part and one of the final score, as a base64 PNG."""
     import matplotlib
 
@@ -499,10 +491,8 @@ def histograms_png(parts: dict[str, float], reports: dict[str, dict]) -> str:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    panels = [(part, points, [r.get("parts", {}).get(part, {}).get("score", 0.0) for r in reports.values()])
-              for part, points in parts.items()]
-    panels.append((_i("total (final)"), float(sum(parts.values())),
-                   [r.get("final_score", r.get("score", 0.0)) for r in reports.values()]))
+    panels = [(part, points, [r.part_score(part) for r in reports.values()]) for part, points in parts.items()]
+    panels.append((_i("total (final)"), float(sum(parts.values())), [r.final for r in reports.values()]))
     columns = min(3, len(panels))
     rows = -(-len(panels) // columns)
     figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 2.8 * rows), squeeze=False)
