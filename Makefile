@@ -40,9 +40,9 @@ messages: $(STAMP)
 	mkdir -p build
 	for domain in student instructor; do \
 	  kw=$$( [ $$domain = student ] && echo '$(KEYWORDS_student)' || echo '$(KEYWORDS_instructor)' ); \
-	  $(BABEL) extract -q -F babel.cfg --no-default-keywords $$kw --no-location --sort-output -o build/$$domain.pot . && \
+	  $(BABEL) -q extract -F babel.cfg --no-default-keywords $$kw --no-location --sort-output -o build/$$domain.pot . && \
 	  for lang in es en; do \
-	    $(BABEL) update -q -i build/$$domain.pot -d autograder/locale -D $$domain -l $$lang --ignore-obsolete --no-fuzzy-matching || exit 1; \
+	    $(BABEL) -q update -i build/$$domain.pot -d autograder/locale -D $$domain -l $$lang --ignore-obsolete --no-fuzzy-matching || exit 1; \
 	  done; \
 	done
 
