@@ -127,7 +127,7 @@ def check_close(got, expected, *, case=None, what: str = N_("the result"), atol:
     alternative (e.g. the result of a flipped kernel), that text is the hint; else ``hint``.
     Example: ``check_close(got, ref.conv2d(x, w), case=case, hint="Revisa el stride")``.
     """
-    what = _(what)
+    what, hint = _(what), _(hint) if hint else hint  # N_ constants of the suites, translated here
     with describing(case):
         got_array, info = _unwrap(got, what)
         want = _as_array(expected)
@@ -158,7 +158,7 @@ def check_close(got, expected, *, case=None, what: str = N_("the result"), atol:
             except Exception:  # a hint that cannot be computed for this input simply does not apply
                 continue
             if alt.shape == got_array.shape and np.allclose(got_array, alt, atol=atol, rtol=rtol):
-                chosen = text
+                chosen = _(text)
                 break
         fail(_("{what} does not match what was expected.\n", what=_capital(what)) + describe_mismatch(want, got_array)
              + (_("\nHint: {hint}", hint=chosen) if chosen else ""))
@@ -166,7 +166,7 @@ def check_close(got, expected, *, case=None, what: str = N_("the result"), atol:
 
 def check_equal(got, expected, *, case=None, what: str = N_("the result"), hint: str | None = None) -> None:
     """Fail unless a plain value (int, str, tuple...) equals ``expected`` exactly."""
-    what = _(what)
+    what, hint = _(what), _(hint) if hint else hint  # N_ constants of the suites, translated here
     value = got.value if hasattr(got, "value") and hasattr(got, "ops") else got
     if value != expected:
         with describing(case):
@@ -209,6 +209,7 @@ def check_raises(student: "StudentCode", name: str, *args, why: str, raises: str
     Example: ``check_raises(student, "max_pool2d", x, 3, padding=2, why="padding > kernel_size // 2",
     raises="RuntimeError")``.
     """
+    why = _(why)  # an N_ constant of the suites (or the strategies' case.why), translated here
     raised = student.raised(name, *args, **kwargs)
     if raised is None:
         fail(_("`{name}` should have raised {expected} ({why}), but it returned a result.\n"

@@ -220,7 +220,8 @@ class StudentModule:
         found = {name: tuple(shape) for name, shape in {**info.get("parameters", {}), **info.get("buffers", {})}.items()}
         missing = [n for n in expected if n not in found]
         unexpected = [n for n in found if n not in expected]
-        reshaped = [_("{name}: {expected} was expected, it has {got}", name=n, expected=expected[n], got=found[n]) for n in expected
+        reshaped = [_("{name}: {expected} was expected, it has {got}", name=n, expected=expected[n], got=found[n])
+                    for n in expected
                     if n in found and found[n] != expected[n]]
         if missing or unexpected or reshaped:
             lines = [_("The parameters of `{name}` do not match the specification "
