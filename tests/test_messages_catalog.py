@@ -133,8 +133,6 @@ PENDING: set[str] = {
     "autograder/config.py",
     "autograder/content/nbgrader_config.py",
     "autograder/export/artefacts.py",
-    "autograder/export/entry.py",
-    "autograder/export/results.py",
     "autograder/grading/static_scan.py",
     "autograder/messages.py",
     "autograder/sandbox/client.py",
@@ -142,7 +140,6 @@ PENDING: set[str] = {
     "autograder/sandbox/lockdown.py",
     "autograder/sandbox/protocol.py",
     "autograder/sandbox/worker.py",
-    "autograder/student_files.py",
     "autograder/workflow/arrival.py",
     "autograder/workflow/collect.py",
     "autograder/workflow/course_copy.py",
@@ -155,7 +152,6 @@ PENDING: set[str] = {
     "autograder/workflow/nbgrader_setup.py",
     "autograder/workflow/report.py",
     "autograder/workflow/templates/class_report.html.j2",
-    "autograder/workflow/templates/feedback.html.j2",
 }
 
 
