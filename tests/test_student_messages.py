@@ -123,3 +123,16 @@ def test_a_worker_sent_id_is_translated_and_its_fields_stay_text(language):
     assert "{0.__class__}" in shown and len(shown) < i18n.UNTRUSTED_FIELD_CHARS + 100
     language("en")
     assert i18n.from_untrusted(msgid, {"name": "conv2d"}) == "`conv2d` raised NotImplementedError: it is not implemented yet."
+
+
+def test_the_lockdowns_sentences_are_put_in_the_course_language_from_the_catalog(language):
+    from autograder.sandbox import client, lockdown
+
+    banned = lockdown._BAN_MESSAGE.format(op="aten::convolution")
+    shown = client.localized(f"Traceback...\n{banned}\nmás")
+    assert f"{lockdown.BAN_MARKER} aten::convolution no está permitida en esta tarea" in shown and shown.endswith("\nmás")
+    # A student's forged sentence: its fields are text, never a template (no format spec runs).
+    forged = lockdown.REFUSED_TEXTS[2].format(module="{0.__class__.__mro__}{x:>999999999}")
+    assert client.localized(forged) == "no se permite importar {0.__class__.__mro__}{x:>999999999} en el corrector"
+    language("en")
+    assert client.localized(banned) == banned

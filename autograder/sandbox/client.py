@@ -28,9 +28,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
+import string
 import subprocess
 import threading
 import time
@@ -206,7 +208,7 @@ class SandboxWorker:
             defined = reply.get("defined", ())
             # The worker's own messages come as a catalog id and plain fields (never a template).
             error = reply.get("error")
-            error = from_untrusted(error, reply.get("error_params")) if isinstance(error, str) else None
+            error = localized(from_untrusted(error, reply.get("error_params"))) if isinstance(error, str) else None
             result = LoadResult(reply.get("loaded") is True, error, _text(reply.get("traceback")) or "",
                                 [str(name) for name in defined] if isinstance(defined, tuple) else [])
         self.load_result = result
@@ -408,7 +410,7 @@ class SandboxWorker:
         error = reply.get("error")
         if reply.get("ok") is False and isinstance(error, dict):
             message = error.get("message")
-            message = from_untrusted(message, error.get("params")) if isinstance(message, str) else ""
+            message = localized(from_untrusted(message, error.get("params"))) if isinstance(message, str) else ""
             raise StudentError(_text(error.get("type")) or "Exception", message,
                                _text(error.get("traceback")) or "", reply["refused"])
         self._kill()
@@ -503,6 +505,29 @@ def _describe_exit(code: int | None) -> str:
 
 def _text(value) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _sentence_pattern(template: str) -> re.Pattern:
+    """A regex for ``template`` (a lockdown sentence) written out: each field a named group."""
+    pattern, fields = "", [name for _literal, name, _spec, _conv in string.Formatter().parse(template) if name]
+    for literal, name, _spec, _conv in string.Formatter().parse(template):
+        pattern += re.escape(literal)
+        if name:
+            pattern += rf"(?P<{name}>[^\n]{{0,200}}?)" if name != fields[-1] or not template.endswith("}") \
+                else rf"(?P<{name}>[^\n]{{0,200}})"
+    return re.compile(pattern)
+
+
+_LOCKDOWN_SENTENCES = [(template, _sentence_pattern(template))
+                       for template in (lockdown.BAN_TEXT, *lockdown.REFUSED_TEXTS)]
+
+
+def localized(text: str) -> str:
+    """``text`` (from the worker) with the lockdown's English sentences in the course's language:
+    each template comes from the catalog, the worker only supplies its fields (as text)."""
+    for template, pattern in _LOCKDOWN_SENTENCES:
+        text = pattern.sub(lambda match, template=template: _(template, **match.groupdict()), text)
+    return text
 
 
 def _to_wire(value):
