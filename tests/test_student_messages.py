@@ -6,6 +6,7 @@ All in-process and cheap: no grading runs here.
 from __future__ import annotations
 
 import json
+import time
 
 import nbformat
 import pytest
@@ -132,7 +133,11 @@ def test_the_lockdowns_sentences_are_put_in_the_course_language_from_the_catalog
     shown = client.localized(f"Traceback...\n{banned}\nmás")
     assert f"{lockdown.BAN_MARKER} aten::convolution no está permitida en esta tarea" in shown and shown.endswith("\nmás")
     # A student's forged sentence: its fields are text, never a template (no format spec runs).
-    forged = lockdown.REFUSED_TEXTS[2].format(module="{0.__class__.__mro__}{x:>999999999}")
-    assert client.localized(forged) == "no se permite importar {0.__class__.__mro__}{x:>999999999} en el corrector"
+    forged = lockdown.REFUSED_MARKER + " " + lockdown.REFUSED_TEXTS[2].format(module="{0.__class__.__mro__}{x:>9999999}")
+    assert client.localized(forged).endswith(" no se permite importar {0.__class__.__mro__}{x:>9999999} en el corrector")
+    assert client.localized(lockdown.REFUSED_TEXTS[2]) == lockdown.REFUSED_TEXTS[2]  # no marker: left as it came
+    flood = (lockdown.BAN_MARKER + " x" * 100) * 100_000  # megabytes of near-misses stay cheap
+    started = time.monotonic()
+    assert client.localized(flood) == flood and time.monotonic() - started < 5
     language("en")
     assert client.localized(banned) == banned

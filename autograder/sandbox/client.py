@@ -518,16 +518,23 @@ def _sentence_pattern(template: str) -> re.Pattern:
     return re.compile(pattern)
 
 
-_LOCKDOWN_SENTENCES = [(template, _sentence_pattern(template))
-                       for template in (lockdown.BAN_TEXT, *lockdown.REFUSED_TEXTS)]
+_LOCKDOWN_SENTENCES = [(marker, template, re.compile(re.escape(marker + " ") + _sentence_pattern(template).pattern))
+                       for marker, template in ((lockdown.BAN_MARKER, lockdown.BAN_TEXT),
+                                                *((lockdown.REFUSED_MARKER, t) for t in lockdown.REFUSED_TEXTS))]
+#: Only this much of a worker's text is searched for them: the rest is shown as it came (a
+#: student's message can be megabytes; the search must stay cheap for the trusted side).
+LOCALIZED_CHARS = 20_000
 
 
 def localized(text: str) -> str:
-    """``text`` (from the worker) with the lockdown's English sentences in the course's language:
-    each template comes from the catalog, the worker only supplies its fields (as text)."""
-    for template, pattern in _LOCKDOWN_SENTENCES:
-        text = pattern.sub(lambda match, template=template: _(template, **match.groupdict()), text)
-    return text
+    """``text`` (from the worker) with the lockdown's English sentences (after their markers) in
+    the course's language: each template comes from the catalog, the worker only supplies its
+    fields, inserted as text."""
+    head, tail = text[:LOCALIZED_CHARS], text[LOCALIZED_CHARS:]
+    for marker, template, pattern in _LOCKDOWN_SENTENCES:
+        if marker in head:
+            head = pattern.sub(lambda match, m=marker, t=template: f"{m} " + _(t, **match.groupdict()), head)
+    return head + tail
 
 
 def _to_wire(value):
