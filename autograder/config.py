@@ -50,6 +50,34 @@ class LatePenalty(_Strict):
     max: float = Field(1.0, ge=0, le=1)
 
 
+class GradeScale(_Strict):
+    """The course's own grade scale (``course.grade_scale``, optional): the score's fraction of the
+    maximum maps linearly onto [min, passing] below ``passing_fraction`` and onto [passing, max]
+    above it, rounded to ``decimals``. Chile's 1–7 with a 4 at 60 %: ``grade(0.6) == 4.0``,
+    ``grade(1.0) == 7.0``, ``grade(0.3) == 2.5``."""
+
+    min: float = 1.0
+    max: float = 7.0
+    passing: float = 4.0
+    passing_fraction: float = Field(0.6, gt=0, lt=1)
+    decimals: int = Field(1, ge=0, le=3)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "GradeScale":
+        if not self.min < self.passing < self.max:
+            raise ValueError("grade_scale needs min < passing < max")
+        return self
+
+    def grade(self, fraction: float) -> float:
+        """The grade of a score that is ``fraction`` of the maximum (clamped to [0, 1])."""
+        fraction = min(max(float(fraction), 0.0), 1.0)
+        if fraction < self.passing_fraction:
+            value = self.min + (self.passing - self.min) * fraction / self.passing_fraction
+        else:
+            value = self.passing + (self.max - self.passing) * (fraction - self.passing_fraction) / (1 - self.passing_fraction)
+        return round(value, self.decimals)
+
+
 class CourseInfo(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     title: str
@@ -61,6 +89,8 @@ class CourseInfo(_Strict):
     #: Optional roster: a CSV with nbgrader's ``db student import`` columns (id, first_name,
     #: last_name, email), relative to this file; release puts its names into the gradebook.
     roster: Optional[Path] = None
+    #: Optional: the course's own grade scale; feedback pages then also show the grade on it.
+    grade_scale: Optional[GradeScale] = None
 
 
 class SubmissionLimits(_Strict):

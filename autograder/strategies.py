@@ -29,6 +29,7 @@ from typing import Any, Optional, Union
 
 import torch
 from hypothesis import strategies as st
+from autograder.i18n import N_, _
 
 # Small sizes keep hundreds of examples within seconds, yet cover every corner of the formulas.
 MAX_SIZE = 12
@@ -240,7 +241,7 @@ class InvalidCase:
         shown = [_shape(a) if isinstance(a, torch.Tensor) else repr(a) for a in self.arguments]
         shown += [f"{k}={_shape(v) if isinstance(v, torch.Tensor) else repr(v)}"
                   for k, v in self.keyword_arguments.items()]
-        return f"{self.function}({', '.join(shown)}) [{self.why}: {self.raises}]"
+        return f"{self.function}({', '.join(shown)}) [{_(self.why)}: {self.raises}]"
 
 
 @dataclass(frozen=True, eq=False)
@@ -414,7 +415,7 @@ def conv_output_size_cases(draw) -> OutputSizeCase:
     ints and pairs mix), per-axis kernels, strides, paddings and dilations, and input sides from
     1 to 300 that hold the dilated kernel once padded (the output has at least one pixel)."""
     axes = []
-    for _ in range(2):
+    for _attempt in range(2):
         k, s, d = draw(st.integers(1, 11)), draw(st.integers(1, 5)), draw(st.integers(1, 3))
         p = draw(st.integers(0, 4))
         low = max(1, d * (k - 1) + 1 - 2 * p)
@@ -440,11 +441,12 @@ def conv_output_size_regressions() -> list[OutputSizeCase]:
 def invalid_output_size_cases() -> list[InvalidCase]:
     """``conv_output_size`` calls that must raise ValueError, one per rule."""
     return [
-        InvalidCase("conv_output_size", (4, 7), {}, "el filtro no cabe en la entrada"),
-        InvalidCase("conv_output_size", ((9, 4), 3), {"dilation": (1, 2)}, "el filtro dilatado no cabe en el ancho"),
-        InvalidCase("conv_output_size", (8, 3), {"stride": 0}, "paso no positivo"),
-        InvalidCase("conv_output_size", (8, 3), {"padding": -1}, "relleno negativo"),
-        InvalidCase("conv_output_size", (0, 1), {}, "tamaño de entrada no positivo"),
+        InvalidCase("conv_output_size", (4, 7), {}, N_("the kernel does not fit in the input")),
+        InvalidCase("conv_output_size", ((9, 4), 3), {"dilation": (1, 2)},
+                    N_("the dilated kernel does not fit in the width")),
+        InvalidCase("conv_output_size", (8, 3), {"stride": 0}, N_("non-positive step")),
+        InvalidCase("conv_output_size", (8, 3), {"padding": -1}, N_("negative fill")),
+        InvalidCase("conv_output_size", (0, 1), {}, N_("input size not positive")),
     ]
 
 
@@ -521,40 +523,40 @@ def invalid_cases(function: str) -> list[InvalidCase]:
     x = random_tensor((1, 2, 5, 6), 0)
     if function == "conv2d":
         w = random_tensor((3, 2, 3, 3), 1)
-        no_fit = "el filtro (dilatado) no cabe en la entrada rellenada"
+        no_fit = N_("the (dilated) kernel does not fit in the padded input")
         return [
-            InvalidCase("conv2d", (x, random_tensor((3, 4, 3, 3), 1)), {}, "los canales de x y de weight no coinciden"),
+            InvalidCase("conv2d", (x, random_tensor((3, 4, 3, 3), 1)), {}, N_("the channels of x and weight do not match")),
             InvalidCase("conv2d", (x, random_tensor((3, 2, 7, 3), 1)), {}, no_fit),
             InvalidCase("conv2d", (x, w), {"padding": 1, "dilation": 4}, no_fit),
-            InvalidCase("conv2d", (x, w), {"padding": "same", "stride": 2}, "padding='same' con stride > 1"),
-            InvalidCase("conv2d", (x, w), {"padding": "full"}, "padding es un texto distinto de 'same' y 'valid'"),
-            InvalidCase("conv2d", (x, w), {"stride": 0}, "stride no positivo"),
-            InvalidCase("conv2d", (x, w), {"stride": (1, -1)}, "stride no positivo"),
-            InvalidCase("conv2d", (x, w), {"dilation": 0}, "dilation no positiva"),
-            InvalidCase("conv2d", (x, w), {"padding": -1}, "padding negativo"),
+            InvalidCase("conv2d", (x, w), {"padding": "same", "stride": 2}, N_("padding='same' with stride > 1")),
+            InvalidCase("conv2d", (x, w), {"padding": "full"}, N_("padding is a string other than 'same' and 'valid'")),
+            InvalidCase("conv2d", (x, w), {"stride": 0}, N_("stride not positive")),
+            InvalidCase("conv2d", (x, w), {"stride": (1, -1)}, N_("stride not positive")),
+            InvalidCase("conv2d", (x, w), {"dilation": 0}, N_("dilation not positive")),
+            InvalidCase("conv2d", (x, w), {"padding": -1}, N_("negative padding")),
         ]
     if function in ("max_pool2d", "avg_pool2d"):
         return [
-            InvalidCase(function, (x, 3), {"padding": 2}, "padding mayor que kernel_size // 2"),
-            InvalidCase(function, (x, (2, 4)), {"padding": (1, 3)}, "padding mayor que kernel_size // 2"),
-            InvalidCase(function, (x, 3), {"stride": 0}, "stride no positivo"),
-            InvalidCase(function, (x, 7), {}, "la ventana no cabe en la entrada rellenada"),
+            InvalidCase(function, (x, 3), {"padding": 2}, N_("padding greater than kernel_size // 2")),
+            InvalidCase(function, (x, (2, 4)), {"padding": (1, 3)}, N_("padding greater than kernel_size // 2")),
+            InvalidCase(function, (x, 3), {"stride": 0}, N_("stride not positive")),
+            InvalidCase(function, (x, 7), {}, N_("the window does not fit in the padded input")),
         ]
     if function == "conv_transpose2d":
         w = random_tensor((2, 3, 3, 3), 1)
         return [
-            InvalidCase(function, (x, random_tensor((3, 3, 3, 3), 1)), {}, "los canales de x y de weight no coinciden"),
-            InvalidCase(function, (x, w), {"stride": 2, "output_padding": 2}, "output_padding no menor que el stride"),
+            InvalidCase(function, (x, random_tensor((3, 3, 3, 3), 1)), {}, N_("the channels of x and weight do not match")),
+            InvalidCase(function, (x, w), {"stride": 2, "output_padding": 2}, N_("output_padding not smaller than the stride")),
             InvalidCase(function, (x, w), {"stride": (2, 1), "output_padding": (1, 1)},
-                        "output_padding no menor que el stride"),
-            InvalidCase(function, (x, w), {"stride": 0}, "stride no positivo"),
-            InvalidCase(function, (x, w), {"padding": 5}, "el padding deja la salida vacía"),
+                        N_("output_padding not smaller than the stride")),
+            InvalidCase(function, (x, w), {"stride": 0}, N_("stride not positive")),
+            InvalidCase(function, (x, w), {"padding": 5}, N_("the padding leaves the output empty")),
         ]
     if function == "center_crop":
         x = random_tensor((1, 1, 4, 5), 9)
         return [
-            InvalidCase(function, (x, (6, 3)), {}, "un tamaño mayor que la entrada", raises="ValueError"),
-            InvalidCase(function, (x, (2, 7)), {}, "un tamaño mayor que la entrada", raises="ValueError"),
+            InvalidCase(function, (x, (6, 3)), {}, N_("a size larger than the input"), raises="ValueError"),
+            InvalidCase(function, (x, (2, 7)), {}, N_("a size larger than the input"), raises="ValueError"),
         ]
     raise ValueError(f"no invalid cases for {function!r}")
 

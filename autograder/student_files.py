@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from autograder.config import SubmissionLimits
+from autograder.i18n import _
 
 #: What nbgrader's collect leaves out by default (``CourseDirectory.ignore``): never collected, never read.
 IGNORED_NAMES = frozenset({".ipynb_checkpoints", "__pycache__", "feedback"})
@@ -61,7 +62,7 @@ class Refusal:
     reason: str
 
     def note(self) -> str:
-        return f"Se rechazó «{self.path}»: {self.reason}; no se leyó nada de su contenido."
+        return _("«{path}» was refused: {reason}; nothing of its content was read.", path=self.path, reason=self.reason)
 
 
 class Refused(Exception):
@@ -93,7 +94,7 @@ def refusal_notes(refused: list[Refusal]) -> list[str]:
     """One note per refused file (the first :data:`NOTED_REFUSALS`), then a count of the rest."""
     notes = [r.note() for r in refused[:NOTED_REFUSALS]]
     if len(refused) > NOTED_REFUSALS:
-        notes.append(f"Y {len(refused) - NOTED_REFUSALS} archivo(s) rechazado(s) más.")
+        notes.append(_("And {count} more refused file(s).", count=len(refused) - NOTED_REFUSALS))
     return notes
 
 
@@ -128,30 +129,30 @@ def stat_problem(st: os.stat_result, owner: Optional[int]) -> Optional[str]:
     """Why an entry (from ``lstat``/``fstat``) is not a plain file or folder of the submission's owner."""
     mode = st.st_mode
     if stat.S_ISLNK(mode):
-        return "es un enlace simbólico"
+        return _("it is a symbolic link")
     if stat.S_ISFIFO(mode):
-        return "es una tubería con nombre (FIFO)"
+        return _("it is a named pipe (FIFO)")
     if stat.S_ISSOCK(mode):
-        return "es un socket"
+        return _("it is a socket")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "es un dispositivo"
+        return _("it is a device")
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        return "no es un archivo normal"
+        return _("it is not a regular file")
     if stat.S_ISREG(mode) and st.st_nlink > 1:
-        return f"es un enlace duro (el mismo archivo tiene {st.st_nlink} nombres)"
+        return _("it is a hard link (the same file has {count} names)", count=st.st_nlink)
     if owner is not None and st.st_uid != owner:
-        return "no pertenece a quien hizo la entrega"
+        return _("it does not belong to whoever made the submission")
     return None
 
 
 def _open_error(exc: OSError, what: str = "archivo") -> str:
     if exc.errno == errno.ELOOP:
-        return "es un enlace simbólico"
+        return _("it is a symbolic link")
     if exc.errno == errno.ENOTDIR:
-        return "no es una carpeta" if what == "carpeta" else "una parte de su ruta no es una carpeta"
+        return _("it is not a folder") if what == "carpeta" else _("a part of its path is not a folder")
     if exc.errno == errno.ENXIO:
-        return "es un socket"
-    return f"no se pudo abrir ({exc.strerror})"
+        return _("it is a socket")
+    return _("it could not be opened ({error})", error=exc.strerror)
 
 
 def open_folder(folder: Path, *, follow_last: bool = False) -> int:
@@ -162,7 +163,7 @@ def open_folder(folder: Path, *, follow_last: bool = False) -> int:
     except OSError as exc:
         reason = _open_error(exc, "carpeta")
         if exc.errno == errno.ENOTDIR and os.path.islink(folder):  # O_NOFOLLOW|O_DIRECTORY on a link: ENOTDIR
-            reason = "es un enlace simbólico"
+            reason = _("it is a symbolic link")
         raise Refused(Path(folder).name or str(folder), reason) from None
 
 
@@ -178,11 +179,11 @@ def read_at(dir_fd: int, name: str, shown: str, limits: SubmissionLimits, *, own
         st = os.fstat(fd)
         problem = stat_problem(st, owner)
         if problem is None and not stat.S_ISREG(st.st_mode):
-            problem = "no es un archivo normal"
+            problem = _("it is not a regular file")
         if problem:
             raise Refused(shown, problem)
         if st.st_size > cap:
-            raise Refused(shown, f"pesa {megabytes(st.st_size)}; el máximo es {megabytes(cap)}")
+            raise Refused(shown, _("it weighs {size}; the maximum is {cap}", size=megabytes(st.st_size), cap=megabytes(cap)))
         chunks, size = [], 0
         while size <= cap:
             chunk = os.read(fd, min(_CHUNK, cap + 1 - size))
@@ -191,12 +192,12 @@ def read_at(dir_fd: int, name: str, shown: str, limits: SubmissionLimits, *, own
             chunks.append(chunk)
             size += len(chunk)
         if size > cap:  # it grew while we read it
-            raise Refused(shown, f"pesa más de {megabytes(cap)}, el máximo")
+            raise Refused(shown, _("it weighs more than {cap}, the maximum", cap=megabytes(cap)))
     finally:
         os.close(fd)
     data = b"".join(chunks)
     if refuse_archives and looks_like_archive(data[:262]):
-        raise Refused(shown, "es un archivo comprimido (los archivos dentro de una entrega no se descomprimen)")
+        raise Refused(shown, _("it is an archive (the files inside a submission are not unpacked)"))
     return data
 
 
@@ -210,7 +211,7 @@ def read_file(root: Path, relpath: str, limits: SubmissionLimits, *, owner: Opti
     """
     parts = [p for p in relpath.split("/") if p]
     if not parts or any(not valid_name(p) for p in parts):
-        raise Refused(relpath, "no es una ruta válida dentro de la entrega")
+        raise Refused(relpath, _("it is not a valid path inside the submission"))
     fd = open_folder(root, follow_last=follow_root)
     try:
         if owner is None and not follow_root:
@@ -249,7 +250,7 @@ def scan(root: Path, limits: SubmissionLimits, *, owner: Optional[int] = None,
         st = os.fstat(fd)
         tree.owner = st.st_uid if owner is None else owner
         if st.st_uid != tree.owner:
-            raise Refused(Path(root).name, "no pertenece a quien hizo la entrega")
+            raise Refused(Path(root).name, _("it does not belong to whoever made the submission"))
         tree.latest_ctime = st.st_ctime
         _walk(tree, fd, "", 0, limits, read, skip_ignored)
     finally:
@@ -269,13 +270,13 @@ def _walk(tree: StudentTree, dir_fd: int, prefix: str, depth: int, limits: Submi
             continue  # removed while we looked
         tree.latest_ctime = max(tree.latest_ctime, st.st_ctime)
         if not valid_name(name):
-            tree.refused.append(Refusal(shown_name(relpath), "su nombre tiene caracteres no válidos"))
+            tree.refused.append(Refusal(shown_name(relpath), _("its name has invalid characters")))
             continue
         tree.entries += 1
         if tree.entries > limits.files:
             if tree.entries == limits.files + 1:
-                tree.refused.append(Refusal(shown_name(relpath), f"la entrega tiene más de {limits.files} archivos; "
-                                            "este y los siguientes no se leyeron"))
+                tree.refused.append(Refusal(shown_name(relpath), _("the submission has more than {files} files; "
+                                                   "this one and the following were not read", files=limits.files)))
             continue
         problem = stat_problem(st, tree.owner)
         if problem:
@@ -283,7 +284,7 @@ def _walk(tree: StudentTree, dir_fd: int, prefix: str, depth: int, limits: Submi
             continue
         if stat.S_ISDIR(st.st_mode):
             if depth + 1 >= MAX_DEPTH:
-                tree.refused.append(Refusal(shown_name(relpath), "está anidada demasiado hondo"))
+                tree.refused.append(Refusal(shown_name(relpath), _("it is nested too deep")))
                 continue
             try:
                 child = os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
@@ -293,24 +294,23 @@ def _walk(tree: StudentTree, dir_fd: int, prefix: str, depth: int, limits: Submi
             try:
                 now = os.fstat(child)
                 if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
-                    tree.refused.append(Refusal(shown_name(relpath), "cambió mientras se leía"))
+                    tree.refused.append(Refusal(shown_name(relpath), _("it changed while it was read")))
                     continue
                 _walk(tree, child, relpath + "/", depth + 1, limits, read, skip_ignored)
             finally:
                 os.close(child)
             continue
         if is_archive_name(name):
-            tree.refused.append(Refusal(shown_name(relpath), "es un archivo comprimido (los archivos dentro de "
-                                        "una entrega no se descomprimen)"))
+            tree.refused.append(Refusal(shown_name(relpath), _("it is an archive (the files inside a submission are not unpacked)")))
             continue
         if st.st_size > limits.file_bytes:
-            tree.refused.append(Refusal(shown_name(relpath), f"pesa {megabytes(st.st_size)}; el máximo es "
-                                        f"{megabytes(limits.file_bytes)}"))
+            tree.refused.append(Refusal(shown_name(relpath), _("it weighs {size}; the maximum is {cap}", size=megabytes(st.st_size),
+                                          cap=megabytes(limits.file_bytes))))
             continue
         room = limits.submission_bytes - tree.total_bytes
         if st.st_size > room:
-            tree.refused.append(Refusal(shown_name(relpath), "la entrega supera en total "
-                                        f"{megabytes(limits.submission_bytes)}, el máximo"))
+            tree.refused.append(Refusal(shown_name(relpath), _("the submission exceeds {cap} in total, the maximum",
+                                          cap=megabytes(limits.submission_bytes))))
             continue
         if not read(relpath):
             tree.files[relpath] = None

@@ -17,7 +17,8 @@ from autograder.workflow.arrival import student_id_problem
 from autograder.workflow.collect import Collected
 from autograder.workflow.course_copy import write_course_copy
 from autograder.workflow.grade_class import write_report
-from autograder.workflow.report import class_report_dir, score_rows, summary_lines, write_class_report
+from autograder.workflow.class_report import score_rows, summary_lines, write_class_report
+from autograder.workflow.layout import class_report_dir
 from tests.test_messages_catalog import looks_spanish
 
 ASSIGNMENT = "convolutions"

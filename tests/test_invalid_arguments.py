@@ -18,6 +18,7 @@ from autograder import strategies as st
 from autograder.config import REPO_ROOT
 from autograder.grading.failures import GradingFailure, StudentRaised
 from autograder.grading.harness import ANY_EXCEPTION, check_raises
+from autograder.i18n import _
 
 SOLUTIONS = {"conv2d": "convolutions", "max_pool2d": "convolutions", "avg_pool2d": "convolutions",
              "conv_transpose2d": "convolutions", "center_crop": "segmentation"}
@@ -44,7 +45,7 @@ def docstring_rules(part: str) -> set[tuple[str, str]]:
 
 @pytest.mark.parametrize("part", st.INVALID_ARGUMENT_PARTS)
 def test_docstring_lists_exactly_the_invalid_cases_tried(part):
-    tried = {(case.why, case.raises) for case in st.invalid_cases(part)}
+    tried = {(_(case.why), case.raises) for case in st.invalid_cases(part)}
     assert docstring_rules(part) == tried
 
 

@@ -133,5 +133,5 @@ def test_the_feedback_page_shows_points_per_test_and_where_each_part_came_from(o
 
     page = render_feedback(Report.from_json(outcomes["graded"]), "estudiante", "Convoluciones")
     assert "<th>puntos</th>" in page and "15 / 15" in page and "0 / 15" in page  # conv2d / conv_transpose2d
-    assert "Calificado desde: celda" in page and "no implementada todavía" in page
+    assert "Calificado desde: la celda de" in page and "no implementada todavía" in page
     assert "print(max_pool2d(x, 2))" in page  # the note about the dropped debug line

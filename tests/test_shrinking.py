@@ -14,6 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from autograder.grading.plugin import INPUT_NOTES, GradingPlugin
+from autograder.i18n import _
 from autograder.grading.session import PYTEST_INI
 
 TOY_SUITE = '''
@@ -81,7 +82,7 @@ def test_a_failing_regression_example_is_replaced_by_the_smallest_generated_fail
     assert shrunk["input"] == "shrunk"
     # Only the example fails: it is what the student sees, and the message says it is a fixed case.
     fixed = tests["test_f_fails_only_on_the_example"]
-    assert fixed["message"].startswith("n = 977:") and fixed["message"].endswith(INPUT_NOTES["explicit"])
+    assert fixed["message"].startswith("n = 977:") and fixed["message"].endswith(_(INPUT_NOTES["explicit"]))
     assert fixed["input"] == "explicit"
     generated = tests["test_f_generated_only"]
     assert generated["message"].startswith("n = 7:") and generated["input"] == "shrunk"

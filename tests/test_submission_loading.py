@@ -99,7 +99,7 @@ def test_magics_are_stripped_with_a_note(tmp_path, reference_cells):
     cells["conv2d"] = "%matplotlib inline\n!pip install algo\n" + cells["conv2d"]
     sub = load_submission(notebook_with_parts(tmp_path / "nb.ipynb", cells), "convolutions")
     assert "%matplotlib" not in sub.source and "!pip" not in sub.source
-    assert any("2 línea(s)" in note and "celda 2" in note for note in sub.notes)
+    assert any("2 línea(s)" in note and "la celda de conv2d" in note for note in sub.notes)
     assert sub.parts_found["conv2d"] == "grade_id"
     compile(sub.source, "submission", "exec")
 
@@ -225,7 +225,7 @@ def test_traceback_lines_name_the_cell():
     ex = extract("import torch", "EPS = 1\n\ndef conv2d(x):\n    y = 1\n    return undefined_name")
     line = next(first for first, _, label, cell_line in ex.line_map if label == "celda 2" and cell_line == 3)
     traceback = f'  File "entrega.py", line {line + 2}, in conv2d\n    return undefined_name\nNameError: ...'
-    assert ex.map_text(traceback).startswith("  celda 2, línea 5, en conv2d")
+    assert ex.map_text(traceback).startswith("  celda 2, línea 5 de la celda, en conv2d")
     assert ex.map_text('File "entrega.py", line 2') == 'File "entrega.py", line 2'  # the header is ours
 
 

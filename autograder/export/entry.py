@@ -39,7 +39,7 @@ from pathlib import Path
 from autograder.config import REPO_ROOT, CourseConfigError, load_course, use_course_language
 from autograder.export import results as formats
 from autograder.export.tree import COURSE_FILE, SECRET_PATHS, ExportError, read_manifest
-from autograder.i18n import N_i, _i
+from autograder.i18n import N_i, _, _i
 
 #: Caps on what is copied from the student's upload (bigger uploads are not a notebook).
 MAX_FILES, MAX_FILE_BYTES, MAX_TOTAL_BYTES, MAX_DEPTH = 64, 20 * 1024 * 1024, 50 * 1024 * 1024, 6
@@ -288,14 +288,14 @@ def _copy_upload(source: Path, dest: Path, notes: list[str]) -> int:
             real = _inside(path, inside)
             info = os.lstat(real) if real else None
             if info is None or not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
-                notes.append(f"Se ignoró {relative}: no es un archivo normal (¿un enlace?); sube el archivo mismo.")
+                notes.append(_("{file} was ignored: it is not a regular file (a link?); upload the file itself.", file=relative))
                 continue
             if not all(SAFE_NAME.match(part) for part in relative.parts):
-                notes.append(f"Se ignoró un archivo con un nombre no permitido: {ascii(str(relative))}.")
+                notes.append(_("A file with a name that is not allowed was ignored: {name}.", name=ascii(str(relative))))
                 continue
             if copied >= MAX_FILES or info.st_size > MAX_FILE_BYTES or total + info.st_size > MAX_TOTAL_BYTES:
-                notes.append(f"Se ignoró {relative}: la entrega excede el tamaño o la cantidad de archivos "
-                             "permitidos.")
+                notes.append(_("{file} was ignored: the submission exceeds the allowed size or number of "
+                               "files.", file=relative))
                 continue
             target = dest / relative
             target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -340,7 +340,7 @@ def _files_from_data_json(data_json: Path, dest: Path, notes: list[str]) -> int:
         try:
             content = base64.b64decode(entry.get("contents", ""), validate=True)
         except (ValueError, TypeError):
-            notes.append(f"Se ignoró {name}: su contenido no se pudo decodificar.")
+            notes.append(_("{file} was ignored: its content could not be decoded.", file=name))
             continue
         if copied >= MAX_FILES or len(content) > MAX_FILE_BYTES:
             continue

@@ -16,12 +16,13 @@ from pathlib import Path
 
 from autograder.config import Grading
 from autograder.grading.report import Report, TestResult
+from autograder.i18n import N_, _
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 SCHEMAS = {"gradescope": "gradescope_results.schema.json", "prairielearn": "prairielearn_results.schema.json"}
 
-SANDBOX_TEXT = {"bubblewrap": "bubblewrap (sin red ni acceso a los archivos del curso)",
-                "rlimits": "límites de recursos y un usuario sin privilegios"}
+SANDBOX_TEXT = {"bubblewrap": N_("bubblewrap (no network and no access to the course files)"),
+                "rlimits": N_("resource limits and an unprivileged user")}
 
 
 def test_name(part: str, test: TestResult) -> str:
@@ -31,15 +32,15 @@ def test_name(part: str, test: TestResult) -> str:
 
 def summary_text(report: Report) -> str:
     """What the student reads about the whole submission (Spanish): score, status, notes, sandbox."""
-    lines = [f"Puntaje: {report.score:g} de {report.max_score:g}."]
+    lines = [_("Score: {score:g} of {max:g}.", score=report.score, max=report.max_score)]
     if report.load_error:
-        lines.append(f"No se pudo cargar tu entrega: {report.load_error}")
+        lines.append(_("Your submission could not be loaded: {error}", error=report.load_error))
     elif report.status == "timeout":
-        lines.append("La corrección superó el tiempo total; las pruebas que no alcanzaron a correr valen 0.")
+        lines.append(_("Grading went past its total time; the tests that did not get to run are worth 0."))
     lines += [note for note in report.notes if note != report.load_error]
     sandbox = report.sandbox
     if sandbox:
-        lines.append(f"Tu código corrió aislado con {SANDBOX_TEXT.get(sandbox, sandbox)}.")
+        lines.append(_("Your code ran isolated with {sandbox}.", sandbox=_(SANDBOX_TEXT[sandbox]) if sandbox in SANDBOX_TEXT else sandbox))
     return "\n".join(lines)
 
 
@@ -79,8 +80,8 @@ def prairielearn_results(report: Report) -> dict:
 
 def failure_results(engine: str, message: str) -> dict:
     """results.json when the grader itself could not grade (never the student's fault)."""
-    text = ("No se pudo calificar tu entrega por un problema del calificador, no de tu código; "
-            f"avisa a tu profesor. Detalle: {message}")
+    text = (_("Your submission could not be graded because of a problem of the grader, not of your code; "
+            "tell your teacher. Detail: {message}", message=message))
     if engine == "gradescope":
         return {"score": 0.0, "output": text, "tests": [], "extra_data": {"grader_error": message}}
     return {"gradable": False, "message": text, "tests": []}

@@ -32,6 +32,7 @@ from autograder.grading.profiles import PROFILES
 from autograder.grading.report import Flag, PartResult, Report, ReportError
 from autograder.grading.scoring import DIGITS, score_parts
 from autograder.grading.submission import Submission, load_submission
+from autograder.i18n import N_, _, set_language
 
 #: Seconds the parent waits beyond the submission budget before killing the child session.
 KILL_GRACE_S = 60
@@ -103,6 +104,7 @@ def grade_report(course: Course, submission: Path | Submission, assignment: str,
     """
     started = time.monotonic()
     spec = course.assignment(assignment)  # CourseConfigError for an unknown name
+    set_language(course.course.language)  # the report's messages are in the course's language
     if profile not in PROFILES:
         raise GraderError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
     if only_part is not None and only_part not in spec.parts:
@@ -141,9 +143,10 @@ def _build_report(course: Course, spec, sub: Submission, result: dict, killed: b
     flags += _static_scan_flags(sub, list(spec.parts))
     status = "load_error" if load_error else ("timeout" if killed or result.get("budget_spent") else "graded")
     notes = list(sub.notes) + list(result.get("worker_notes", []))
-    notes += [f"error interno del calificador: {e}" for e in result.get("internal_errors", [])]
+    notes += [_("internal error of the grader: {error}", error=e) for e in result.get("internal_errors", [])]
     if killed:
-        notes.append("La corrección superó el tiempo total y se detuvo; las pruebas que no alcanzaron a correr valen 0.")
+        notes.append(_("Grading went past its total time and was stopped; the tests that did not get to "
+                       "run are worth 0."))
     finished = time.monotonic()
     return Report(
         assignment=spec.name,
@@ -188,8 +191,8 @@ def _require_device(device: str) -> None:
     import torch
 
     if not torch.cuda.is_available():
-        raise DeviceUnavailable("--device cuda: CUDA no está disponible en esta máquina (torch "
-                                f"{torch.__version__}); califica con --device cpu.")
+        raise DeviceUnavailable(_("--device cuda: CUDA is not available on this machine (torch {version}); "
+                                  "grade with --device cpu.", version=torch.__version__))
 
 
 def _located(test: dict, sub: Submission, spec, load_failed: bool) -> dict:
@@ -198,7 +201,7 @@ def _located(test: dict, sub: Submission, spec, load_failed: bool) -> dict:
     message = sub.map_text(test.get("message") or "", load_error=load_failed)
     part = test.get("part")
     if sub.extraction is not None and part in spec.parts and part not in sub.extraction.part_cells \
-            and message.startswith(f"no se encontró `{part}`"):
+            and message.startswith(_("`{part}` was not found", part=part)):
         message = "\n".join([message, *sub.extraction.part_notes.get(part, [])])
     return {**test, "message": message}
 
@@ -213,7 +216,7 @@ def _describe_sources(parts: dict[str, PartResult], sub: Submission) -> None:
 
 def _nothing_ran(spec, error: str, sandbox: str = "auto") -> dict:
     """Raw results for a submission nothing could be extracted from: one failed entry per part."""
-    tests = [{"name": "carga del envío", "part": part, "kind": "load", "builds_on": [], "passed": False,
+    tests = [{"name": _("loading the submission"), "part": part, "kind": "load", "builds_on": [], "passed": False,
               "message": error} for part in spec.parts]
     from autograder.sandbox.launch import bubblewrap_problem
 
@@ -261,8 +264,9 @@ def _run_session(course: Course, assignment: str, sub: Submission, *, profile: s
 
 def _gave_up_flags(gave_up: dict) -> list[Flag]:
     """A part whose code hung past the per-call limit or killed its worker: listed in the class report."""
-    what = {"timeout": "superó el límite de tiempo por llamada", "crash": "hizo terminar el proceso de corrección"}
-    return [Flag(part=part, kind=entry["kind"], message=f"`{part}` {what[entry['kind']]} (en {entry['test']}).")
+    what = {"timeout": N_("`{part}` exceeded the time limit per call (in {test})."),
+            "crash": N_("`{part}` made the grading process end (in {test}).")}
+    return [Flag(part=part, kind=entry["kind"], message=_(what[entry["kind"]], part=part, test=entry["test"]))
             for part, entry in gave_up.items()]
 
 
@@ -283,7 +287,9 @@ def _static_scan_flags(sub: Submission, parts: list[str]) -> list[Flag]:
                 not restricted or (part is not None and part not in restricted)):
             continue
         found = sub.extraction.locate(finding.line) if sub.extraction else None
-        where = f"{found[0]}, línea {found[1]}" if found else f"línea {finding.line}"
+        where = _("{cell}, line {line} of the cell", cell=found[0], line=found[1]) if found else _("line {line}",
+                                                                                     line=finding.line)
         flags.append(Flag(part=part, kind="static_scan",
-                          message=f"Marcado para revisión ({where}, {finding.kind}): {finding.message}"))
+                          message=_("Flagged for review ({where}, {kind}): {message}", where=where,
+                                    kind=finding.kind, message=finding.message)))
     return flags

@@ -66,6 +66,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from autograder.content.reference import IMPORT_HEADER
+from autograder.i18n import _
 
 #: Besides the standard library, the only packages a part may use (the statement's rules).
 PART_PACKAGES = frozenset({"torch", "numpy", "math"})
@@ -86,8 +87,9 @@ _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _LINE_MAGIC = re.compile(r"^\s*[%!]")
 _ASSIGNED_ESCAPE = re.compile(r"^\s*[A-Za-z_][\w.,\s]*=\s*[%!]")  # x = !ls, t = %timeit -o f()
 _HELP = re.compile(r"^\s*(\?{1,2}[\w.]+|[\w.]+\?{1,2})\s*$")  # ?conv2d, conv2d??
-_TRACEBACK_LINE = re.compile(r'File "entrega\.py", (?:line|línea) (\d+)(?:, in ([\w<>.]+))?')
-_PLAIN_LINE = re.compile(r"\(línea (\d+)\)")
+# The worker's own words for a line ("line", or "l\u00ednea" from an older worker).
+_TRACEBACK_LINE = re.compile(r'File "entrega\.py", (?:line|l\u00ednea) (\d+)(?:, in ([\w<>.]+))?')
+_PLAIN_LINE = re.compile(r"\((?:line|l\u00ednea) (\d+)\)")
 _SHOWN_CHARS = 60
 
 
@@ -149,11 +151,12 @@ class Extraction:
             found = self.locate(int(match.group(1)))
             if found is None:
                 return match.group(0)
-            return f"{found[0]}, línea {found[1]}" + (f", en {match.group(2)}" if match.group(2) else "")
+            return (_("{cell}, line {line} of the cell", cell=found[0], line=found[1])
+                    + (_(", in {function}", function=match.group(2)) if match.group(2) else ""))
 
         def plain(match: re.Match) -> str:
             found = self.locate(int(match.group(1)))
-            return f"({found[0]}, línea {found[1]})" if found else match.group(0)
+            return _("({cell}, line {line} of the cell)", cell=found[0], line=found[1]) if found else match.group(0)
 
         text = _TRACEBACK_LINE.sub(frame, text)
         return _PLAIN_LINE.sub(plain, text) if load_error else text
@@ -203,7 +206,8 @@ class _State:
         if code is None:
             for part in _defined_by_text(cell.source, self.parts):
                 self.missing_reasons.setdefault(part, []).append(
-                    (index, f"{cell.label}: `{part}` está en una celda con un comando mágico de celda; no se calificó."))
+                    (index, _("{cell}: `{part}` is in a cell with a cell magic; it was not graded.",
+                              cell=cell.label, part=part)))
             return
         if not code.strip():
             return
@@ -225,12 +229,12 @@ class _State:
         return lambda text: self.cell_notes.setdefault(index, []).append(text)
 
     def _broken_cell(self, index: int, cell: CodeCell, exc: BaseException) -> None:
-        where = f" en la línea {exc.lineno}" if isinstance(exc, SyntaxError) and exc.lineno else ""
-        reason = exc.msg if isinstance(exc, SyntaxError) else "demasiado anidada o grande para compilarla"
-        self.broken[index] = (f"{cell.label} no es Python válido ({type(exc).__name__}{where}: {reason}): no se "
-                              "calificó nada de esa celda.")
+        where = _(" on line {line}", line=exc.lineno) if isinstance(exc, SyntaxError) and exc.lineno else ""
+        reason = exc.msg if isinstance(exc, SyntaxError) else _("too deeply nested or too big to compile")
+        self.broken[index] = (_("{cell} is not valid Python ({error}{where}: {reason}): nothing of that cell "
+                                "was graded.", cell=cell.label, error=type(exc).__name__, where=where, reason=reason))
         self.syntax_errors[cell.label] = f"{type(exc).__name__}: {reason}" + (
-            f" (línea {exc.lineno})" if isinstance(exc, SyntaxError) and exc.lineno else "")
+            _(" (line {line})", line=exc.lineno) if isinstance(exc, SyntaxError) and exc.lineno else "")
         for part in _defined_by_text(cell.source, self.parts):
             self.missing_reasons.setdefault(part, []).append((index, self.broken[index]))
 
@@ -297,9 +301,10 @@ class _State:
         if isinstance(reason, str) and reason.startswith("needs:"):
             names = reason.removeprefix("needs:").split(",")
             listed = ", ".join(f"`{n}`" for n in names)
-            text = (f"{cell.label}: no se calificó `{node.name}` (línea {node.lineno}): al definirse usa {listed}, "
-                    "que ninguna definición anterior define (¿un dato de un ejemplo?). Pásalo como argumento o "
-                    "defínelo como constante en una celda anterior.")
+            text = (_("{cell}: `{name}` was not graded (line {line}): its definition uses {listed}, "
+                      "which no earlier definition defines (a value from an example?). Pass it as an argument or "
+                      "define it as a constant in an earlier cell.", cell=cell.label, name=node.name, line=node.lineno,
+                      listed=listed))
             self.cell_notes.setdefault(index, []).append(text)
             if node.name in self.parts:
                 self.missing_reasons.setdefault(node.name, []).append((index, text))
@@ -311,8 +316,9 @@ class _State:
             self.quiet.add((index, node.lineno))
         for part in sorted(_nested_definitions(node) & set(self.parts)):
             self.missing_reasons.setdefault(part, []).append((index, (
-                f"{cell.label}: `{part}` está definida dentro de un bloque (`{shown}`, línea {node.lineno}); al "
-                "calificar sólo cuentan las definiciones de nivel superior de cada celda (sin sangría).")))
+                _("{cell}: `{part}` is defined inside a block (`{shown}`, line {line}); when "
+                  "grading only each cell's top-level definitions count (not indented).", cell=cell.label, part=part,
+                  shown=shown, line=node.lineno))))
 
     # -- the result --------------------------------------------------------------------------------
     def finish(self, cells: Sequence[CodeCell], header: str) -> Extraction:
@@ -350,10 +356,10 @@ class _State:
             own = winner.get(part)
             reasons = self.missing_reasons.get(part, [])
             if own is None:
-                notes.extend(text for _, text in reasons)
+                notes.extend(text for _index, text in reasons)
                 continue
             # A broken or unusable LATER version: the student believes that one is graded.
-            notes.extend(text + f" Se calificó la versión anterior, de {self.labels[own.cell]}."
+            notes.extend(text + _(" The earlier version, from {cell}, was graded.", cell=self.labels[own.cell])
                          for index, text in reasons if index > own.cell)
             helpers = _closure(own, winner)
             used = [own.cell] + sorted({p.cell for p in helpers} - {own.cell})
@@ -362,11 +368,12 @@ class _State:
             for index in used:
                 concerned.setdefault(index, set()).add(part)
             for name, (index, line, shown, is_import) in self._lacking_names([own, *helpers], winner):
-                why = ("importa un módulo que no se usa al calificar (sólo torch, numpy, math y la biblioteca "
-                       "estándar)" if is_import else "una instrucción que no se ejecuta al calificar: pásalo "
-                       "como argumento o defínelo como constante (NOMBRE = valor) en una celda anterior")
-                notes.append(f"`{part}` usa `{name}`, que sólo se define en {self.labels[index]} (línea {line}: "
-                             f"`{shown}`), {why}.")
+                why = (_("imports a module that is not available when grading (only torch, numpy, math and the "
+                         "standard library)") if is_import else _("a statement that does not run when grading: pass it "
+                         "as an argument or define it as a constant (NAME = value) in an earlier cell"))
+                notes.append(_("`{part}` uses `{name}`, which is only defined in {cell} (line {line}: "
+                               "`{shown}`), {why}.", part=part, name=name, cell=self.labels[index], line=line,
+                               shown=shown, why=why))
         for index in sorted(set(self.dropped) | set(self.cell_notes) | set(self.broken)):
             parts = concerned.get(index, set())
             texts = [self.broken[index]] if index in self.broken else []
@@ -414,9 +421,11 @@ def _cell_python(cell: CodeCell, note) -> str | None:
     if first.startswith("%%"):
         magic = first[2:].split(maxsplit=1)[0] if first[2:].strip() else ""
         if magic not in BODY_CELL_MAGICS:
-            note(f"{cell.label}: es una celda `%%{magic}` (no es Python del cuaderno): no se calificó.")
+            note(_("{cell}: it is a `%%{magic}` cell (not the notebook's Python): it was not graded.",
+                   cell=cell.label, magic=magic))
             return None
-        note(f"{cell.label}: se ignoró `%%{magic}` de la primera línea; el resto de la celda cuenta.")
+        note(_("{cell}: `%%{magic}` on the first line was ignored; the rest of the cell counts.",
+               cell=cell.label, magic=magic))
         lines[0] = ""
     code = "\n".join(lines)
     if _parses(code):
@@ -428,8 +437,8 @@ def _cell_python(cell: CodeCell, note) -> str | None:
         lines[number - 1] = f"{indent}pass" if indent else ""  # keeps blocks valid and line numbers right
     if removed:
         listed = ", ".join(str(n) for n in removed[:5]) + (" …" if len(removed) > 5 else "")
-        note(f"{cell.label}: se quitaron {len(removed)} línea(s) con comandos de IPython (%, !, ?): "
-             f"línea(s) {listed}.")
+        note(_("{cell}: {count} line(s) with IPython commands (%, !, ?) were removed: line(s) {listed}.",
+               cell=cell.label, count=len(removed), listed=listed))
     return "\n".join(lines)
 
 
@@ -753,8 +762,10 @@ def _first_line(text: str) -> str:
 def _dropped_note(label: str, dropped: list[tuple[int, str]]) -> str:
     if len(dropped) == 1:
         line, what = dropped[0]
-        return (f"{label}: no se ejecutó al calificar `{what}` (línea {line}): sólo cuentan los import, def, "
-                "class y constantes de cada celda.")
-    shown = "; ".join(f"`{what}` (línea {line})" for line, what in dropped[:3]) + (" …" if len(dropped) > 3 else "")
-    return (f"{label}: no se ejecutaron al calificar {len(dropped)} instrucciones que no son definiciones: "
-            f"{shown}. Sólo cuentan los import, def, class y constantes de cada celda.")
+        return (_("{cell}: `{what}` did not run when grading (line {line}): only the imports, defs, "
+                 "classes and constants of each cell count.", cell=label, what=what, line=line))
+    shown = "; ".join(_("`{what}` (line {line})", what=what, line=line)
+                      for line, what in dropped[:3]) + (" …" if len(dropped) > 3 else "")
+    return (_("{cell}: {count} statements that are not definitions did not run when grading: "
+             "{shown}. Only the imports, defs, classes and constants of each cell count.", cell=label,
+             count=len(dropped), shown=shown))

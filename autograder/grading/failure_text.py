@@ -9,6 +9,7 @@ code. Example::
     Error absoluto máximo 0.5 en la posición (0, 1) (esperado 0, obtenido 0.5); difieren 1 de 2 valores.
 """
 from __future__ import annotations
+from autograder.i18n import _
 
 import numpy as np
 
@@ -27,12 +28,12 @@ def describe_array(array: np.ndarray) -> str:
     flat = np.asarray(array).reshape(-1)
     shown = ", ".join(_number(v) for v in flat[:SHOWN_VALUES].tolist())
     more = ", …" if flat.size > SHOWN_VALUES else ""
-    return f"forma {tuple(np.shape(array))}, valores [{shown}{more}]"
+    return _("shape {shape}, values [{values}]", shape=tuple(np.shape(array)), values=shown + more)
 
 
 def describe_mismatch(expected: np.ndarray, got: np.ndarray) -> str:
     """Expected vs got (same shape): a few values each, the max abs error, where, and how many differ."""
-    lines = [f"Esperado: {describe_array(expected)}", f"Obtenido: {describe_array(got)}"]
+    lines = [_("Expected: {array}", array=describe_array(expected)), _("Got: {array}", array=describe_array(got))]
     expected64 = np.asarray(expected, dtype=np.float64)
     got64 = np.asarray(got, dtype=np.float64)
     error = np.abs(got64 - expected64)
@@ -41,19 +42,20 @@ def describe_mismatch(expected: np.ndarray, got: np.ndarray) -> str:
     if error.size:
         where = np.unravel_index(int(np.argmax(error)), error.shape)
         differ = int(np.count_nonzero(~np.isclose(got64, expected64, rtol=1e-7, atol=1e-9, equal_nan=True)))
-        worst = "∞ (NaN o infinito)" if not np.isfinite(error[where]) else _number(float(error[where]))
+        worst = _("∞ (NaN or infinity)") if not np.isfinite(error[where]) else _number(float(error[where]))
         lines.append(
-            f"Error absoluto máximo {worst} en la posición {tuple(int(i) for i in where)} "
-            f"(esperado {_number(float(expected64[where]))}, obtenido {_number(float(got64[where]))}); "
-            f"difieren {differ} de {error.size} valores."
+            _("Largest absolute error {worst} at position {position} (expected {expected}, got {got}); "
+              "{differ} of {size} values differ.", worst=worst, position=tuple(int(i) for i in where),
+              expected=_number(float(expected64[where])), got=_number(float(got64[where])), differ=differ,
+              size=error.size)
         )
     return "\n".join(lines)
 
 
 def student_error_text(exc_type: str, message: str, traceback_tail: str = "") -> str:
     """What a student's exception looks like in a report: type, message, their last frames."""
-    text = f"Tu código lanzó {exc_type}: {message}".rstrip()
+    text = _("Your code raised {type}: {message}", type=exc_type, message=message).rstrip()
     tail = [line for line in (traceback_tail or "").splitlines() if line.strip()][-TRACEBACK_LINES:]
     if tail:
-        text += "\nÚltimas líneas de tu traceback:\n" + "\n".join(tail)
+        text += _("\nLast lines of your traceback:\n") + "\n".join(tail)
     return text

@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 
+from autograder.i18n import _
+
 
 class GradingFailure(AssertionError):
     """A check failed; ``str(exc)`` is the complete student-facing message (Spanish)."""
@@ -52,7 +54,7 @@ def describing(case, extra: str | None = None):
 def compose(message: str) -> str:
     """``message`` preceded by the input(s) being described, if any."""
     labels = _case_labels.get()
-    head = "".join(f"Entrada: {label}\n" for label in labels[:1]) + "".join(f"({label})\n" for label in labels[1:])
+    head = "".join(_("Input: {input}\n", input=label) for label in labels[:1]) + "".join(f"({label})\n" for label in labels[1:])
     return head + message
 
 

@@ -66,6 +66,7 @@ from hypothesis import settings
 
 from autograder.grading.failures import GradingFailure, StudentRaised, describing, fail
 from autograder.grading.failure_text import describe_array, describe_mismatch, student_error_text
+from autograder.i18n import N_, _
 
 #: Kinds of test named in course.yaml; any other kind weighs 1.
 DEFAULT_KIND = "matches_reference"
@@ -114,7 +115,7 @@ def _as_array(value) -> np.ndarray:
     return np.asarray(value)
 
 
-def check_close(got, expected, *, case=None, what: str = "el resultado", atol: float | None = None,
+def check_close(got, expected, *, case=None, what: str = N_("the result"), atol: float | None = None,
                 rtol: float | None = None, hint: str | None = None,
                 hints: Iterable[tuple[str, Callable[[], object]]] = ()) -> None:
     """Fail unless ``got`` (a CallResult or an array) equals ``expected`` (a tensor) in shape,
@@ -126,6 +127,7 @@ def check_close(got, expected, *, case=None, what: str = "el resultado", atol: f
     alternative (e.g. the result of a flipped kernel), that text is the hint; else ``hint``.
     Example: ``check_close(got, ref.conv2d(x, w), case=case, hint="Revisa el stride")``.
     """
+    what, hint = _(what), _(hint) if hint else hint  # N_ constants of the suites, translated here
     with describing(case):
         got_array, info = _unwrap(got, what)
         want = _as_array(expected)
@@ -135,15 +137,17 @@ def check_close(got, expected, *, case=None, what: str = "el resultado", atol: f
         if isinstance(expected, torch.Tensor) and info.get("device") is not None:
             want_device = expected.device.type
             if str(info["device"]).split(":")[0] != want_device:
-                fail(f"{_capital(what)} está en el dispositivo {info['device']}, pero se esperaba {want_device}.\n"
-                     "Pista: crea los tensores nuevos con device=x.device (o usa torch.zeros_like).")
+                fail(_("{what} is on device {device}, but {expected} was expected.\n"
+                       "Hint: create new tensors with device=x.device (or use torch.zeros_like).",
+                       what=_capital(what), device=info["device"], expected=want_device))
         if tuple(got_array.shape) != tuple(want.shape):
-            fail(f"{_capital(what)} tiene forma {tuple(got_array.shape)}; se esperaba {tuple(want.shape)}.\n"
-                 + (f"Pista: {hint}" if hint else "Pista: revisa la fórmula del tamaño de salida "
-                    "⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1."))
+            fail(_("{what} has shape {got}; {expected} was expected.\n", what=_capital(what),
+                   got=tuple(got_array.shape), expected=tuple(want.shape))
+                 + (_("Hint: {hint}", hint=hint) if hint else _("Hint: check the output size formula ⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1.")))
         if got_dtype != want_dtype:
-            fail(f"{_capital(what)} tiene dtype {got_dtype}; se esperaba {want_dtype}.\n"
-                 "Pista: no conviertas a otro tipo; crea los tensores auxiliares con dtype=x.dtype.")
+            fail(_("{what} has dtype {got}; {expected} was expected.\n"
+                   "Hint: do not convert to another type; create helper tensors with dtype=x.dtype.",
+                   what=_capital(what), got=got_dtype, expected=want_dtype))
         atol, rtol = tolerances(want_dtype, atol, rtol)
         if np.allclose(got_array, want, atol=atol, rtol=rtol, equal_nan=True):
             return
@@ -154,18 +158,20 @@ def check_close(got, expected, *, case=None, what: str = "el resultado", atol: f
             except Exception:  # a hint that cannot be computed for this input simply does not apply
                 continue
             if alt.shape == got_array.shape and np.allclose(got_array, alt, atol=atol, rtol=rtol):
-                chosen = text
+                chosen = _(text)
                 break
-        fail(f"{_capital(what)} no coincide con lo esperado.\n" + describe_mismatch(want, got_array)
-             + (f"\nPista: {chosen}" if chosen else ""))
+        fail(_("{what} does not match what was expected.\n", what=_capital(what)) + describe_mismatch(want, got_array)
+             + (_("\nHint: {hint}", hint=chosen) if chosen else ""))
 
 
-def check_equal(got, expected, *, case=None, what: str = "el resultado", hint: str | None = None) -> None:
+def check_equal(got, expected, *, case=None, what: str = N_("the result"), hint: str | None = None) -> None:
     """Fail unless a plain value (int, str, tuple...) equals ``expected`` exactly."""
+    what, hint = _(what), _(hint) if hint else hint  # N_ constants of the suites, translated here
     value = got.value if hasattr(got, "value") and hasattr(got, "ops") else got
     if value != expected:
         with describing(case):
-            fail(f"{_capital(what)}: se esperaba {expected!r}; se obtuvo {value!r}." + (f"\nPista: {hint}" if hint else ""))
+            fail(_("{what}: {expected!r} was expected; got {value!r}.", what=_capital(what),
+                   expected=expected, value=value) + (_("\nHint: {hint}", hint=hint) if hint else ""))
 
 
 def check_grads(got, expected: dict, *, case=None, atol: float | None = None, rtol: float | None = None,
@@ -177,20 +183,20 @@ def check_grads(got, expected: dict, *, case=None, atol: float | None = None, rt
     names = names or {}
     with describing(case):
         for key, want in expected.items():
-            label = f"el gradiente respecto de {names.get(key, key)}"
+            label = _("the gradient with respect to {name}", name=names.get(key, key))
             if key not in got.grads:
-                fail(f"No se pudo calcular {label}: ¿el resultado quedó desconectado del grafo "
-                     "(numpy, .item(), .detach(), torch.tensor(...) sobre valores calculados)?")
+                fail(_("Could not compute {what}: did the result get disconnected from the graph "
+                       "(numpy, .item(), .detach(), torch.tensor(...) on computed values)?", what=label))
             kind = str(want.dtype).removeprefix("torch.")
             check_close(got.grads[key], want, what=label, atol=atol if atol is not None else GRAD_ATOL.get(kind),
                         rtol=rtol if rtol is not None else GRAD_RTOL.get(kind),
-                        hint=hint or "construye el resultado sólo con operaciones de tensores de torch para "
-                        "que autograd pueda derivarlo.")
+                        hint=hint or _("build the result only with torch tensor operations so "
+                        "that autograd can differentiate it."))
 
 
 #: What ``raises=`` accepts besides an exception's name: any exception the student's code raised
 #: on purpose, never NotImplementedError (the untouched stub).
-ANY_EXCEPTION = "cualquier excepción salvo NotImplementedError"
+ANY_EXCEPTION = "any exception but NotImplementedError"
 
 
 def check_raises(student: "StudentCode", name: str, *args, why: str, raises: str = ANY_EXCEPTION,
@@ -203,19 +209,22 @@ def check_raises(student: "StudentCode", name: str, *args, why: str, raises: str
     Example: ``check_raises(student, "max_pool2d", x, 3, padding=2, why="padding > kernel_size // 2",
     raises="RuntimeError")``.
     """
+    why = _(why)  # an N_ constant of the suites (or the strategies' case.why), translated here
     raised = student.raised(name, *args, **kwargs)
     if raised is None:
-        fail(f"`{name}` debía lanzar {_expected_exception(raises)} ({why}), pero devolvió un resultado.\n"
-             f"Pista: valida los argumentos al inicio, como hace torch: {_raise_example(raises)}.")
+        fail(_("`{name}` should have raised {expected} ({why}), but it returned a result.\n"
+               "Hint: check the arguments at the start, as torch does: {example}.", name=name,
+               expected=_expected_exception(raises), why=why, example=_raise_example(raises)))
     if raised == "NotImplementedError":
-        fail(f"`{name}` lanzó NotImplementedError: todavía no está implementada.")
+        fail(_("`{name}` raised NotImplementedError: it is not implemented yet.", name=name))
     if raises != ANY_EXCEPTION and raised != raises:
-        fail(f"`{name}` debía lanzar {raises} ({why}), pero lanzó {raised}.\n"
-             f"Pista: el enunciado pide esa excepción, la misma que lanza torch: {_raise_example(raises)}.")
+        fail(_("`{name}` should have raised {raises} ({why}), but it raised {raised}.\n"
+               "Hint: the assignment asks for that exception, the same one torch raises: {example}.", name=name,
+               raises=raises, why=why, raised=raised, example=_raise_example(raises)))
 
 
 def _expected_exception(raises: str) -> str:
-    return "una excepción" if raises == ANY_EXCEPTION else raises
+    return _("an exception") if raises == ANY_EXCEPTION else raises
 
 
 def _raise_example(raises: str) -> str:
@@ -237,9 +246,9 @@ def check_input_unchanged(student: "StudentCode", name: str, case) -> None:
         except StudentRaised as exc:
             if "in-place" not in str(exc) and "inplace" not in str(exc):
                 raise
-            fail(f"`{name}` modificó su entrada en el lugar (in-place).\n"
-                 "Pista: no cambies x: trabaja sobre una copia (x.clone()) o crea tensores nuevos "
-                 "(F.pad devuelve uno nuevo).")
+            fail(_("`{name}` modified its input in place (in-place).\n"
+                   "Hint: do not change x: work on a copy (x.clone()) or create new tensors "
+                   "(F.pad returns a new one).", name=name))
 
 
 def reference_call(function: Callable, case, device: str = "cpu"):
@@ -269,8 +278,9 @@ def _unwrap(got, what: str) -> tuple[np.ndarray, dict]:
     if hasattr(got, "value") and hasattr(got, "info"):
         value, info = got.value, dict(got.info or {})
         if not isinstance(value, np.ndarray) or info.get("type", "torch.Tensor") != "torch.Tensor":
-            fail(f"{_capital(what)} debía ser un torch.Tensor; se obtuvo {info.get('type', type(value).__name__)}"
-                 f" ({describe_array(value) if isinstance(value, np.ndarray) else repr(value)[:80]}).")
+            fail(_("{what} should have been a torch.Tensor; got {type} ({value}).", what=_capital(what),
+                   type=info.get("type", type(value).__name__),
+                   value=describe_array(value) if isinstance(value, np.ndarray) else repr(value)[:80]))
         return value, info
     return _as_array(got), {}
 

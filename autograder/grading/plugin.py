@@ -24,18 +24,19 @@ from pathlib import Path
 import pytest
 
 from autograder.grading.failures import GradingFailure, fail, take_notes
+from autograder.i18n import N_, _
 
 #: The line a failure message ends with when its input may not be the smallest failing one.
 INPUT_NOTES = {
-    "explicit": ("\n(Esta entrada es un caso fijo de las pruebas: ninguna de las entradas generadas falló, así "
-                 "que no se pudo buscar una más pequeña.)"),
-    "shrink_timeout": ("\n(La búsqueda de una entrada más pequeña se detuvo por tiempo: puede haber una más "
-                       "pequeña que también falle.)"),
+    "explicit": N_("\n(This input is a fixed case of the tests: none of the generated inputs failed, so "
+                   "no smaller one could be searched for.)"),
+    "shrink_timeout": N_("\n(The search for a smaller input stopped for time: there may be a smaller "
+                         "one that also fails.)"),
 }
 
 #: What a failure message says when the suite itself broke (never the test's source).
-INTERNAL_ERROR = ("Error interno del calificador en esta prueba ({kind}); no es un error de tu código: "
-                  "avisa al equipo docente.")
+INTERNAL_ERROR = N_("Internal error of the grader in this test ({kind}); it is not an error in your code: "
+                    "tell the teaching team.")
 
 
 class GradingPlugin:
@@ -110,7 +111,7 @@ class GradingPlugin:
         for op in re.findall(re.escape(BAN_MARKER) + r" (\S+)", text):
             self.refused_by_part[self.current_part].add(op[:80])
         for what in re.findall(re.escape(REFUSED_MARKER) + r" ([^\n]{1,160})", text):
-            entry = f"el corrector impidió: {what}"
+            entry = _("the grader prevented: {what}", what=what)
             if entry not in self.tampering_by_part[self.current_part]:
                 self.tampering_by_part[self.current_part].append(entry)
 
@@ -126,14 +127,14 @@ class GradingPlugin:
                 self.internal_errors.append(f"probe after {part}: {type(exc).__name__}: {str(exc)[:200]}")
         seen = getattr(self, "_integrity_seen", 0)
         for problem in worker.tampering[seen:]:
-            self.tampering_by_part[part].append(f"integridad: {problem}")
+            self.tampering_by_part[part].append(_("integrity: {problem}", problem=problem))
         self._integrity_seen = len(worker.tampering)
 
     def check_budget(self) -> None:
         if time.monotonic() - self._started_at > self.budget_s:
             self.budget_spent = True
-            fail(f"Se agotó el tiempo total de corrección de tu envío ({self.budget_s:g} s); "
-                 "esta prueba no alcanzó a ejecutarse. ¿Hay bucles de Python que puedas vectorizar?")
+            fail(_("The total grading time of your submission ran out ({budget:g} s); "
+                   "this test did not get to run. Are there Python loops you could vectorize?", budget=self.budget_s))
 
     def start_worker_in_background(self) -> None:
         """Start the worker (its own torch import) while this process imports torch and pytest.
@@ -226,9 +227,10 @@ class GradingPlugin:
             self.first_test_at = time.monotonic()
             self._cpu_at_first_test = self._cpu_seconds()
         if not self.load.ok:
-            fail(f"Tu envío no se pudo ejecutar: {self.load.error}")
+            fail(_("Your submission could not be run: {error}", error=self.load.error))
         if self.current_part not in self.load.defined:
-            fail(f"no se encontró `{self.current_part}`: defínelo (con ese nombre) en su celda de solución.")
+            fail(_("`{part}` was not found: define it (with that name) in its solution cell.",
+                   part=self.current_part))
         self.check_budget()
 
     @pytest.hookimpl(wrapper=True)
@@ -331,13 +333,14 @@ class GradingPlugin:
 
     def _message(self, item, excinfo) -> str:
         if excinfo is None:
-            return "La prueba no pasó."
+            return _("The test did not pass.")
         failure = _find_grading_failure(excinfo.value)
         if failure is not None:
-            return str(failure) + INPUT_NOTES.get(self.input_origin.get(item.nodeid), "")
+            note = INPUT_NOTES.get(self.input_origin.get(item.nodeid))
+            return str(failure) + (_(note) if note else "")
         kind = type(excinfo.value).__name__
         self.internal_errors.append(f"{item.name}: {kind}: {str(excinfo.value)[:300]}")
-        return INTERNAL_ERROR.format(kind=kind)
+        return _(INTERNAL_ERROR, kind=kind)
 
     def write(self, *, finished: bool) -> None:
         load = self.load

@@ -18,6 +18,7 @@ import torch
 
 from autograder.grading.failures import GradingFailure, StudentRaised, compose, describing, fail
 from autograder.grading.failure_text import student_error_text
+from autograder.i18n import _
 
 
 def _client():
@@ -94,7 +95,8 @@ class StudentCode:
         client = _client()
         if not isinstance(result.value, client.Handle):
             with describing(case):
-                fail(f"`{name}(...)` debía crear un nn.Module; se obtuvo {result.info.get('type', type(result.value).__name__)}.")
+                fail(_("`{name}(...)` should have created an nn.Module; got {type}.", name=name,
+                       type=result.info.get("type", type(result.value).__name__)))
         return StudentModule(self, result.value, name)
 
     def _do(self, action, what: str):
@@ -106,7 +108,8 @@ class StudentCode:
             # spend the whole submission's time on one hang.
             test, message, _kind = earlier
             if test != self._link.current_test:
-                message = f"No se ejecutó: en una prueba anterior de esta parte ({test}):\n{message}"
+                message = _("Not run: in an earlier test of this part ({test}):\n{message}", test=test,
+                            message=message)
             raise GradingFailure(message)
         try:
             result = action(self._link.worker())
@@ -115,12 +118,14 @@ class StudentCode:
             raise StudentRaised(compose(student_error_text(exc.exc_type, exc.message, exc.traceback_tail)),
                                 str(exc.exc_type), exc.message) from None
         except client.WorkerTimeout:
-            message = compose(f"{what} superó el límite de {self._link.call_timeout:g} s por llamada (¿un bucle "
-                              "infinito, o demasiados bucles de Python? Vectoriza con operaciones de tensores).")
+            message = compose(_("{what} exceeded the limit of {limit:g} s per call (an infinite loop, or "
+                                "too many Python loops? Vectorize with tensor operations).", what=what,
+                                limit=self._link.call_timeout))
             self._link.gave_up[self._link.current_part] = (self._link.current_test, message, "timeout")
             raise GradingFailure(message) from None
         except client.WorkerCrashed as exc:
-            message = compose(f"El proceso que ejecuta tu código terminó durante {what}: {exc.reason}")
+            message = compose(_("The process that runs your code ended during {what}: {reason}", what=what,
+                                reason=exc.reason))
             self._link.gave_up[self._link.current_part] = (self._link.current_test, message, "crash")
             raise GradingFailure(message) from None
         # describe() answers a plain dict: no ops to record.
@@ -195,7 +200,8 @@ class StudentModule:
         """
         result = self._method("get_submodule", path)
         if not isinstance(result.value, _client().Handle):
-            fail(f"`{self.class_name}.{path}` debía ser un nn.Module; se obtuvo {result.info.get('type', '?')}.")
+            fail(_("`{name}.{path}` should have been an nn.Module; got {type}.", name=self.class_name, path=path,
+                   type=result.info.get("type", "?")))
         return StudentModule(self._code, result.value, f"{self.class_name}.{path}")
 
     def release(self) -> None:
@@ -214,18 +220,19 @@ class StudentModule:
         found = {name: tuple(shape) for name, shape in {**info.get("parameters", {}), **info.get("buffers", {})}.items()}
         missing = [n for n in expected if n not in found]
         unexpected = [n for n in found if n not in expected]
-        reshaped = [f"{n}: se esperaba {expected[n]}, tiene {found[n]}" for n in expected
+        reshaped = [_("{name}: {expected} was expected, it has {got}", name=n, expected=expected[n], got=found[n])
+                    for n in expected
                     if n in found and found[n] != expected[n]]
         if missing or unexpected or reshaped:
-            lines = [f"Los parámetros de `{self.class_name}` no coinciden con la especificación "
-                     "(nombres y formas, como en el enunciado)."]
+            lines = [_("The parameters of `{name}` do not match the specification "
+                       "(names and shapes, as in the assignment).", name=self.class_name)]
             if missing:
-                lines.append("Faltan: " + ", ".join(missing[:12]) + (" …" if len(missing) > 12 else ""))
+                lines.append(_("Missing: ") + ", ".join(missing[:12]) + (" …" if len(missing) > 12 else ""))
             if unexpected:
-                lines.append("Sobran: " + ", ".join(unexpected[:12]) + (" …" if len(unexpected) > 12 else ""))
+                lines.append(_("Extra: ") + ", ".join(unexpected[:12]) + (" …" if len(unexpected) > 12 else ""))
             if reshaped:
-                lines.append("Con otra forma: " + "; ".join(reshaped[:8]) + (" …" if len(reshaped) > 8 else ""))
-            lines.append("Pista: usa exactamente los nombres de atributos del enunciado (p. ej. conv1, bn1, downsample).")
+                lines.append(_("With another shape: ") + "; ".join(reshaped[:8]) + (" …" if len(reshaped) > 8 else ""))
+            lines.append(_("Hint: use exactly the attribute names of the assignment (e.g. conv1, bn1, downsample)."))
             fail("\n".join(lines))
         state = {name: t.detach().cpu() for name, t in reference.state_dict().items()}
         self._method("load_state_dict", state)

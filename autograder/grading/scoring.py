@@ -25,6 +25,7 @@ from __future__ import annotations
 from autograder.config import Assignment, Grading
 from autograder.grading.banned_ops import BANNED_FAMILIES, banned_ops_used
 from autograder.grading.report import Flag, PartResult, TestResult
+from autograder.i18n import N_, _
 
 #: Kinds that an empty answer passes too (code that returns zeros leaves its input unchanged; a
 #: stub that raises "rejects" every invalid argument): they earn points only while the part's
@@ -33,13 +34,13 @@ CONDITIONAL_KINDS = frozenset({"input_unchanged", "invalid_arguments"})
 #: The main comparison of a part: its output against the reference on generated inputs.
 MAIN_KINDS = frozenset({"matches_reference"})
 MAIN_KIND = "matches_reference"
-CONDITIONAL_MESSAGE = ("Esta prueba sólo suma puntos cuando la salida es correcta: corrige primero la prueba "
-                       "principal de esta parte (coincide con la referencia).")
+CONDITIONAL_MESSAGE = N_("This test only adds points when the output is correct: first fix the main test "
+                         "of this part (matches the reference).")
 #: The exception of the template's stubs (``raise NotImplementedError()``).
 NOT_IMPLEMENTED = "NotImplementedError"
-NOT_IMPLEMENTED_MESSAGE = ("No implementada todavía: `{part}` aún lanza NotImplementedError (el `raise "
-                           "NotImplementedError()` de la plantilla, o el de una función que usa). Escribe tu "
-                           "solución en su celda y borra esa línea.")
+NOT_IMPLEMENTED_MESSAGE = N_("Not implemented yet: `{part}` still raises NotImplementedError (the `raise "
+                             "NotImplementedError()` of the template, or that of a function it uses). Write your "
+                             "solution in its cell and delete that line.")
 
 #: Scores are rounded so that float noise never makes two identical runs differ.
 DIGITS = 4
@@ -58,7 +59,7 @@ def score_parts(assignment: Assignment, grading: Grading, tests: list[dict],
     def banned_of(part: str) -> list[str]:
         return sorted(set(banned_ops_used(part, ops_by_part.get(part, ()))) | set(refused_by_part.get(part, ())))
 
-    integrity_failed = any(entry.startswith("integridad:") for items in tampering_by_part.values() for entry in items)
+    integrity_failed = any(entry.startswith(_("integrity: {problem}", problem="")) for items in tampering_by_part.values() for entry in items)
     voided = {p for p in assignment.parts if p in BANNED_FAMILIES} if integrity_failed else set()
     failing_parts = {t["part"] for t in tests if not t["passed"]}
     banned_parts = {p for p in assignment.parts if banned_of(p)}
@@ -71,11 +72,12 @@ def score_parts(assignment: Assignment, grading: Grading, tests: list[dict],
         banned = banned_of(part)
         if banned:
             flags.append(Flag(part=part, kind="banned_op",
-                              message=f"`{part}` usó la implementación de torch ({', '.join(banned)})."))
+                              message=_("`{part}` used torch's implementation ({ops}).", part=part,
+                                        ops=", ".join(banned))))
         for entry in tampering_by_part.get(part, ()):
-            flags.append(Flag(part=part, kind="tampering", message=f"`{part}`: {entry}"))
+            flags.append(Flag(part=part, kind="tampering", message=_("`{part}`: {entry}", part=part, entry=entry)))
         if part in voided and not banned:
-            banned = ["comprobación de integridad fallida: la prohibición dejó de estar en vigor"]
+            banned = [_("integrity check failed: the ban stopped being in force")]
         main_failed = _main_failed(own)
         not_implemented = not banned and _not_implemented(own)
         entries = []
@@ -83,13 +85,13 @@ def score_parts(assignment: Assignment, grading: Grading, tests: list[dict],
             max_points = round(points * grading.weight(test["kind"]) / total_weight, DIGITS)
             passed, message = test["passed"], test["message"]
             if not_implemented:
-                passed, message = False, NOT_IMPLEMENTED_MESSAGE.format(part=part)
+                passed, message = False, _(NOT_IMPLEMENTED_MESSAGE, part=part)
             elif banned:
                 passed = False
                 message = (_banned_message(part, banned) + _through_note(test.get("builds_on", ()), banned_parts)
                            + (f"\n{message}" if message else ""))
             elif passed and main_failed and test["kind"] in CONDITIONAL_KINDS:
-                passed, message = False, CONDITIONAL_MESSAGE
+                passed, message = False, _(CONDITIONAL_MESSAGE)
             elif not passed or message:  # a passing test's note (it matched using your own failing part)
                 message += _builds_on_note(test.get("builds_on", ()), failing_parts)
             entries.append(TestResult(name=test["name"], passed=passed, message=message, kind=test["kind"],
@@ -116,7 +118,7 @@ def raised_not_implemented(test: dict) -> bool:
     """The test failed because the student's code raised NotImplementedError."""
     if test.get("raised") is not None:
         return test["raised"] == NOT_IMPLEMENTED
-    return f"lanzó {NOT_IMPLEMENTED}" in (test.get("message") or "")
+    return _("raised {exception}", exception=NOT_IMPLEMENTED) in (test.get("message") or "")
 
 
 def _not_implemented(tests: list[dict]) -> bool:
@@ -127,22 +129,23 @@ def _not_implemented(tests: list[dict]) -> bool:
 
 def _not_graded(part: str) -> dict:
     """The entry of a part none of whose tests ran (the time ran out, or its suite has none)."""
-    return {"name": "sin calificar", "part": part, "kind": "not_graded", "builds_on": [], "passed": False,
-            "message": f"`{part}` no alcanzó a calificarse (se agotó el tiempo total de corrección)."}
+    return {"name": _("not graded"), "part": part, "kind": "not_graded", "builds_on": [], "passed": False,
+            "message": _("`{part}` did not get graded (the total grading time ran out).", part=part)}
 
 
 def _banned_message(part: str, ops: list[str]) -> str:
-    return (f"Parte anulada: `{part}` llegó a la implementación de torch de la operación que se pide "
-            f"({', '.join(ops)}), directamente o por un alias (F.conv2d, torch.conv2d, nn.Conv2d, "
-            "F.max_pool2d...). Escríbela con operaciones de tensores (F.pad, F.unfold, sumas, productos).")
+    return (_("Part voided: `{part}` reached torch's implementation of the operation it asks for "
+             "({ops}), directly or through an alias (F.conv2d, torch.conv2d, nn.Conv2d, "
+             "F.max_pool2d...). Write it with tensor operations (F.pad, F.unfold, sums, products).", part=part,
+             ops=", ".join(ops)))
 
 
 def _through_note(builds_on, banned_parts: set[str]) -> str:
     through = [p for p in builds_on if p in banned_parts]
     if not through:
         return ""
-    return (f" Probablemente a través de {', '.join(f'`{p}`' for p in through)}, que también la usa: "
-            "corrígela y esta parte recupera sus puntos.")
+    return (_(" Probably through {parts}, which uses it too: "
+             "fix it and this part gets its points back.", parts=", ".join(f"`{p}`" for p in through)))
 
 
 def _builds_on_note(builds_on, failing_parts: set[str]) -> str:
@@ -150,5 +153,5 @@ def _builds_on_note(builds_on, failing_parts: set[str]) -> str:
     if not failing:
         return ""
     names = ", ".join(f"`{p}`" for p in failing)
-    return (f"\nNota: esta parte se apoya (o puede apoyarse) en {names}, que también falla; si la usas, "
-            "corrígela primero: el error puede venir de ahí.")
+    return (_("\nNote: this part builds (or may build) on {names}, which fails too; if you use it, "
+             "fix it first: the error may come from there.", names=names))

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from autograder.config import REPO_ROOT, load_course, solutions_dir
+from autograder.i18n import set_language
 from autograder.sandbox.worker import configure_torch  # the worker's settings, one definition
 
 #: pytest's configuration for grading runs: none of the repository's addopts (xdist...), no cache.
@@ -69,6 +70,7 @@ def run_session(*, course_file: Path | None, assignment: str, source: str, profi
     from autograder.sandbox.client import Limits
 
     course = load_course(course_file)
+    set_language(course.course.language)  # the messages of this session are in the course's language
     grading = course.grading
     limits = Limits(memory_mb=grading.memory_mb, cpu_seconds=int(grading.submission_timeout),
                     max_processes=grading.max_processes, max_output_kb=grading.max_output_kb,

@@ -28,6 +28,7 @@ from autograder.student_files import Refused, read_file, scan, shown_name
 
 #: The notebooks' fixed import cell, given to every submission.
 from autograder.content.reference import IMPORT_HEADER  # the notebook's fixed import cell, one copy
+from autograder.i18n import _
 
 
 @dataclass
@@ -64,20 +65,23 @@ def load_submission(path: Path | str, assignment: Assignment | str,
         if path.is_dir():
             found = _pick_from_folder(path, assignment, limits, notes)
             if found is None:  # what was refused is part of why
-                return _unreadable(" ".join([f"La carpeta {path.name} no contiene {assignment.notebook} ni un único "
-                                             ".ipynb/.py que se pueda leer.", *notes]))
-            notes.append(f"Se calificó {found} de la carpeta {path.name}.")
+                return _unreadable(" ".join([_("The folder {folder} does not hold {notebook} nor a single "
+                                               ".ipynb/.py that can be read.", folder=path.name,
+                                               notebook=assignment.notebook), *notes]))
+            notes.append(_("{file} from the folder {folder} was graded.", file=found, folder=path.name))
             name, data = found, read_file(path, found, limits)
         else:
             name, data = path.name, read_file(path.parent, path.name, limits, follow_root=True)
         text = data.decode("utf-8")
     except Refused as exc:
-        return _with_notes(_unreadable(f"No se pudo leer {exc.refusal.path}: {exc.refusal.reason}."), notes)
+        return _with_notes(_unreadable(_("Could not read {path}: {reason}.", path=exc.refusal.path,
+                                         reason=exc.refusal.reason)), notes)
     except UnicodeDecodeError as exc:  # its message would quote the bytes: name the position only
-        return _with_notes(_unreadable(f"No se pudo leer {shown_name(name)}: no es texto UTF-8 (byte no válido "
-                                       f"en la posición {exc.start})."), notes)
+        return _with_notes(_unreadable(_("Could not read {name}: it is not UTF-8 text (invalid byte "
+                                         "at position {position}).", name=shown_name(name), position=exc.start)), notes)
     except OSError as exc:
-        return _with_notes(_unreadable(f"No se pudo leer {shown_name(name)}: {exc.strerror}."), notes)
+        return _with_notes(_unreadable(_("Could not read {name}: {error}.", name=shown_name(name),
+                                         error=exc.strerror)), notes)
     if name.endswith(".ipynb"):
         return _from_notebook(text, PurePosixPath(name).name, list(assignment.parts), notes)
     return _from_python(text, list(assignment.parts), notes, PurePosixPath(name).name)
@@ -110,7 +114,8 @@ def _from_python(text: str, parts: list[str], notes: list[str], filename: str = 
     extraction = extract_cells([CodeCell(filename, text)], parts)
     if filename in extraction.syntax_errors:  # a module that does not compile cannot be imported at all
         error = extraction.syntax_errors[filename]
-        return Submission(source=IMPORT_HEADER, notes=notes + [f"{filename}: {error}"], error=error,
+        return Submission(source=IMPORT_HEADER, notes=notes + [_("{file}: {error}", file=filename, error=error)],
+                          error=error,
                           extraction=extraction)
     return _submission(extraction, parts, notes, found_as="archivo")
 
@@ -122,17 +127,22 @@ def _from_notebook(text: str, filename: str, parts: list[str], notes: list[str])
         notebook = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several kinds for broken JSON/schema
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc).splitlines()[0]
-        return _unreadable(f"El notebook {filename} está dañado (no es un JSON de notebook válido: {reason}). "
-                           "Vuelve a descargarlo o restaura una copia y pega tus soluciones.")
-    cells = []
+        return _unreadable(_("The notebook {file} is damaged (it is not valid notebook JSON: {reason}). "
+                             "Download it again or restore a copy and paste your solutions.", file=filename, reason=reason))
+    found = []
     for number, cell in enumerate(notebook.cells, start=1):  # numbered as they appear, markdown included
         if cell.get("cell_type") != "code":
             continue
         metadata = cell.get("metadata", {}).get("nbgrader", {})
         grade_id = metadata.get("grade_id") if isinstance(metadata, dict) else None
         source = cell.get("source", "")
-        cells.append(CodeCell(f"celda {number}", source if isinstance(source, str) else "".join(source),
-                              grade_id if isinstance(grade_id, str) else None))
+        found.append((number, source if isinstance(source, str) else "".join(source),
+                      grade_id if isinstance(grade_id, str) else None))
+    ids = [grade_id for _number, _source, grade_id in found]
+    # A part's own solution cell is named after it ("la celda de conv2d"); any other by its number.
+    cells = [CodeCell(_("the cell of {part}", part=grade_id) if grade_id in parts and ids.count(grade_id) == 1
+                      else _("cell {number}", number=number), source, grade_id)
+             for number, source, grade_id in found]
     return submission_from_cells(cells, parts, notes)
 
 
@@ -149,11 +159,12 @@ def submission_from_cells(cells: Sequence[CodeCell], parts: list[str], notes: li
         if extraction.part_grade_ids.get(part) == part:
             sub.parts_found[part] = "grade_id"
         elif part not in has_cell:
-            sub.notes.append(f"`{part}`: no se encontró su celda de solución (grade_id `{part}`; ¿se dañaron sus "
-                             f"metadatos de nbgrader?); se usó la definición con ese nombre de {where}.")
+            sub.notes.append(_("`{part}`: its solution cell was not found (grade_id `{part}`; was its nbgrader "
+                               "metadata damaged?); the definition with that name from {cell} was used.", part=part,
+                               cell=where))
         else:
-            sub.notes.append(f"`{part}`: se calificó la definición de {where} (la última del cuaderno con ese "
-                             "nombre), no la de su celda de solución.")
+            sub.notes.append(_("`{part}`: the definition from {cell} (the notebook's last one with that "
+                               "name) was graded, not the one in its solution cell.", part=part, cell=where))
     return sub
 
 
@@ -161,6 +172,6 @@ def _submission(extraction: Extraction, parts: list[str], notes: list[str], *, f
     notes = notes + extraction.notes
     missing = [p for p in parts if p not in extraction.part_cells]
     if missing:
-        notes.append("No se encontró: " + ", ".join(f"`{p}`" for p in missing) + ".")
+        notes.append(_("Not found: ") + ", ".join(f"`{p}`" for p in missing) + ".")
     return Submission(source=extraction.source, notes=notes, extraction=extraction,
                       parts_found={p: found_as for p in parts if p in extraction.part_cells})

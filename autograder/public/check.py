@@ -23,6 +23,7 @@ from typing import Iterable
 from autograder.grading.extraction import CodeCell
 from autograder.public.notebook_source import executed_cells
 from autograder.public.check_printout import format_part_report
+from autograder.i18n import _, set_language
 
 
 #: The kernel's grading service, kept warm between calls (started by the first check()).
@@ -93,18 +94,20 @@ def check(part: str, *, cells: Iterable[str | CodeCell] | None = None, course=No
         from autograder.grading.submission import submission_from_cells
 
         course = find_course(course)
+        set_language(course.course.language)  # what check() prints is in the course's language
         assignment = assignment_of(course, part)
         if assignment is None:
             known = ", ".join(p for a in course.assignments for p in a.parts)
-            say(f"? No existe la parte {part!r}. Partes: {known}.")
+            say(_("? There is no part {part!r}. Parts: {known}.", part=part, known=known))
             return None
         given = executed_cells() if cells is None else list(cells)
-        code_cells = [c if isinstance(c, CodeCell) else CodeCell(f"celda {i}", c) for i, c in enumerate(given, 1)]
+        code_cells = [c if isinstance(c, CodeCell) else CodeCell(_("cell {number}", number=i), c) for i, c in enumerate(given, 1)]
         submission = submission_from_cells(code_cells, list(course.assignment(assignment).parts))
         with using_services(_kernel_services()):
             report = grade_report(course, submission, assignment, profile="public", only_part=part)
     except Exception as exc:  # the checker itself failed: say so, never break the notebook
-        say(f"? No se pudieron ejecutar las comprobaciones de {part}: {type(exc).__name__}: {exc}")
+        say(_("? The checks of {part} could not be run: {error}: {message}", part=part,
+                error=type(exc).__name__, message=exc))
         return None
     say(format_part_report(report, part))
     return CheckReport(report.to_json())

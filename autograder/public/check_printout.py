@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib
 import textwrap
 import warnings
+from autograder.i18n import _
 
 from autograder.grading.report import Report
 
@@ -46,18 +47,21 @@ def test_title(name: str, assignment: str | None = None) -> str:
 def format_part_report(report: Report, part: str) -> str:
     """The lines ``check(part)`` prints for ``part`` of a public-profile grading ``report``."""
     if report.load_error:
-        return (f"✘ {part}: tu código no se pudo ejecutar.\n"
-                f"    {report.load_error}\n"
-                "    Pista: ejecuta de nuevo las celdas con tus definiciones y corrige el error.")
+        return (_("✘ {part}: your code could not be run.\n"
+                  "    {error}\n"
+                  "    Hint: run the cells with your definitions again and fix the error.", part=part,
+                  error=report.load_error))
     entry = report.parts.get(part)
     if entry is None or not entry.tests:
-        return f"? {part}: no hay comprobaciones públicas para esta parte."
+        return _("? {part}: there are no public checks for this part.", part=part)
     tests = entry.tests
-    notes = [f"  nota: {note}" for note in entry.notes]
+    notes = [_("  note: {note}", note=note) for note in entry.notes]
     if entry.not_implemented:  # scoring decided: the stub still raises NotImplementedError
-        return "\n".join([f"✘ {part}: no implementado todavía (tu función aún lanza NotImplementedError)."] + notes)
+        return "\n".join([_("✘ {part}: not implemented yet (your function still raises NotImplementedError).",
+                             part=part)] + notes)
     passed = sum(t.passed for t in tests)
-    lines = [f"{'✔' if passed == len(tests) else '✘'} {part}: {passed} de {len(tests)} comprobaciones públicas pasan."]
+    lines = [_("{mark} {part}: {passed} of {total} public checks pass.", mark="✔" if passed == len(tests) else "✘",
+               part=part, passed=passed, total=len(tests))]
     for test in tests:
         points = f" [{_points(test.points)}/{_points(test.max_points)}]"
         lines.append(f"  {'✔' if test.passed else '✘'} {test_title(test.name, report.assignment)}{points}")
@@ -67,12 +71,12 @@ def format_part_report(report: Report, part: str) -> str:
         if flag.part == part:
             lines.append(f"  ⚠ {flag.message}")
     if len(entry.cells) > 1:
-        lines.append(f"  (se comprobó con lo que definen: {', '.join(entry.cells)})")
+        lines.append(_("  (checked with what these define: {cells})", cells=", ".join(entry.cells)))
     lines += notes
-    lines.append(f"  [puntos]: lo que vale cada tipo de prueba en los {_points(entry.max_score)} puntos de "
-                 "la parte; la nota sale de las pruebas ocultas.")
+    lines.append(_("  [points]: what each kind of test is worth in the part's {points} points; "
+                   "the score comes from the hidden tests.", points=_points(entry.max_score)))
     if passed == len(tests):
-        lines.append("  (Las pruebas ocultas de la calificación son más y con otras entradas.)")
+        lines.append(_("  (The hidden tests of the grade are more, and with other inputs.)"))
     return "\n".join(lines)
 
 

@@ -23,6 +23,7 @@ from autograder.grading.harness import StudentRaised, check_equal, describing, f
 
 #: {label: {"module", "init", "parameters", "buffers"}}: autograder/content/spec_table.py writes it.
 SPECS: dict[str, dict] = json.loads(Path(__file__).with_name("spec_table.json").read_text(encoding="utf-8"))["specs"]
+from autograder.i18n import N_, _
 
 
 def specs_of(module: str) -> list[dict]:
@@ -119,15 +120,17 @@ def check_layout(module, spec: dict) -> None:
     expected = {name: tuple(shape) for group in ("parameters", "buffers") for name, shape in spec[group].items()}
     missing = [name for name in expected if name not in found]
     unexpected = [name for name in found if name not in expected]
-    reshaped = [f"{name}: se esperaba {expected[name]}, tiene {found[name]}" for name in expected
+    reshaped = [_("{name}: {expected} was expected, it has {got}", name=name, expected=expected[name], got=found[name])
+                for name in expected
                 if name in found and found[name] != expected[name]]
     if not (missing or unexpected or reshaped):
         return
-    lines = [f"Los parámetros de `{spec['module']}` no coinciden con el enunciado (nombres y formas)."]
-    for title, names in (("Faltan", missing), ("Sobran", unexpected), ("Con otra forma", reshaped)):
+    lines = [_("The parameters of `{module}` do not match the assignment (names and shapes).",
+               module=spec["module"])]
+    for title, names in ((_("Missing: "), missing), (_("Extra: "), unexpected), (_("With another shape: "), reshaped)):
         if names:
-            lines.append(f"{title}: " + ", ".join(names[:10]) + (" …" if len(names) > 10 else ""))
-    lines.append("Pista: usa exactamente los nombres de atributos del enunciado (p. ej. conv1, bn1, downsample).")
+            lines.append(title + ", ".join(names[:10]) + (" …" if len(names) > 10 else ""))
+    lines.append(_("Hint: use exactly the attribute names of the assignment (e.g. conv1, bn1, downsample)."))
     with describing(spec_label(spec)):
         fail("\n".join(lines))
 
@@ -136,8 +139,9 @@ def check_output_shape(got, expected: tuple, *, hint: str) -> None:
     """Fail unless ``got`` (a CallResult) is a tensor of shape ``expected``."""
     value = got.value
     if not isinstance(value, np.ndarray):
-        fail(f"el forward debía devolver un torch.Tensor; devolvió {got.info.get('type', type(value).__name__)}.")
-    check_equal(tuple(value.shape), tuple(expected), what="la forma de la salida", hint=hint)
+        fail(_("the forward should have returned a torch.Tensor; it returned {type}.",
+               type=got.info.get("type", type(value).__name__)))
+    check_equal(tuple(value.shape), tuple(expected), what=N_("the output shape"), hint=hint)
 
 
 def parameter_count(spec: dict) -> int:
@@ -153,5 +157,5 @@ def check_module_input_unchanged_public(module, x) -> None:
     except StudentRaised as exc:
         if "in-place" not in str(exc) and "inplace" not in str(exc):
             raise
-        fail("el forward modificó su entrada en el lugar (in-place).\n"
-             "Pista: no uses operaciones in-place (ReLU(inplace=True), x += ...) sobre la entrada.")
+        fail(_("the forward modified its input in place (in-place).\n"
+               "Hint: do not use in-place operations (ReLU(inplace=True), x += ...) on the input."))

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from autograder.grading.harness import describing, fail
+from autograder.i18n import _
 
 
 class OneBigNetwork:
@@ -54,7 +55,8 @@ networks = OneBigNetwork()
 def as_tensor(result) -> torch.Tensor:
     """A CallResult's array as a tensor (a failure when the student returned something else)."""
     if not isinstance(result.value, np.ndarray):
-        fail(f"se esperaba un torch.Tensor; se obtuvo {result.info.get('type', type(result.value).__name__)}.")
+        fail(_("a torch.Tensor was expected; got {type}.",
+               type=result.info.get("type", type(result.value).__name__)))
     return torch.as_tensor(np.array(result.value))
 
 
@@ -62,28 +64,29 @@ def check_dropout_rate(dropout, p: float, label: str) -> None:
     """In train mode the module zeroes a fraction p of its input and scales the rest by 1/(1 - p);
     in eval mode it is the identity. 40 000 values: the fraction is p within 0.03 (over 12 sigma)."""
     ones = torch.ones(200, 200)
-    with describing(f"{label} sobre una entrada de unos (200, 200)"):
+    with describing(_("{label} on an input of ones (200, 200)", label=label)):
         kept = as_tensor(dropout.train().forward(ones))
         zero_fraction = float((kept == 0).double().mean())
         scaled = kept[kept != 0]
         if abs(zero_fraction - p) > 0.03 or not torch.allclose(scaled, torch.full_like(scaled, 1 / (1 - p))):
-            fail(f"en modo train apagó {zero_fraction:.1%} de los valores y dejó los demás entre "
-                 f"{float(kept.min()):.4g} y {float(kept.max()):.4g}; se esperaba apagar {p:.0%} y escalar "
-                 f"a {1 / (1 - p):.4g}.\nPista: usa nn.Dropout(p={p}).")
+            fail(_("in train mode it zeroed {zeroed:.1%} of the values and left the others between "
+                   "{low:.4g} and {high:.4g}; zeroing {p:.0%} and scaling "
+                   "by {scale:.4g} was expected.\nHint: use nn.Dropout(p={p}).", zeroed=zero_fraction,
+                   low=float(kept.min()), high=float(kept.max()), p=p, scale=1 / (1 - p)))
         if not torch.equal(as_tensor(dropout.eval().forward(ones)), ones):
-            fail("en modo eval el dropout cambió su entrada; en eval no debe hacer nada.\nPista: usa nn.Dropout.")
+            fail(_("in eval mode the dropout changed its input; in eval it must do nothing.\nHint: use nn.Dropout."))
 
 
 def check_train_differs_eval_repeats(net, x) -> None:
     """Dropout is on the forward's path: two train-mode outputs differ, two eval ones agree."""
     first, second = as_tensor(net.train().forward(x)), as_tensor(net.train().forward(x))
     if torch.equal(first, second):
-        fail("en modo train dos forward dieron exactamente lo mismo: el dropout no está en el camino del forward.\n"
-             "Pista: aplica las capas de dropout en forward (dentro de classifier, o self.dropout antes de fc).")
+        fail(_("in train mode two forwards gave exactly the same: the dropout is not on the forward's path.\n"
+               "Hint: apply the dropout layers in forward (inside classifier, or self.dropout before fc)."))
     first, second = as_tensor(net.eval().forward(x)), as_tensor(net.eval().forward(x))
     if not torch.equal(first, second):
-        fail("en modo eval dos forward dieron resultados distintos: en eval nada es aleatorio.\n"
-             "Pista: usa nn.Dropout (que se apaga en eval) en vez de F.dropout(..., training=True).")
+        fail(_("in eval mode two forwards gave different results: in eval nothing is random.\n"
+               "Hint: use nn.Dropout (which turns off in eval) instead of F.dropout(..., training=True)."))
 
 
 def dropout_paths(net, prefix: str) -> list[str]:

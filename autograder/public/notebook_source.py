@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from autograder.grading.extraction import CodeCell
+from autograder.i18n import _
 
 
 def cells_from_history(history: Sequence[str]) -> list[CodeCell]:
@@ -47,7 +48,7 @@ def executed_cells() -> list[CodeCell]:
     history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None)
     if shell is None or history is None:
         raise RuntimeError(
-            "check() se usa dentro de un notebook de Jupyter; "
-            "en una terminal ejecuta: autograder check NOTEBOOK.ipynb"
+            _("check() is used inside a Jupyter notebook; "
+              "in a terminal run: autograder check NOTEBOOK.ipynb")
         )
     return cells_from_history(list(history))

@@ -28,9 +28,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
+import string
 import subprocess
 import threading
 import time
@@ -38,6 +40,7 @@ import weakref
 from dataclasses import asdict, dataclass, field
 
 from autograder.sandbox import launch, lockdown, protocol
+from autograder.i18n import _, from_untrusted
 
 #: Seconds the worker may take to start (import torch, warm up) before the first request.
 STARTUP_SECONDS = 120.0
@@ -158,12 +161,12 @@ class SandboxWorker:
     def __init__(self, source: str, *, device: str = "cpu", limits: Limits = Limits(), sandbox: str = "auto",
                  ban: tuple[str, ...] = ()):
         if device not in ("cpu", "cuda"):
-            raise ValueError(f"dispositivo desconocido: {device!r} (use cpu o cuda)")
+            raise ValueError(_("unknown device: {device!r} (use cpu or cuda)", device=device))
         if device == "cuda":
             import torch
 
             if not torch.cuda.is_available():
-                raise DeviceUnavailable("CUDA no está disponible en esta máquina")
+                raise DeviceUnavailable(_("CUDA is not available on this machine"))
         self.source, self.device, self.limits, self.sandbox = source, device, limits, sandbox
         self.sandbox_kind: str = ""
         self.notes: list[str] = []
@@ -197,13 +200,16 @@ class SandboxWorker:
         try:
             reply = self._exchange({"op": "load", "source": self.source}, self.limits.call_timeout)
         except WorkerTimeout:
-            result = LoadResult(False, f"WorkerTimeout: la carga de la entrega superó {self.limits.call_timeout:g} s",
+            result = LoadResult(False, _("loading your code went past {seconds:g} s", seconds=self.limits.call_timeout),
                                 "", [])
         except WorkerCrashed as crash:
-            result = LoadResult(False, f"WorkerCrashed: {crash.reason}", "", [])
+            result = LoadResult(False, crash.reason, "", [])
         else:
             defined = reply.get("defined", ())
-            result = LoadResult(reply.get("loaded") is True, _text(reply.get("error")), _text(reply.get("traceback")) or "",
+            # The worker's own messages come as a catalog id and plain fields (never a template).
+            error = reply.get("error")
+            error = localized(from_untrusted(error, reply.get("error_params"))) if isinstance(error, str) else None
+            result = LoadResult(reply.get("loaded") is True, error, _text(reply.get("traceback")) or "",
                                 [str(name) for name in defined] if isinstance(defined, tuple) else [])
         self.load_result = result
         return result
@@ -236,7 +242,7 @@ class SandboxWorker:
         """What the student's code printed (stdout and stderr), capped at ``max_output_kb``."""
         text = self._output.decode("utf-8", errors="replace")
         if self._dropped[0]:
-            text += f"\n[salida truncada: {self._dropped[0]} bytes omitidos]"
+            text += _("\n[output cut: {count} bytes left out]", count=self._dropped[0])
         return text
 
     def _spawn(self) -> None:
@@ -250,7 +256,7 @@ class SandboxWorker:
         self.uid = plan.uid
         self.notes = list(plan.notes)
         if self.device == "cuda":
-            self.notes.append("CUDA: sin límite de espacio de direcciones; la memoria residente se vigila en el worker")
+            self.notes.append(_("CUDA: no address-space limit; the resident memory is watched inside the isolated process"))
         try:
             proc = subprocess.Popen(plan.argv, env=plan.env, cwd=plan.cwd, stdin=subprocess.DEVNULL,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -270,7 +276,7 @@ class SandboxWorker:
             ready = self._receive(time.monotonic() + STARTUP_SECONDS, expect_ready=True)
         except WorkerTimeout:
             self._kill()
-            raise WorkerCrashed(f"el worker no arrancó en {STARTUP_SECONDS:g} s") from None
+            raise WorkerCrashed(_("the isolated process did not start within {seconds:g} s", seconds=STARTUP_SECONDS)) from None
         self._verify_lockdown(proc, ready)
 
     def _verify_lockdown(self, proc: subprocess.Popen, ready: dict) -> None:
@@ -282,10 +288,11 @@ class SandboxWorker:
         self.lockdown = {"seccomp": status.get("Seccomp") == "2", "no_new_privs": status.get("NoNewPrivs") == "1",
                          "banned_overloads": banned if type(banned) is int else 0}
         if not (self.lockdown["seccomp"] and self.lockdown["no_new_privs"]):
-            self.notes.append(f"el filtro seccomp del worker no se pudo verificar (pid {pid}: {status or 'sin datos'})")
+            self.notes.append(_("the seccomp filter of the isolated process could not be checked (pid {pid}: {status})", pid=pid,
+                                     status=status or _("no data")))
         if self.ban and not self.lockdown["banned_overloads"]:
             self._kill()
-            raise WorkerCrashed("el worker no instaló la prohibición de operaciones")
+            raise WorkerCrashed(_("the isolated process did not install the ban on operations"))
 
     def probe(self) -> dict | None:
         """Ask the worker whether torch's own ops are still banned, and re-check its seccomp state.
@@ -301,18 +308,18 @@ class SandboxWorker:
             return None
         value = reply.get("value")
         if not isinstance(value, dict):
-            return {"computed": [], "new_ops": [], "problems": ["respuesta de probe con forma inesperada"]}
+            return {"computed": [], "new_ops": [], "problems": [_("probe reply with an unexpected shape")]}
         computed = [str(v) for v in value.get("computed", ()) if isinstance(v, str)]
         new_ops = [str(v) for v in value.get("new_ops", ()) if isinstance(v, str)]
         problems = []
         if computed:
-            problems.append(f"la implementación de torch volvió a calcular tras la prohibición: {', '.join(computed)}")
+            problems.append(_("torch's implementation computed again after the ban: {ops}", ops=", ".join(computed)))
         if new_ops:
-            problems.append(f"operaciones nuevas de convolución o pooling registradas: {', '.join(new_ops[:5])}")
+            problems.append(_("new convolution or pooling operations registered: {ops}", ops=", ".join(new_ops[:5])))
         if self._worker_pid is not None and self.lockdown.get("seccomp"):
             status = lockdown.process_status(self._worker_pid)
             if status.get("Seccomp") != "2" and self._proc.poll() is None:
-                problems.append(f"el proceso del worker perdió su filtro seccomp ({status or 'desaparecido'})")
+                problems.append(_("the isolated process lost its seccomp filter ({status})", status=status or _("gone")))
         self.tampering += problems
         return {"computed": computed, "new_ops": new_ops, "problems": problems}
 
@@ -328,7 +335,7 @@ class SandboxWorker:
         # First call without start(), or a restart after a timeout/crash: (re-)run the submission.
         loaded = self.start()
         if not loaded.ok:
-            raise WorkerCrashed(f"la entrega no se pudo cargar: {loaded.error}")
+            raise WorkerCrashed(_("the submission could not be loaded: {error}", error=loaded.error))
 
     # -- calls -----------------------------------------------------------------------------------
     def call(self, name: str, args: tuple = (), kwargs: dict | None = None, *,
@@ -350,14 +357,14 @@ class SandboxWorker:
         value = reply.get("value")
         if not isinstance(value, dict) or set(value) != {"type", "parameters", "buffers", "modules"}:
             self._kill()
-            raise WorkerCrashed("respuesta de describe con forma inesperada")
+            raise WorkerCrashed(_("describe reply with an unexpected shape"))
         return value
 
     def _check_handle(self, handle: Handle) -> None:
         if not isinstance(handle, Handle):
-            raise TypeError(f"se esperaba un Handle, no {type(handle).__name__}")
+            raise TypeError(_("a Handle was expected, not {type}", type=type(handle).__name__))
         if self._proc is None or handle.generation != self._generation:
-            raise WorkerCrashed("el objeto pertenecía a un worker que ya terminó (se reinició tras un error)")
+            raise WorkerCrashed(_("the object belonged to an isolated process that already ended (it restarted after an error)"))
 
     def _call(self, request: dict, args, kwargs, grad_output, grad_wrt, timeout) -> CallResult:
         request.update(args=tuple(args), kwargs=dict(kwargs or {}), grad_output=grad_output, grad_wrt=tuple(grad_wrt))
@@ -366,7 +373,7 @@ class SandboxWorker:
         if (not isinstance(ops, tuple) or not all(isinstance(op, str) for op in ops) or not isinstance(info, dict)
                 or not isinstance(grads, dict) or not isinstance(seconds, float)):
             self._kill()
-            raise WorkerCrashed("respuesta de llamada con forma inesperada")
+            raise WorkerCrashed(_("call reply with an unexpected shape"))
         return CallResult(reply.get("value"), info, frozenset(ops), grads, seconds, reply["refused"])
 
     # -- the wire --------------------------------------------------------------------------------
@@ -379,22 +386,22 @@ class SandboxWorker:
         try:
             header, buffers = protocol.pack(request, array_hook=_to_wire)
         except (TypeError, ValueError) as exc:
-            raise TypeError(f"argumento que no puede enviarse al worker: {exc}") from None
+            raise TypeError(_("an argument that cannot be sent to the isolated process: {error}", error=exc)) from None
         nonce = secrets.randbits(62)
         self._requests += 1
         header["op"], header["nonce"] = op, nonce
         try:
             protocol.write_message(self._send_fd, header, buffers, deadline)
         except protocol.PeerClosed:
-            raise self._crashed("el worker cerró la conexión") from None
+            raise self._crashed(_("the process that runs your code closed the connection")) from None
         except protocol.Timeout:
             self._kill()
-            raise WorkerTimeout(f"el worker no aceptó la petición en {timeout:g} s") from None
+            raise WorkerTimeout(_("the process that runs your code did not take the request within {seconds:g} s", seconds=timeout)) from None
         reply = self._receive(deadline)
         if reply.get("nonce") != nonce:
-            self.tampering.append(f"respuesta a '{op}' con un nonce que no es el de la petición (falsificada o desfasada)")
+            self.tampering.append(_("reply to '{op}' with a nonce that is not the request's (forged or out of step)", op=op))
             self._kill()
-            raise WorkerCrashed("violación del protocolo: respuesta falsificada o desfasada (nonce distinto)")
+            raise WorkerCrashed(_("protocol violation: forged or out-of-step reply (different nonce)"))
         refused = reply.get("refused", ())
         reply["refused"] = tuple(str(op)[:80] for op in refused[:20] if isinstance(op, str)) \
             if isinstance(refused, tuple) else ()
@@ -402,10 +409,12 @@ class SandboxWorker:
             return reply
         error = reply.get("error")
         if reply.get("ok") is False and isinstance(error, dict):
-            raise StudentError(_text(error.get("type")) or "Exception", _text(error.get("message")) or "",
+            message = error.get("message")
+            message = localized(from_untrusted(message, error.get("params"))) if isinstance(message, str) else ""
+            raise StudentError(_text(error.get("type")) or "Exception", message,
                                _text(error.get("traceback")) or "", reply["refused"])
         self._kill()
-        raise WorkerCrashed("respuesta del worker sin 'ok' válido")
+        raise WorkerCrashed(_("reply of the isolated process without a valid 'ok'"))
 
     def _receive(self, deadline: float, expect_ready: bool = False) -> dict:
         cap = min(self.limits.max_reply_mb * MIB, self.limits.max_replies_mb * MIB - self.received_bytes)
@@ -417,15 +426,15 @@ class SandboxWorker:
             reply = {key: protocol.unpack(node, buffers) for key, node in header.items()}
         except protocol.Timeout:
             self._kill()
-            raise WorkerTimeout("la llamada superó el tiempo límite; el worker fue detenido") from None
+            raise WorkerTimeout(_("the call went past the time limit; the process that runs your code was stopped")) from None
         except protocol.PeerClosed:
-            raise self._crashed("el worker terminó") from None
+            raise self._crashed(_("the process that runs your code ended")) from None
         except protocol.ProtocolError as exc:
             self._kill()
-            raise WorkerCrashed(f"violación del protocolo: {exc}") from None
+            raise WorkerCrashed(_("protocol violation: {error}", error=exc)) from None
         if expect_ready and reply.get("ready") is not True:
             self._kill()
-            raise WorkerCrashed("el worker no se anunció como listo")
+            raise WorkerCrashed(_("the isolated process did not announce itself ready"))
         return _adopt_handles(reply, self._generation)
 
     def _crashed(self, what: str) -> WorkerCrashed:
@@ -482,20 +491,50 @@ def _children(pid: int) -> list[int]:
 
 def _describe_exit(code: int | None) -> str:
     if code is None:
-        return "sin código de salida"
+        return _("no exit code")
     if code < 0 or code > 128:
         number = -code if code < 0 else code - 128
         try:
             name = signal.Signals(number).name
         except ValueError:
-            name = f"señal {number}"
-        hint = "; ¿límite de memoria o de CPU?" if name in ("SIGKILL", "SIGXCPU", "SIGSEGV", "SIGABRT") else ""
-        return f"terminado por {name}{hint}"
-    return f"código de salida {code}"
+            name = _("signal {number}", number=number)
+        hint = _("; memory or CPU limit?") if name in ("SIGKILL", "SIGXCPU", "SIGSEGV", "SIGABRT") else ""
+        return _("ended by {name}{hint}", name=name, hint=hint)
+    return _("exit code {code}", code=code)
 
 
 def _text(value) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _sentence_pattern(template: str) -> re.Pattern:
+    """A regex for ``template`` (a lockdown sentence) written out: each field a named group."""
+    pattern, fields = "", [name for _literal, name, _spec, _conv in string.Formatter().parse(template) if name]
+    for literal, name, _spec, _conv in string.Formatter().parse(template):
+        pattern += re.escape(literal)
+        if name:
+            pattern += rf"(?P<{name}>[^\n]{{0,200}}?)" if name != fields[-1] or not template.endswith("}") \
+                else rf"(?P<{name}>[^\n]{{0,200}})"
+    return re.compile(pattern)
+
+
+_LOCKDOWN_SENTENCES = [(marker, template, re.compile(re.escape(marker + " ") + _sentence_pattern(template).pattern))
+                       for marker, template in ((lockdown.BAN_MARKER, lockdown.BAN_TEXT),
+                                                *((lockdown.REFUSED_MARKER, t) for t in lockdown.REFUSED_TEXTS))]
+#: Only this much of a worker's text is searched for them: the rest is shown as it came (a
+#: student's message can be megabytes; the search must stay cheap for the trusted side).
+LOCALIZED_CHARS = 20_000
+
+
+def localized(text: str) -> str:
+    """``text`` (from the worker) with the lockdown's English sentences (after their markers) in
+    the course's language: each template comes from the catalog, the worker only supplies its
+    fields, inserted as text."""
+    head, tail = text[:LOCALIZED_CHARS], text[LOCALIZED_CHARS:]
+    for marker, template, pattern in _LOCKDOWN_SENTENCES:
+        if marker in head:
+            head = pattern.sub(lambda match, m=marker, t=template: f"{m} " + _(t, **match.groupdict()), head)
+    return head + tail
 
 
 def _to_wire(value):

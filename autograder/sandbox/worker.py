@@ -159,12 +159,19 @@ def record_ops_in_new_threads(recorder_class, seen: dict) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-class StudentFailure(Exception):
-    """Raised on the worker's side to report a student's exception to the client."""
+def N_(message: str) -> str:
+    """Marks a message id of the student catalog (autograder/i18n.py): this file runs alone in the
+    sandbox, so its messages travel as an id and plain fields, translated on the trusted side."""
+    return message
 
-    def __init__(self, exc_type: str, message: str, tb: str = ""):
+
+class StudentFailure(Exception):
+    """Raised on the worker's side to report a student's exception to the client: ``message`` is a
+    catalog id, ``params`` its fields."""
+
+    def __init__(self, exc_type: str, message: str, tb: str = "", params: dict | None = None):
         super().__init__(message)
-        self.exc_type, self.message, self.tb = exc_type, message, tb
+        self.exc_type, self.message, self.tb, self.params = exc_type, message, tb, dict(params or {})
 
 
 class Session:
@@ -205,8 +212,9 @@ class Session:
             code = compile(source, SUBMISSION_FILE, "exec", dont_inherit=True)
             exec(code, self.namespace)
         except SyntaxError as exc:
-            return {"loaded": False, "error": f"SyntaxError: {exc.msg} (línea {exc.lineno})",
-                    "traceback": _cap(f"  File \"{SUBMISSION_FILE}\", línea {exc.lineno}\n    {(exc.text or '').rstrip()}\n"
+            return {"loaded": False, "error": N_("SyntaxError: {message} (line {line})"),
+                    "error_params": {"message": str(exc.msg), "line": exc.lineno or 0},
+                    "traceback": _cap(f"  File \"{SUBMISSION_FILE}\", line {exc.lineno}\n    {(exc.text or '').rstrip()}\n"
                                       f"SyntaxError: {exc.msg}", MAX_TRACEBACK_CHARS),
                     "defined": ()}
         except Exception as exc:
@@ -224,7 +232,7 @@ class Session:
         torch = self.torch
         if isinstance(value, protocol.RawHandle):
             if value.id not in self.objects:
-                raise StudentFailure("RuntimeError", f"handle {value.id} desconocido en este proceso")
+                raise StudentFailure("RuntimeError", N_("handle {id} unknown in this process"), params={"id": value.id})
             return self.objects[value.id]
         if isinstance(value, protocol.DType):
             return getattr(torch, value.name)
@@ -269,7 +277,7 @@ class Session:
         args = list(args)
         for index in (i for i in grad_wrt if isinstance(i, int)):
             if not (0 <= index < len(args)) or not isinstance(args[index], torch.Tensor):
-                raise StudentFailure("TypeError", f"grad_wrt: el argumento {index} no es un tensor")
+                raise StudentFailure("TypeError", N_("grad_wrt: argument {index} is not a tensor"), params={"index": index})
             args[index] = args[index].detach().requires_grad_(True)
         params = dict(module.named_parameters()) if module is not None and "params" in grad_wrt else {}
         for parameter in params.values():
@@ -306,16 +314,17 @@ class Session:
 
     def call_name(self, name: str, args, kwargs, grad_output, grad_wrt) -> dict:
         if name not in self.namespace or name.startswith("__"):
-            raise StudentFailure("NameError", f"la entrega no define {name!r}")
+            raise StudentFailure("NameError", N_("your code does not define {name!r}"), params={"name": name})
         return self.call(self.namespace[name], args, kwargs, grad_output, grad_wrt)
 
     def call_method(self, handle, method: str, args, kwargs, grad_output, grad_wrt) -> dict:
         obj = self.to_worker(handle)
         if method.startswith("_") and method != "__call__":
-            raise StudentFailure("AttributeError", f"método no permitido: {method!r}")
+            raise StudentFailure("AttributeError", N_("method not allowed: {method!r}"), params={"method": method})
         target = obj if method in ("__call__",) else getattr(obj, method, None)
         if target is None:
-            raise StudentFailure("AttributeError", f"{type(obj).__name__} no tiene el método {method!r}")
+            raise StudentFailure("AttributeError", N_("{type} has no method {method!r}"),
+                                 params={"type": type(obj).__name__, "method": method})
         module = obj if isinstance(obj, self.torch.nn.Module) else None
         result = self.call(target, args, kwargs, grad_output, grad_wrt, module=module)
         if method == "load_state_dict" and hasattr(result["value"], "missing_keys"):
@@ -378,7 +387,7 @@ def _message(exc: BaseException) -> str:
     try:
         return _cap(str(exc), MAX_MESSAGE_CHARS)
     except Exception:
-        return f"<{type(exc).__name__} sin mensaje legible>"
+        return f"<{type(exc).__name__}: unreadable message>"
 
 
 def _safe_repr(value) -> str:
@@ -419,14 +428,15 @@ def serve(in_fd: int, out_fd: int, session: Session) -> None:
             reply = {"ok": True, **handle_request(session, header.get("op"), request)}
         except StudentFailure as failure:
             reply = {"ok": False, "error": {"type": failure.exc_type, "message": failure.message,
-                                            "traceback": failure.tb}}
+                                            "traceback": failure.tb, "params": failure.params}}
         except Exception as exc:  # a request this submission cannot serve (e.g. grads of an int tensor)
             reply = {"ok": False, "error": {"type": type(exc).__name__, "message": _message(exc), "traceback": ""}}
         try:
             reply_header, reply_buffers = protocol.pack(reply, array_hook=session.to_wire)
         except Exception as exc:  # e.g. a complex tensor: the student's value cannot travel
             reply_header, reply_buffers = protocol.pack({"ok": False, "error": {
-                "type": "TypeError", "message": f"valor de retorno no soportado: {_message(exc)}", "traceback": ""}})
+                "type": "TypeError", "message": N_("unsupported return value: {error}"), "params": {"error": _message(exc)},
+                "traceback": ""}})
         reply_header["nonce"] = nonce
         refused = lockdown.take_refusals()
         if refused:  # banned kernels this request reached, even from a thread that swallowed the error
@@ -449,7 +459,7 @@ def handle_request(session: Session, op: str, request: dict) -> dict:
         return session.call_name(request["name"], args, kwargs, grad_output, grad_wrt)
     if op == "method":
         return session.call_method(request["handle"], request["method"], args, kwargs, grad_output, grad_wrt)
-    raise StudentFailure("RuntimeError", f"operación desconocida: {op!r}")
+    raise StudentFailure("RuntimeError", N_("unknown operation: {op!r}"), params={"op": str(op)})
 
 
 def main(argv=None) -> int:

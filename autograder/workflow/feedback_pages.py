@@ -16,7 +16,7 @@ import json
 import warnings
 
 
-from autograder.config import Course
+from autograder.config import Course, GradeScale
 from autograder.grading.report import Report, TestResult
 from autograder.student_files import Refused, read_file
 from autograder.workflow.grade_class import read_reports
@@ -24,25 +24,26 @@ from autograder.workflow.layout import feedback_dir, feedback_page, feedback_roo
 from autograder.workflow.nbgrader_setup import check_result, instructor_api
 
 from autograder.workflow.html import TEMPLATES as _TEMPLATES
+from autograder.i18n import N_, _, current_language, set_language
 
 #: What the page says when the grader could not run a submission to the end.
 STATUS_MESSAGES = {
-    "load_error": "Tu entrega no se pudo cargar (revisa que el cuaderno se abra y que sus celdas se ejecuten sin errores): {load_error}",
-    "timeout": "Tu entrega superó el tiempo máximo: revisa que no haya bucles infinitos ni cálculos demasiado lentos.",
-    "error": "No se pudo calificar tu entrega: {load_error}",
+    "load_error": N_("Your submission could not be loaded (check that the notebook opens and that its cells run without errors): {load_error}"),
+    "timeout": N_("Your submission went past the maximum time: check that there are no infinite loops or calculations that are too slow."),
+    "error": N_("Your submission could not be graded: {load_error}"),
 }
 
 #: How a page names each kind of test (the suites' test names are identifiers, in English).
 KIND_LABELS = {
-    "matches_reference": "coincide con la referencia en entradas generadas",
-    "examples": "ejemplos resueltos (los de la clase incluidos)",
-    "gradients": "gradientes",
-    "input_unchanged": "no modifica la entrada",
-    "invalid_arguments": "rechaza argumentos inválidos",
-    "structure": "estructura del módulo (capas y formas)",
-    "train_mode": "modo entrenamiento (BatchNorm)",
-    "load": "carga de la entrega",
-    "error": "calificación",
+    "matches_reference": N_("matches the reference on generated inputs"),
+    "examples": N_("worked examples (the lecture's included)"),
+    "gradients": N_("gradients"),
+    "input_unchanged": N_("leaves its input unchanged"),
+    "invalid_arguments": N_("rejects invalid arguments"),
+    "structure": N_("structure of the module (layers and shapes)"),
+    "train_mode": N_("training mode (BatchNorm)"),
+    "load": N_("submission loading"),
+    "error": N_("grading"),
 }
 
 #: nbgrader's files that ``release_feedback`` needs beside each page.
@@ -54,12 +55,14 @@ NBGRADER_FILE_MAX_BYTES = 4096
 def write_feedback(course: Course, name: str, release: bool = True) -> str:
     """Write every graded student's page and results.json; return a one-line summary."""
     title = course.assignment(name).title or name
+    set_language(course.course.language)  # the pages are in the course's language
     reports = read_reports(course, name)
     released = []
     for student, report in reports.items():
         folder = feedback_dir(course, name, student)
         folder.mkdir(parents=True, exist_ok=True)
-        feedback_page(course, name, student).write_text(render_feedback(report, student, title), encoding="utf-8")
+        page = render_feedback(report, student, title, course.course.grade_scale)
+        feedback_page(course, name, student).write_text(page, encoding="utf-8")
         (folder / "results.json").write_text(json.dumps(gradescope_results(report), ensure_ascii=False, indent=2), encoding="utf-8")
         submitted = submission_dir(course, name, student)
         for file in _NBGRADER_FILES:  # the student's files: read as such (never through a link)
@@ -82,18 +85,20 @@ def write_feedback(course: Course, name: str, release: bool = True) -> str:
     return f"{len(reports)} páginas de retroalimentación de {name!r} en {where} ({len(released)} publicadas en el exchange)"
 
 
-def render_feedback(report: Report, student: str, title: str) -> str:
+def render_feedback(report: Report, student: str, title: str, grade_scale: GradeScale | None = None) -> str:
     """The HTML page of one report (autoescaped: a student's forged output cannot inject markup)."""
     message = STATUS_MESSAGES.get(report.status, "")
+    grade = grade_scale.grade(report.final / report.max_score) if grade_scale and report.max_score else None
     return _TEMPLATES.get_template("feedback.html.j2").render(
+        _=_, lang=current_language(), grade=grade, grade_scale=grade_scale,
         report=report,
         student=student,
         title=title,
         label=test_label,
         late=report.late,
         final_score=report.final_score,
-        status_message=message.format(load_error=report.load_error or "") if message else "",
-        unshrunk=any(test.input in ("explicit", "shrink_timeout") for _, test in report.tests()),
+        status_message=_(message, load_error=report.load_error or "") if message else "",
+        unshrunk=any(test.input in ("explicit", "shrink_timeout") for _part, test in report.tests()),
     )
 
 
@@ -106,10 +111,12 @@ def gradescope_results(report: Report) -> dict:
         "output": "" if test.passed else test.message,
     } for part, test in report.tests()]
     late = report.late
-    output = f"Atraso: {late.days_late} día(s), −{late.penalty:g} puntos." if late and late.penalty else ""
+    output = _("Late: {days} day(s), −{penalty:g} points.", days=late.days_late,
+               penalty=late.penalty) if late and late.penalty else ""
     return {"score": report.final, "output": output, "tests": tests}
 
 
 def test_label(test: TestResult) -> str:
     """A test's name for students: its kind in Spanish, else its identifier."""
-    return KIND_LABELS.get(test.kind, test.name)
+    kind = KIND_LABELS.get(test.kind)
+    return _(kind) if kind else test.name

@@ -28,6 +28,7 @@ from torch import nn
 from autograder import strategies as st
 from autograder.grading.failures import GradingFailure, note
 from autograder.grading.harness import StudentRaised, check_close, check_grads, describing, fail
+from autograder.i18n import N_, _
 
 
 def with_examples(cases):
@@ -81,7 +82,7 @@ def check_forward(module, reference: nn.Module, case, device: str, *, mode: str,
     """Same output as the reference in ``mode`` ("eval" or "train") on ``case.x``."""
     getattr(module, mode)()
     getattr(reference, mode)()
-    with describing(case, f"modo {mode}"):
+    with describing(case, _("{mode} mode", mode=mode)):
         got = module.forward(case.x)
         expected = reference(case.x.to(device))
         check_close(got, expected, hint=hint, hints=hints)
@@ -93,10 +94,10 @@ def check_buffers(module, reference: nn.Module, case, *, after: str) -> None:
     with describing(case):
         for name, buffer in reference.named_buffers():
             if name not in state:
-                fail(f"falta el buffer {name} en state_dict().")
-            check_close(state[name], buffer.detach().cpu(), what=f"{name} {after}",
-                        hint="usa nn.BatchNorm2d (con sus estadísticas móviles) justo donde dice el enunciado, "
-                             "una vez por forward.")
+                fail(_("the buffer {name} is missing from state_dict().", name=name))
+            check_close(state[name], buffer.detach().cpu(), what=f"{name} {_(after)}",
+                        hint=N_("use nn.BatchNorm2d (with its running statistics) exactly where the assignment says, "
+                             "once per forward."))
 
 
 def check_module_gradients(module, reference: nn.Module, case, device: str, *, mode: str = "train",
@@ -114,14 +115,14 @@ def check_module_gradients(module, reference: nn.Module, case, device: str, *, m
     for name, parameter in reference.named_parameters():
         expected[f"param:{name}"] = parameter.grad if parameter.grad is not None else torch.zeros_like(parameter)
         names[f"param:{name}"] = name
-    with describing(case, f"modo {mode}"):
+    with describing(case, _("{mode} mode", mode=mode)):
         got = backward_through(lambda: module.forward(case.x, grad_output=grad_output, grad_wrt=(0, "params")),
                                tuple(out.shape))
         missing = [names[key] for key in expected if got.grads.get(key) is None]
         if missing:
-            fail("no llegó gradiente a: " + ", ".join(missing[:8]) + ("…" if len(missing) > 8 else "") +
-                 ".\nPista: usa cada capa declarada en __init__ dentro de forward, y sólo operaciones de torch "
-                 "(nada de .detach(), .item() ni numpy).")
+            fail(_("no gradient reached: {names}.\nHint: use each layer declared in __init__ inside forward, and only "
+                   "torch operations (no .detach(), .item() or numpy).",
+                   names=", ".join(missing[:8]) + ("…" if len(missing) > 8 else "")))
         check_grads(got, expected, names=names)
 
 
@@ -133,8 +134,9 @@ def backward_through(call, expected_shape: tuple):
     except StudentRaised as exc:
         if "Mismatch in shape" not in str(exc):
             raise
-        fail(f"la salida no tiene la forma esperada {expected_shape}, así que no se pudo comparar el gradiente.\n"
-             "Pista: corrige primero la forma de la salida (la prueba que compara el resultado lo muestra).")
+        fail(_("the output does not have the expected shape {shape}, so the gradient could not be compared.\n"
+               "Hint: first fix the shape of the output (the test that compares the result shows it).",
+               shape=expected_shape))
 
 
 def check_module_input_unchanged(module, case) -> None:
@@ -145,8 +147,8 @@ def check_module_input_unchanged(module, case) -> None:
         except StudentRaised as exc:
             if "in-place" not in str(exc) and "inplace" not in str(exc):
                 raise
-            fail("el forward modificó su entrada en el lugar (in-place).\n"
-                 "Pista: no uses operaciones in-place (ReLU(inplace=True), x += ...) sobre la entrada.")
+            fail(_("the forward modified its input in place (in-place).\n"
+                   "Hint: do not use in-place operations (ReLU(inplace=True), x += ...) on the input."))
 
 
 def parameter_count(module) -> int:
@@ -190,7 +192,7 @@ class _ThroughWorker(torch.autograd.Function):
 
 def _as_tensor(value, like: torch.Tensor) -> torch.Tensor:
     if not isinstance(value, np.ndarray):
-        fail(f"la pieza reutilizada devolvió {type(value).__name__}, no un tensor.")
+        fail(_("the reused piece returned {type}, not a tensor.", type=type(value).__name__))
     return torch.from_numpy(np.array(value)).to(like.device)
 
 
@@ -237,7 +239,7 @@ class StudentPiece(nn.Module):
     def run(self, x: torch.Tensor) -> torch.Tensor:
         self._sync_mode()
         out = _as_tensor(self.handle.forward(x).value, x)
-        if self.training and any(True for _ in self.buffers()):  # running statistics moved there: follow them
+        if self.training and any(True for _buffer in self.buffers()):  # running statistics moved there: follow them
             state = self.handle.state_dict()
             with torch.no_grad():
                 for name, buffer in self.named_buffers():
@@ -321,7 +323,7 @@ def composed_reference(student, reference_module_of, cls: type, case, device: st
 
     composed_class = type(cls.__name__, (cls,), {"__init__": rebound(cls.__init__), "forward": rebound(cls.forward)})
     torch.manual_seed(0)
-    with describing(case, "referencia armada con tus propias piezas"):
+    with describing(case, _("reference built from your own pieces")):
         composed = composed_class(**case.kwargs()).to(device=device, dtype=dtype)
         wanted = reference.state_dict()
         with torch.no_grad():
@@ -334,8 +336,8 @@ def composed_reference(student, reference_module_of, cls: type, case, device: st
 
 
 #: The note of a composite part that matched the reference built from the student's own parts.
-OWN_PARTS_NOTE = ("`{part}` coincide con la referencia armada con tus propias piezas ({pieces}): esta prueba "
-                  "conserva sus puntos.")
+OWN_PARTS_NOTE = N_("`{part}` matches the reference built from your own pieces ({pieces}): this test "
+                    "keeps its points.")
 
 
 def graded_with_own_parts(student, case, device: str, *, cls: type, reference_module_of, reused: dict,
@@ -358,4 +360,4 @@ def graded_with_own_parts(student, case, device: str, *, cls: type, reference_mo
         # Also when a piece raises (the reference built from it raises too): nothing after it can be
         # checked, and crediting "fails the same way" would pay a composite that only calls a broken piece.
         raise first from None
-    note(OWN_PARTS_NOTE.format(part=cls.__name__, pieces=", ".join(f"`{name}`" for name in reused)))
+    note(_(OWN_PARTS_NOTE, part=cls.__name__, pieces=", ".join(f"`{name}`" for name in reused)))

@@ -29,6 +29,7 @@ from autograder.grading.harness import (check_close, check_equal, check_raises, 
 from autograder.public.network_checks import (as_tensor, check_dropout_rate, check_train_differs_eval_repeats,
                                                dropout_paths, networks)
 from solutions import architectures as ref
+from autograder.i18n import N_, _
 from tests.hidden.module_checks import (check_buffers, check_forward, check_module_gradients, graded_with_own_parts,
                                         check_module_input_unchanged, loaded_student_module, parameter_count,
                                         reference_module, with_examples)
@@ -44,16 +45,16 @@ GOOGLENET_PARAMETERS = 6_998_552
 #: BatchNorm after every convolution (which then has no bias) and a 3x3 where the paper has 5x5.
 TORCHVISION_GOOGLENET_PARAMETERS = 6_624_904
 
-INCEPTION_HINT = ("cada rama conserva H y W (3x3 con padding 1, 5x5 con padding 2, max-pool 3x3 stride 1 "
-                  "padding 1); ReLU después de cada convolución; concatena b1, b2, b3, b4 en ese orden (dim=1).")
-RESIDUAL_HINT = "out = relu(bn2(conv2(relu(bn1(conv1(x))))) + atajo(x)); el stride va en conv1 y en el atajo."
-LENET_HINT = ("conv → ReLU → max-pool 2x2 dos veces, aplanar (N, 16·7·7) en el orden de torch.flatten, "
-              "ReLU tras fc1 y fc2, y fc3 devuelve logits (sin softmax).")
-RESNET_HINT = ("revisa el tallo (conv1 7x7 stride 2, bn1, ReLU, max-pool 3x3 stride 2 padding 1), el stride 2 "
-               "del primer bloque de layer2..layer4, el promedio global y fc.")
-RELU_BEFORE_SUM = "¿Aplicaste ReLU antes de sumar el atajo? La ReLU final va después de la suma."
-NO_FINAL_RELU = "¿Olvidaste la ReLU final, después de sumar el atajo?"
-SOFTMAX_OUTPUT = "LeNet devuelve logits: no apliques softmax al final (CrossEntropyLoss ya lo incluye)."
+INCEPTION_HINT = (N_("each branch keeps H and W (3x3 with padding 1, 5x5 with padding 2, 3x3 max-pool stride 1 "
+                     "padding 1); ReLU after each convolution; concatenate b1, b2, b3, b4 in that order (dim=1)."))
+RESIDUAL_HINT = N_("out = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)); the stride goes in conv1 and in the shortcut.")
+LENET_HINT = (N_("conv → ReLU → 2x2 max-pool twice, flatten (N, 16·7·7) in torch.flatten's order, "
+                 "ReLU after fc1 and fc2, and fc3 returns logits (no softmax)."))
+RESNET_HINT = (N_("check the stem (conv1 7x7 stride 2, bn1, ReLU, 3x3 max-pool stride 2 padding 1), the stride 2 "
+                  "of the first block of layer2..layer4, the global average and fc."))
+RELU_BEFORE_SUM = N_("Did you apply ReLU before adding the shortcut? The final ReLU goes after the sum.")
+NO_FINAL_RELU = N_("Did you forget the final ReLU, after adding the shortcut?")
+SOFTMAX_OUTPUT = N_("LeNet returns logits: do not apply softmax at the end (CrossEntropyLoss already includes it).")
 
 
 def _residual_hints(block, x):
@@ -147,9 +148,9 @@ def test_residual_block_structure(student, device, case):
     with describing(case):
         expected = {name: type(m).__name__ for name, m in reference.named_modules() if name.startswith("downsample")}
         found = {name: kind for name, kind in block.describe()["modules"].items() if name.startswith("downsample")}
-        check_equal(found, expected, what="los módulos del atajo (downsample)",
-                    hint="downsample = nn.Sequential(conv 1x1 con paso stride y sin sesgo, nn.BatchNorm2d) sólo cuando "
-                         "stride != 1 o in_channels != out_channels; si no, self.downsample = None.")
+        check_equal(found, expected, what=N_("the shortcut modules (downsample)"),
+                    hint=N_("downsample = nn.Sequential(1x1 conv with stride and no bias, nn.BatchNorm2d) only when "
+                         "stride != 1 or in_channels != out_channels; otherwise, self.downsample = None."))
 
 
 @part("ResidualBlock")
@@ -170,7 +171,7 @@ def test_residual_block_train_mode(student, device, case):
     reference = reference_module(ref.ResidualBlock, case, device)
     block = loaded_student_module(student, case, reference, device)
     check_forward(block, reference, case, device, mode="train", hint=RESIDUAL_HINT)
-    check_buffers(block, reference, case, after="tras un forward en modo train")
+    check_buffers(block, reference, case, after=N_("after a forward in train mode"))
 
 
 @part("ResidualBlock", kind="gradients")
@@ -245,11 +246,11 @@ def test_resnet18_structure(student, device):
     case = st.ModuleCase("ResNet18", {}, st.random_tensor((1, 3, 32, 32), 7))
 
     def check(net, reference):  # names and shapes were checked when the weights loaded
-        with describing("ResNet18() con sus argumentos por defecto (1000 clases, 3 canales)"):
+        with describing(_("ResNet18() with its default arguments (1000 classes, 3 channels)")):
             check_equal(parameter_count(net), sum(p.numel() for p in reference.parameters()),
-                        what="el número de parámetros",
-                        hint="ResNet-18 tiene 11.689.512 parámetros con 1000 clases: revisa los canales de cada "
-                             "etapa, bias=False en las convoluciones y el downsample.")
+                        what=N_("the number of parameters"),
+                        hint=N_("ResNet-18 has 11.689.512 parameters with 1000 classes: check the channels of each "
+                             "stage, bias=False in the convolutions and the downsample."))
     _graded_resnet(student, device, case, check)
 
 
@@ -267,7 +268,7 @@ def test_resnet18_train_mode(student, device):
     for case in _resnet_regressions():
         def check(net, reference):
             check_forward(net, reference, case, device, mode="train", hint=RESNET_HINT)
-            check_buffers(net, reference, case, after="tras un forward en modo train")
+            check_buffers(net, reference, case, after=N_("after a forward in train mode"))
         _graded_resnet(student, device, case, check)
 
 
@@ -279,7 +280,7 @@ def test_resnet18_gradients(student, device):
 
 # --- conv_output_size -------------------------------------------------------------------------------
 
-OUTPUT_SIZE_HINT = "salida = ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1 en cada eje (división entera hacia abajo)."
+OUTPUT_SIZE_HINT = N_("output = ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1 on each axis (integer division, rounding down).")
 
 
 def _output_size_mistakes(case):
@@ -291,10 +292,10 @@ def _output_size_mistakes(case):
         return tuple(values) if any(isinstance(a, tuple) for a in (*case.args(), *case.kwargs().values())) else values[0]
 
     return [
-        ("el relleno va a los dos lados: 2p, no p.", lambda: each_axis(lambda n, k, s, p, d: (n + p - d * (k - 1) - 1) // s + 1)),
-        ("¿olvidaste el + 1 final?", lambda: each_axis(lambda n, k, s, p, d: (n + 2 * p - d * (k - 1) - 1) // s)),
-        ("la dilatación agranda el filtro a d(k − 1) + 1.", lambda: each_axis(lambda n, k, s, p, d: (n + 2 * p - k) // s + 1)),
-        ("se redondea hacia abajo (⌊·⌋), no hacia arriba.",
+        (N_("the padding goes on both sides: 2p, not p."), lambda: each_axis(lambda n, k, s, p, d: (n + p - d * (k - 1) - 1) // s + 1)),
+        (N_("did you forget the final + 1?"), lambda: each_axis(lambda n, k, s, p, d: (n + 2 * p - d * (k - 1) - 1) // s)),
+        (N_("dilation enlarges the kernel to d(k − 1) + 1."), lambda: each_axis(lambda n, k, s, p, d: (n + 2 * p - k) // s + 1)),
+        (N_("it rounds down (⌊·⌋), not up."),
          lambda: each_axis(lambda n, k, s, p, d: -((n + 2 * p - d * (k - 1) - 1) // -s) + 1)),
     ]
 
@@ -304,22 +305,24 @@ def _check_output_size(got, expected, case) -> None:
     with describing(case):
         if isinstance(expected, tuple):
             if not isinstance(value, (tuple, list)) or len(value) != 2:
-                fail(f"con algún argumento en par (alto, ancho) se esperaba una tupla de dos int; se obtuvo {value!r}.")
+                fail(_("with some argument a pair (height, width) a tuple of two ints was expected; got {value!r}.", value=value))
             if isinstance(value, list):
-                fail(f"se esperaba una tupla (alto, ancho); se obtuvo la lista {value!r}.\nPista: devuelve tuple(...).")
+                fail(_("a tuple (height, width) was expected; got the list {value!r}.\nHint: return tuple(...).", value=value))
         elif isinstance(value, (tuple, list)):
-            fail(f"con todos los argumentos enteros se esperaba un int; se obtuvo {value!r}.")
+            fail(_("with all the arguments integers an int was expected; got {value!r}.", value=value))
         for item in (value if isinstance(expected, tuple) else (value,)):
             if type(item) is not int:  # noqa: E721 - bool, float, numpy and tensors are not what was asked
-                fail(f"cada tamaño debe ser un int de Python; se obtuvo {item!r} ({type(item).__name__}).\n"
-                     "Pista: usa la división entera // (o math.floor) y no conviertas a tensor.")
+                fail(_("each size must be a Python int; got {item!r} ({type}).\n"
+                       "Hint: use integer division // (or math.floor) and do not convert to a tensor.", item=item,
+                       type=type(item).__name__))
         if value != expected:
             hint = OUTPUT_SIZE_HINT
             for text, mistake in _output_size_mistakes(case):
                 if tuple(np.atleast_1d(mistake())) == tuple(np.atleast_1d(value)):
                     hint = text
                     break
-            fail(f"el tamaño de salida no coincide: se esperaba {expected!r}; se obtuvo {value!r}.\nPista: {hint}")
+            fail(_("the output size does not match: {expected!r} was expected; got {value!r}.\nHint: {hint}",
+                   expected=expected, value=value, hint=_(hint)))
 
 
 @part("conv_output_size")
@@ -351,10 +354,10 @@ def test_conv_output_size_rejects_impossible_layers(student):
 #: a different but correct order of the same operations.
 F32 = {"atol": 1e-4, "rtol": 1e-4}
 NET_HINT = {
-    "AlexNet": "features -> avgpool (6x6) -> aplanar -> classifier, y en classifier ReLU tras las dos primeras "
-               "capas lineales (dropout antes de cada una); fc final sin ReLU ni softmax.",
-    "vgg16": "features -> avgpool (7x7) -> aplanar -> classifier, y en classifier ReLU tras las dos primeras capas "
-             "lineales; la última devuelve logits (sin ReLU ni softmax).",
+    "AlexNet": N_("features -> avgpool (6x6) -> flatten -> classifier, and in classifier ReLU after the first two "
+               "linear layers (dropout before each one); final fc without ReLU or softmax."),
+    "vgg16": N_("features -> avgpool (7x7) -> flatten -> classifier, and in classifier ReLU after the first two linear "
+             "layers; the last one returns logits (no ReLU or softmax)."),
 }
 #: Where torchvision's classifiers keep their linear layers (state_dict classifier.N).
 LINEAR_LAYERS = {"AlexNet": ("classifier.1", "classifier.4", "classifier.6"),
@@ -396,14 +399,14 @@ def _check_layout(net, expected: dict, label: str):
     found = {n: tuple(s) for group in ("parameters", "buffers") for n, s in info[group].items()}
     missing = [n for n in expected if n not in found]
     unexpected = [n for n in found if n not in expected]
-    reshaped = [f"{n}: se esperaba {expected[n]}, tiene {found[n]}" for n in expected if n in found and found[n] != expected[n]]
+    reshaped = [_("{name}: {expected} was expected, it has {got}", name=n, expected=expected[n], got=found[n]) for n in expected if n in found and found[n] != expected[n]]
     if missing or unexpected or reshaped:
-        lines = [f"Los parámetros de `{label}` no tienen los nombres y formas del enunciado."]
-        for title, names in (("Faltan", missing), ("Sobran", unexpected), ("Con otra forma", reshaped)):
+        lines = [_("The parameters of `{name}` do not have the names and shapes of the assignment.", name=label)]
+        for title, names in ((_("Missing: "), missing), (_("Extra: "), unexpected), (_("With another shape: "), reshaped)):
             if names:
-                lines.append(f"{title}: " + ", ".join(names[:8]) + (" …" if len(names) > 8 else ""))
-        lines.append("Pista: en features.N y classifier.N, el índice N cuenta todas las capas del nn.Sequential "
-                     "(también ReLU, pooling y dropout): ¿falta o sobra una capa antes de esa posición?")
+                lines.append(title + ", ".join(names[:8]) + (" …" if len(names) > 8 else ""))
+        lines.append(_("Hint: in features.N and classifier.N, the index N counts every layer of the nn.Sequential "
+                       "(ReLU, pooling and dropout too): is a layer missing or extra before that position?"))
         fail("\n".join(lines))
 
 
@@ -415,14 +418,14 @@ def _structure(student, device, name: str):
     with describing(f"{name}(num_classes={SMALL_CLASSES})"):
         _check_layout(net, _meta_reference(name, SMALL_CLASSES), f"{name}(num_classes={SMALL_CLASSES})")
         with_1000 = parameter_count(net) + (1000 - SMALL_CLASSES) * (4096 + 1)
-        check_equal(with_1000, PUBLISHED[name], what="el número de parámetros que tendría con 1000 clases",
-                    hint=f"{name} tiene {published} parámetros con 1000 clases (como torchvision).")
+        check_equal(with_1000, PUBLISHED[name], what=N_("the number of parameters it would have with 1000 classes"),
+                    hint=_("{name} has {published} parameters with 1000 classes (as torchvision).", name=name, published=published))
 
 
 def _features_match(student, device, name: str):
     net = _big.get(student, name, device, num_classes=SMALL_CLASSES)
     reference = _reference_features(name).to(device)
-    with describing(f"{name}(num_classes={SMALL_CLASSES}).features, con los pesos de la referencia"):
+    with describing(_("{name}(num_classes={classes}).features, with the reference's weights", name=name, classes=SMALL_CLASSES)):
         features = net.submodule("features")
         features.load_reference_state(reference)
         features.eval()
@@ -432,8 +435,8 @@ def _features_match(student, device, name: str):
             with torch.no_grad():
                 expected = reference(x.to(device))
             check_close(features.forward(x), expected, **F32,
-                        hint="revisa cada capa de features: tamaño del filtro, relleno y paso de cada convolución y "
-                             "de cada max-pooling, y la ReLU después de cada convolución.")
+                        hint=N_("check each layer of features: kernel size, padding and stride of each convolution and "
+                             "of each max-pooling, and the ReLU after each convolution."))
 
 
 def _forward_composes(student, device, name: str):
@@ -442,7 +445,7 @@ def _forward_composes(student, device, name: str):
     first, second, last = (net.submodule(path).eval() for path in LINEAR_LAYERS[name])
     for seed, shape in enumerate(FEATURE_INPUTS[name]):
         x = st.random_tensor(shape, 40 + seed).float()
-        with describing(f"{name}(num_classes={SMALL_CLASSES}), modo eval, x: {shape}"):
+        with describing(_("{name}(num_classes={classes}), eval mode, x: {shape}", name=name, classes=SMALL_CLASSES, shape=shape)):
             mapped = as_tensor(net.submodule("features").eval().forward(x))
             flat = torch.flatten(F.adaptive_avg_pool2d(mapped, POOL_SIZE[name]), 1)
             hidden = torch.relu(as_tensor(first.forward(flat)))
@@ -455,8 +458,8 @@ def _dropout(student, device, name: str):
     net = _big.get(student, name, device, num_classes=SMALL_CLASSES)
     with describing(f"{name}(num_classes={SMALL_CLASSES})"):
         found = dropout_paths(net, "classifier.")
-        check_equal(len(found), 2, what="el número de nn.Dropout en classifier",
-                    hint="classifier lleva dos nn.Dropout(p=0.5), como en torchvision.")
+        check_equal(len(found), 2, what=N_("the number of nn.Dropout in classifier"),
+                    hint=N_("classifier has two nn.Dropout(p=0.5), as in torchvision."))
         for path in found:
             check_dropout_rate(net.submodule(path), 0.5, path)
         x = st.random_tensor((1, 3, *FEATURE_INPUTS[name][1][2:]), 50).float()
@@ -468,9 +471,9 @@ def _output_shapes(student, device, name: str, shape, features_shape):
     x = torch.zeros(shape)
     with describing(f"{name}(num_classes={SMALL_CLASSES}), x: {shape}"):
         check_equal(tuple(net.submodule("features").forward(x).value.shape), features_shape,
-                    what="la forma de la salida de features", hint="aplica conv_output_size capa por capa.")
-        check_equal(tuple(net.forward(x).value.shape), (shape[0], SMALL_CLASSES), what="la forma de la salida",
-                    hint="features -> avgpool -> aplanar -> classifier, con num_classes salidas.")
+                    what=N_("the output shape of features"), hint=N_("apply conv_output_size layer by layer."))
+        check_equal(tuple(net.forward(x).value.shape), (shape[0], SMALL_CLASSES), what=N_("the output shape"),
+                    hint=N_("features -> avgpool -> flatten -> classifier, with num_classes outputs."))
 
 
 @part("AlexNet", kind="structure")
@@ -527,8 +530,8 @@ def test_vgg16_output_shape(student, device):
 
 # --- GoogLeNet -------------------------------------------------------------------------------------
 
-GOOGLENET_HINT = ("tallo: conv1 7x7 paso 2 + ReLU + maxpool, conv2 1x1 + ReLU, conv3 3x3 + ReLU + maxpool; luego "
-                  "3a, 3b, maxpool3, 4a-4e, maxpool4, 5a, 5b; promedio global, aplanar, dropout y fc (sin softmax).")
+GOOGLENET_HINT = (N_("stem: conv1 7x7 stride 2 + ReLU + maxpool, conv2 1x1 + ReLU, conv3 3x3 + ReLU + maxpool; then "
+                     "3a, 3b, maxpool3, 4a-4e, maxpool4, 5a, 5b; global average, flatten, dropout and fc (no softmax)."))
 
 
 def _googlenet_regressions():
@@ -539,16 +542,16 @@ def _googlenet_regressions():
 @part("GoogLeNet", kind="structure", builds_on=("InceptionBlock",))
 def test_googlenet_structure(student):
     net = student.build("GoogLeNet", case="GoogLeNet()")
-    with describing("GoogLeNet() con sus argumentos por defecto (1000 clases)"):
+    with describing(_("GoogLeNet() with its default arguments (1000 classes)")):
         kinds = net.describe()["modules"]
         not_inception = [f"inception{b}" for b in ("3a", "3b", "4a", "4b", "4c", "4d", "4e", "5a", "5b")
                          if kinds.get(f"inception{b}") != "InceptionBlock"]
         if not_inception:
-            fail("estos módulos no son tu InceptionBlock: " + ", ".join(not_inception) +
-                 ".\nPista: GoogLeNet se arma con tu InceptionBlock: self.inception3a = InceptionBlock(192, 64, ...).")
-        check_equal(parameter_count(net), GOOGLENET_PARAMETERS, what="el número de parámetros",
-                    hint="con la tabla del artículo (ramas 5x5, convoluciones con sesgo y sin batch norm) son "
-                         "6.998.552; revisa las columnas de cada fila de la tabla y el tallo.")
+            fail(_("these modules are not your InceptionBlock: {modules}.\nHint: GoogLeNet is built from your "
+                   "InceptionBlock: self.inception3a = InceptionBlock(192, 64, ...).", modules=", ".join(not_inception)))
+        check_equal(parameter_count(net), GOOGLENET_PARAMETERS, what=N_("the number of parameters"),
+                    hint=N_("with the paper's table (5x5 branches, convolutions with bias and no batch norm) they are "
+                         "6.998.552; check the columns of each row of the table and the stem."))
         _check_layout(net, _meta_shapes(ref.GoogLeNet), "GoogLeNet()")
 
 

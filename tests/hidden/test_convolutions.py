@@ -16,18 +16,19 @@ from autograder import strategies as st
 from autograder.grading.harness import (check_close, check_grads, check_input_unchanged, check_raises, describing,
                                         part, reference_call, scaled_examples)
 from solutions import convolutions as ref
+from autograder.i18n import N_, _
 
-FLIPPED_KERNEL = "¿Volteaste el filtro? La capa convolucional calcula una correlación cruzada: el filtro no se invierte."
-NO_BIAS = "¿Olvidaste sumar el sesgo (uno por canal de salida)?"
-SAME_SIDE = ("Con padding='same' y relleno total impar, la fila/columna extra va abajo y a la derecha "
-             "(como en PyTorch).")
-ZERO_PADDED_MAX = ("El relleno del max-pool no debe ganar nunca: rellena con -inf, no con 0 "
-                   "(prueba con entradas negativas).")
-EXCLUDED_PAD = "avg_pool2d cuenta las celdas de relleno en el promedio (count_include_pad=True): divide por kH·kW."
-TRANSPOSED_FLIP = ("La convolución transpuesta reparte cada valor de entrada multiplicado por el filtro sin "
-                   "voltearlo (revisa el ejemplo de la clase).")
-FORWARD_FIRST = "el resultado ya difiere antes de derivar: corrige primero la prueba principal de esta parte."
-TRANSPOSED_CROP = "El padding de la convolución transpuesta recorta p filas/columnas de cada borde de la salida."
+FLIPPED_KERNEL = N_("Did you flip the kernel? The convolutional layer computes a cross-correlation: the kernel is not flipped.")
+NO_BIAS = N_("Did you forget to add the bias (one per output channel)?")
+SAME_SIDE = (N_("With padding='same' and an odd total padding, the extra row/column goes at the bottom and on the right "
+                "(as in PyTorch)."))
+ZERO_PADDED_MAX = (N_("The max-pool padding must never win: pad with -inf, not with 0 "
+                      "(try negative inputs)."))
+EXCLUDED_PAD = N_("avg_pool2d counts the padding cells in the average (count_include_pad=True): divide by kH·kW.")
+TRANSPOSED_FLIP = (N_("The transposed convolution spreads each input value multiplied by the kernel without "
+                      "flipping it (see the lecture's example)."))
+FORWARD_FIRST = N_("the result already differs before differentiating: first fix the main test of this part.")
+TRANSPOSED_CROP = N_("The padding of the transposed convolution trims p rows/columns from each border of the output.")
 
 
 def _pair(value):
@@ -67,7 +68,7 @@ def _with_examples(regressions):
 def test_conv2d_matches_reference(student, device, case):
     got = student.run("conv2d", case)
     check_close(got, reference_call(ref.conv2d, case, device), case=case, hints=_conv2d_hints(case, device),
-                hint="revisa el tamaño de salida, el stride, la dilatación y el padding por eje.")
+                hint=N_("check the output size, the stride, the dilation and the padding per axis."))
 
 
 @part("conv2d", kind="examples")
@@ -76,7 +77,7 @@ def test_conv2d_worked_example(student, device):
     weight = torch.tensor([[[[1.0, 0.0], [0.0, -1.0]]], [[[0.0, 2.0], [1.0, 0.0]]]], dtype=torch.float64)
     expected = torch.tensor([[[[-5.0, -5.0, -5.0], [-5.0, -5.0, -5.0]],
                               [[6.0, 9.0, 12.0], [18.0, 21.0, 24.0]]]], dtype=torch.float64)
-    with describing("x = arange(12).reshape(1, 1, 3, 4), dos filtros 2x2 asimétricos, sin sesgo"):
+    with describing(_("x = arange(12).reshape(1, 1, 3, 4), two asymmetric 2x2 kernels, no bias")):
         check_close(student.call("conv2d", x, weight), expected.to(device), hint=FLIPPED_KERNEL)
 
 
@@ -127,7 +128,7 @@ def _max_pool_hints(case, device):
 def test_max_pool2d_matches_reference(student, device, case):
     got = student.run("max_pool2d", case)
     check_close(got, reference_call(ref.max_pool2d, case, device), case=case, hints=_max_pool_hints(case, device),
-                hint="stride=None significa stride = kernel_size; revisa el tamaño de salida por eje.")
+                hint=N_("stride=None means stride = kernel_size; check the output size per axis."))
 
 
 @part("max_pool2d", kind="examples")
@@ -171,7 +172,7 @@ def test_avg_pool2d_matches_reference(student, device, case):
     excluded = (EXCLUDED_PAD, lambda: F.avg_pool2d(*(t.to(device) for t in case.args()[:1]), case.kernel_size,
                                                      case.stride, case.padding, count_include_pad=False))
     check_close(got, reference_call(ref.avg_pool2d, case, device), case=case, hints=[excluded],
-                hint="stride=None significa stride = kernel_size; revisa el tamaño de salida por eje.")
+                hint=N_("stride=None means stride = kernel_size; check the output size per axis."))
 
 
 @part("avg_pool2d", kind="examples")
@@ -228,16 +229,16 @@ def test_conv_transpose2d_matches_reference(student, device, case):
     got = student.run("conv_transpose2d", case)
     hints = [(TRANSPOSED_FLIP, lambda: reference_call(ref.conv_transpose2d, case.with_flipped_kernel(), device))]
     check_close(got, reference_call(ref.conv_transpose2d, case, device), case=case, hints=hints,
-                hint="tamaño de salida: (H − 1)·s − 2p + k + output_padding. " + TRANSPOSED_CROP)
+                hint=_("output size: (H − 1)·s − 2p + k + output_padding. ") + _(TRANSPOSED_CROP))
 
 
 @part("conv_transpose2d", kind="examples", builds_on=("conv2d",))
 def test_conv_transpose2d_lecture_example(student, device):
     known = st.lecture_transposed_example()
-    with describing("el ejemplo de la clase: entrada [[0, 1], [2, 3]], filtro [[1, 2], [3, 4]]"):
+    with describing(_("the lecture's example: input [[0, 1], [2, 3]], kernel [[1, 2], [3, 4]]")):
         check_close(student.call("conv_transpose2d", *known.case.args()), known.expected.to(device),
-                    hint="debe dar [[0, 1, 2], [2, 10, 10], [6, 17, 12]]: cada entrada suma una copia del filtro "
-                         "escalada por ella.")
+                    hint=N_("it must give [[0, 1, 2], [2, 10, 10], [6, 17, 12]]: each input adds a copy of the kernel "
+                         "scaled by it."))
 
 
 @part("conv_transpose2d", kind="input_unchanged", builds_on=("conv2d",))

@@ -17,17 +17,18 @@ from autograder import strategies as st
 from autograder.grading.harness import (check_close, check_grads, check_input_unchanged, check_raises, describing,
                                         part, reference_call, scaled_examples)
 from solutions import segmentation as ref
+from autograder.i18n import N_
 from tests.hidden.module_checks import (backward_through, check_forward, check_module_gradients, check_module_input_unchanged,
                                         graded_with_own_parts, loaded_student_module, reference_module, with_examples)
 
-CROP_HINT = "el recorte empieza en top = (H − h) // 2 y left = (W − w) // 2 y mide exactamente h x w."
-CROP_SWAPPED = "¿Intercambiaste alto y ancho? size = (h, w): h recorta el eje H (dim -2) y w el eje W (dim -1)."
-CROP_CORNER = "Recortaste la esquina superior izquierda: el recorte debe quedar centrado."
-DOUBLE_CONV_HINT = ("conv1 (in → out) y conv2 (out → out), ambas 3x3 con el padding dado y sesgo; ReLU después de "
-                    "cada una; sin batch norm.")
-UNET_HINT = ("codificador: DoubleConv y max-pool 2x2 entre niveles; decodificador: up[i], luego "
-             "cat([center_crop(salto, x.shape[-2:]), x], dim=1) (el salto primero), luego up_conv[i]; al final head.")
-UNET_DEPENDS = ("UNet usa tu DoubleConv y tu center_crop: si alguno falla, corrígelo primero.")
+CROP_HINT = N_("the crop starts at top = (H − h) // 2 and left = (W − w) // 2 and measures exactly h x w.")
+CROP_SWAPPED = N_("Did you swap height and width? size = (h, w): h crops the H axis (dim -2) and w the W axis (dim -1).")
+CROP_CORNER = N_("You cropped the top left corner: the crop must be centered.")
+DOUBLE_CONV_HINT = (N_("conv1 (in → out) and conv2 (out → out), both 3x3 with the given padding and bias; ReLU after "
+                       "each one; no batch norm."))
+UNET_HINT = (N_("encoder: DoubleConv and 2x2 max-pool between levels; decoder: up[i], then "
+                "cat([center_crop(skip, x.shape[-2:]), x], dim=1) (the skip first), then up_conv[i]; at the end head."))
+UNET_DEPENDS = (N_("UNet uses your DoubleConv and your center_crop: if either fails, fix it first."))
 
 
 def _crop_regressions():
@@ -175,8 +176,8 @@ def test_unet_reproduces_the_paper_geometry(student, device):
     """Ronneberger et al. (2015): padding 0, depth 4, a 572x572 input gives a 388x388 map."""
     case = st.ModuleCase("UNet", {"in_channels": 1, "num_classes": 2, "base_channels": 1, "depth": 4, "padding": 0},
                          st.random_tensor((1, 1, 572, 572), 10))
-    hint = ("con padding=0 (el artículo) una entrada de 572x572 da una salida de 388x388: "
-            "cada DoubleConv quita 4 píxeles y los saltos se recortan al centro.")
+    hint = (N_("with padding=0 (the paper) a 572x572 input gives a 388x388 output: "
+               "each DoubleConv removes 4 pixels and the skips are cropped to the center."))
     _graded_unet(student, device, case,
                  lambda net, reference: check_forward(net, reference, case, device, mode="eval", hint=hint))
 

@@ -16,6 +16,7 @@ from hypothesis import given
 
 from autograder import strategies as st
 from autograder.grading.harness import check_close, check_equal, check_raises, describing, fail, part
+from autograder.i18n import N_, _
 from autograder.public.module_spec import (build_plain, build_with_weights, check_layout,
                                            check_module_input_unchanged_public, check_output_shape,
                                            initial_weights, spec_label, specs_of)
@@ -49,7 +50,7 @@ def test_inception_block_output_shape(student, device):
         x = _tensor((2, init["in_channels"], 7, 5), seed)
         with describing(spec_label(spec), "x: (2, C, 7, 5)"):
             check_output_shape(block.eval().forward(x), (2, init["c1"] + init["c2"][1] + init["c3"][1] + init["c4"], 7, 5),
-                               hint="3x3 con padding 1, 5x5 con padding 2, max-pool 3x3 con stride 1 y padding 1.")
+                               hint=N_("3x3 with padding 1, 5x5 with padding 2, 3x3 max-pool with stride 1 and padding 1."))
 
 
 @part("InceptionBlock", kind="properties")
@@ -67,9 +68,9 @@ def test_inception_block_concatenates_branches_in_order(student, device):
         block = build_with_weights(student, spec, device, weights)
         x = _tensor((2, spec["init"]["in_channels"], 4, 6), 1)
         expected = torch.cat(outputs).reshape(1, -1, 1, 1).expand(2, -1, 4, 6)
-        with describing(spec_label(spec), "pesos en cero; sólo el sesgo de la última convolución de cada rama"):
+        with describing(spec_label(spec), _("weights at zero; only the bias of the last convolution of each branch")):
             check_close(block.eval().forward(x), expected.to(device),
-                        hint="concatena [rama 1, rama 2, rama 3, rama 4] en dim=1, con ReLU tras cada convolución.")
+                        hint=N_("concatenate [branch 1, branch 2, branch 3, branch 4] on dim=1, with ReLU after each convolution."))
 
 
 @part("InceptionBlock", kind="properties")
@@ -88,9 +89,9 @@ def test_inception_block_pooling_branch(student, device):
     c = spec["init"]
     offset = c["c1"] + c["c2"][1] + c["c3"][1]
     expected = torch.cat([torch.zeros(2, offset, 5, 7, dtype=torch.float64), branch4], dim=1)
-    with describing(spec_label(spec), "sólo b4_2.weight distinto de cero; x: (2, 3, 5, 7)"):
+    with describing(spec_label(spec), _("only b4_2.weight nonzero; x: (2, 3, 5, 7)")):
         check_close(block.eval().forward(x), expected.to(device),
-                    hint="b4_1 = max-pool 3x3 con stride=1 y padding=1 (no el stride por defecto), luego b4_2 y ReLU.")
+                    hint=N_("b4_1 = 3x3 max-pool with stride=1 and padding=1 (not the default stride), then b4_2 and ReLU."))
 
 
 # --- ResidualBlock ----------------------------------------------------------------------------------
@@ -117,7 +118,7 @@ def test_residual_block_output_shape(student, device):
         with describing(spec_label(spec), "x: (2, C, 7, 6)"):
             check_output_shape(block.eval().forward(x), (2, init["out_channels"], math.ceil(7 / stride),
                                                          math.ceil(6 / stride)),
-                               hint="conv1 lleva el stride y padding 1; conv2 stride 1 y padding 1.")
+                               hint=N_("conv1 takes the stride and padding 1; conv2 stride 1 and padding 1."))
 
 
 @part("ResidualBlock", kind="properties")
@@ -126,9 +127,9 @@ def test_residual_block_identity_shortcut(student, device):
     for spec in [s for s in specs_of("ResidualBlock") if not _has_downsample(s)]:
         block = build_with_weights(student, spec, device)
         x = _tensor((2, spec["init"]["in_channels"], 5, 6), 4)
-        with describing(spec_label(spec), "conv1 y conv2 en cero, BatchNorm en su estado inicial, modo eval"):
+        with describing(spec_label(spec), _("conv1 and conv2 at zero, BatchNorm in its initial state, eval mode")):
             check_close(block.eval().forward(x), torch.relu(x).to(device),
-                        hint="out = relu(bn2(conv2(...)) + x): suma el atajo ANTES de la ReLU final.")
+                        hint=N_("out = relu(bn2(conv2(...)) + x): add the shortcut BEFORE the final ReLU."))
 
 
 @part("ResidualBlock", kind="properties")
@@ -143,10 +144,10 @@ def test_residual_block_downsample_shortcut(student, device):
         x = _tensor((2, spec["init"]["in_channels"], 7, 6), 6)
         shortcut = torch.einsum("oc,nchw->nohw", projection[:, :, 0, 0], x[:, :, ::stride, ::stride])
         expected = torch.relu(shortcut / math.sqrt(1 + BN_EPS))
-        with describing(spec_label(spec), "conv1 y conv2 en cero, sólo downsample.0.weight distinto de cero, modo eval"):
+        with describing(spec_label(spec), _("conv1 and conv2 at zero, only downsample.0.weight nonzero, eval mode")):
             check_close(block.eval().forward(x), expected.to(device),
-                        hint="downsample = nn.Sequential(conv 1x1 con el paso stride y sin sesgo, nn.BatchNorm2d), "
-                             "aplicado a x en el atajo.")
+                        hint=N_("downsample = nn.Sequential(1x1 conv with the stride and no bias, nn.BatchNorm2d), "
+                                "applied to x on the shortcut."))
 
 
 # --- LeNet ------------------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def test_lenet_output_shape(student, device):
         net = build_with_weights(student, spec, device, initial_weights(spec, seed=seed))
         with describing(spec_label(spec), "x: (3, 1, 28, 28)"):
             check_output_shape(net.eval().forward(_tensor((3, 1, 28, 28), seed)), (3, spec["init"]["num_classes"]),
-                               hint="padding 2 en las convoluciones 5x5 y dos max-pool 2x2: 16 · 7 · 7 = 784.")
+                               hint=N_("padding 2 in the 5x5 convolutions and two 2x2 max-pools: 16 · 7 · 7 = 784."))
 
 
 @part("LeNet", kind="properties")
@@ -177,10 +178,10 @@ def test_lenet_returns_logits(student, device):
         classes = spec["init"]["num_classes"]
         weights["fc3.bias"] = torch.linspace(-2.0, 3.0, classes, dtype=torch.float64)
         net = build_with_weights(student, spec, device, weights)
-        with describing(spec_label(spec), "fc3.weight en cero"):
+        with describing(spec_label(spec), _("fc3.weight at zero")):
             check_close(net.eval().forward(_tensor((2, 1, 28, 28), seed)),
                         weights["fc3.bias"].expand(2, classes).to(device),
-                        hint="no apliques ReLU ni softmax después de fc3: la red devuelve logits.")
+                        hint=N_("do not apply ReLU or softmax after fc3: the network returns logits."))
 
 
 # --- ResNet18 ---------------------------------------------------------------------------------------
@@ -194,8 +195,8 @@ def test_resnet18_structure(student, device):
         if spec["init"]["num_classes"] == 1000 and spec["init"]["in_channels"] == 3:
             with describing(spec_label(spec)):
                 check_equal(sum(math.prod(shape) for shape in net.describe()["parameters"].values()),
-                            RESNET18_PARAMETERS, what="el número de parámetros",
-                            hint="canales 64, 128, 256, 512; convoluciones sin sesgo; downsample sólo donde cambia la forma.")
+                            RESNET18_PARAMETERS, what=N_("the number of parameters"),
+                            hint=N_("channels 64, 128, 256, 512; convolutions without bias; downsample only where the shape changes."))
 
 
 @part("ResNet18", kind="output_shape", builds_on=("ResidualBlock",))
@@ -206,7 +207,7 @@ def test_resnet18_output_shape(student, device):
     for shape in [(2, spec["init"]["in_channels"], 33, 40), (2, spec["init"]["in_channels"], 9, 8)]:
         with describing(spec_label(spec), f"x: {shape}"):
             check_output_shape(net.forward(_tensor(shape, 8)), (2, spec["init"]["num_classes"]),
-                               hint="termina con un promedio global (nn.AdaptiveAvgPool2d(1)), aplanar y fc.")
+                               hint=N_("it ends with a global average (nn.AdaptiveAvgPool2d(1)), flatten and fc."))
 
 
 @part("ResNet18", kind="properties", builds_on=("ResidualBlock",))
@@ -217,9 +218,9 @@ def test_resnet18_returns_logits(student, device):
     weights["fc.weight"] = torch.zeros_like(weights["fc.weight"])
     weights["fc.bias"] = torch.linspace(-1.0, 1.0, spec["init"]["num_classes"], dtype=torch.float64)
     net = build_with_weights(student, spec, device, weights).eval()
-    with describing(spec_label(spec), "fc.weight en cero"):
+    with describing(spec_label(spec), _("fc.weight at zero")):
         check_close(net.forward(_tensor((2, spec["init"]["in_channels"], 20, 17), 10)),
-                    weights["fc.bias"].expand(2, -1).to(device), hint="no apliques ReLU ni softmax después de fc.")
+                    weights["fc.bias"].expand(2, -1).to(device), hint=N_("do not apply ReLU or softmax after fc."))
 
 
 # --- conv_output_size ------------------------------------------------------------------------------
@@ -243,11 +244,12 @@ def _check_size(got, expected, case):
         kinds_ok = (isinstance(value, tuple) and len(value) == 2 and all(type(v) is int for v in value)
                     if isinstance(expected, tuple) else type(value) is int)
         if not kinds_ok:
-            fail(f"se esperaba {'una tupla de dos int' if isinstance(expected, tuple) else 'un int'} como "
-                 f"{expected!r}; se obtuvo {value!r}.\nPista: un int cuando todos los argumentos son enteros, "
-                 "una tupla (alto, ancho) cuando alguno es un par; usa la división entera //.")
-        check_equal(value, expected, what="el tamaño de salida",
-                    hint="⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1 en cada eje.")
+            fail(_("{kind} like {expected!r} was expected; got {value!r}.\nHint: an int when all the arguments are integers, "
+               "a tuple (height, width) when one is a pair; use integer division //.",
+               kind=_("a tuple of two ints") if isinstance(expected, tuple) else _("an int"), expected=expected,
+               value=value))
+        check_equal(value, expected, what=N_("the output size"),
+                    hint=N_("⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1 on each axis."))
 
 
 @part("conv_output_size")
@@ -294,8 +296,8 @@ def _structure(student, device, name):
     with describing(spec_label(spec)):
         count = sum(math.prod(shape) for shape in net.describe()["parameters"].values())
         check_equal(count + (1000 - classes) * 4097, PUBLISHED[name],
-                    what="el número de parámetros con 1000 clases",
-                    hint="revisa los canales de cada convolución y los tamaños de las capas lineales.")
+                    what=N_("the number of parameters with 1000 classes"),
+                    hint=N_("check the channels of each convolution and the sizes of the linear layers."))
 
 
 def _shapes(student, device, name):
@@ -305,7 +307,7 @@ def _shapes(student, device, name):
         x = torch.zeros(shape)
         with describing(spec_label(spec), f"x: {shape}"):
             check_output_shape(net.submodule("features").forward(x), features_shape,
-                               hint="calcula la forma capa por capa con conv_output_size.")
+                               hint=N_("compute the shape layer by layer with conv_output_size."))
             check_output_shape(net.forward(x), (shape[0], spec["init"]["num_classes"]),
                                hint="features -> avgpool -> aplanar -> classifier.")
 
@@ -314,7 +316,7 @@ def _dropout(student, device, name):
     net, spec = _network(student, device, name)
     with describing(spec_label(spec)):
         found = dropout_paths(net, "classifier.")
-        check_equal(len(found), 2, what="el número de nn.Dropout en classifier", hint="dos nn.Dropout(p=0.5).")
+        check_equal(len(found), 2, what=N_("the number of nn.Dropout in classifier"), hint=N_("two nn.Dropout(p=0.5)."))
         for path in found:
             check_dropout_rate(net.submodule(path), 0.5, path)
         check_train_differs_eval_repeats(net, torch.zeros(SHAPES[name][1][0]) + 0.5)
@@ -370,7 +372,7 @@ def test_googlenet_structure(student, device):
         others = [name for name in kinds if name.startswith("inception") and "." not in name
                   and kinds[name] != "InceptionBlock"]
         if others:
-            fail("estos módulos no son tu InceptionBlock: " + ", ".join(others) + ".")
+            fail(_("these modules are not your InceptionBlock: ") + ", ".join(others) + ".")
 
 
 @part("GoogLeNet", kind="output_shape", builds_on=("InceptionBlock",))
@@ -381,7 +383,7 @@ def test_googlenet_output_shape(student, device):
     for shape in [(2, 3, 40, 33), (1, 3, 5, 9)]:
         with describing(spec_label(spec), f"x: {shape}"):
             check_output_shape(net.forward(_tensor(shape, 11)), (shape[0], spec["init"]["num_classes"]),
-                               hint="los poolings llevan relleno 1 y el final es un promedio global.")
+                               hint=N_("the poolings have padding 1 and the last one is a global average."))
 
 
 @part("GoogLeNet", kind="train_mode", builds_on=("InceptionBlock",))
@@ -421,16 +423,17 @@ def check_gradients_follow_the_forward(net, x: torch.Tensor, seed: int) -> None:
     direction = st.random_tensor(tuple(x.shape), seed=seed + 2)
     got = net.forward(x, grad_output=grad_output, grad_wrt=(0,))
     if got.grads.get(0) is None:
-        fail("No se pudo calcular el gradiente respecto de x: ¿el resultado quedó desconectado del grafo "
-             "(numpy, .item(), .detach(), torch.tensor(...) sobre valores calculados)?")
+        fail(_("Could not compute the gradient with respect to x: did the result get disconnected from the graph "
+               "(numpy, .item(), .detach(), torch.tensor(...) on computed values)?"))
     plus = torch.from_numpy(net.forward(x + STEP * direction.to(x.device)).value)
     minus = torch.from_numpy(net.forward(x - STEP * direction.to(x.device)).value)
     numeric = float(((plus - minus) / (2 * STEP) * grad_output).sum())
     analytic = float((torch.from_numpy(got.grads[0]) * direction).sum())
     if abs(analytic - numeric) > GRADIENT_ATOL + GRADIENT_RTOL * max(abs(numeric), abs(analytic)):
-        fail(f"El gradiente respecto de x no coincide con tu propio forward: en una dirección al azar, "
-             f"autograd da {analytic:.6g} y la diferencia centrada de tu forward da {numeric:.6g}.\n"
-             "Pista: construye la salida sólo con operaciones de tensores de torch para que autograd la derive.")
+        fail(_("The gradient with respect to x does not match your own forward: in a random direction, "
+               "autograd gives {analytic:.6g} and the centered difference of your forward gives {numeric:.6g}.\n"
+               "Hint: build the output only with torch tensor operations so that autograd can differentiate it.",
+               analytic=analytic, numeric=numeric))
 
 
 def _gradient_test(name: str):
@@ -441,9 +444,9 @@ def _gradient_test(name: str):
                 continue  # a 1000-class head only makes the check slower
             net = build_with_weights(student, spec, device, initial_weights(spec, seed=seed + 30))
             x = _input_for(spec, height, width, seed + 40, batch)
-            with describing(spec_label(spec), f"x: {tuple(x.shape)}, pesos aleatorios, modo eval"):
+            with describing(spec_label(spec), _("x: {shape}, random weights, eval mode", shape=tuple(x.shape))):
                 check_gradients_follow_the_forward(net, x.to(device), seed + 50)
-    test.__doc__ = f"El gradiente de {name} respecto de x coincide con la derivada de su propio forward"
+    test.__doc__ = _("The gradient of {name} with respect to x matches the derivative of its own forward", name=name)
     return test
 
 
@@ -461,7 +464,7 @@ def _input_unchanged_test(name: str, height: int, width: int):
         x = _input_for(spec, height, width, 61)
         with describing(spec_label(spec), f"x: {tuple(x.shape)}"):
             check_module_input_unchanged_public(net.eval(), x.to(device))
-    test.__doc__ = f"{name} no modifica su entrada"
+    test.__doc__ = _("{name} does not modify its input", name=name)
     return test
 
 
@@ -482,8 +485,8 @@ def test_residual_block_learns_running_statistics(student, device):
         block.train().forward(x.to(device))
         batch_mean = torch.nn.functional.conv2d(x, weights["conv1.weight"], stride=spec["init"]["stride"],
                                                 padding=1).mean(dim=(0, 2, 3))
-        with describing(spec_label(spec), "un forward en modo train desde el estado inicial de BatchNorm"):
+        with describing(spec_label(spec), _("one forward in train mode from the initial state of BatchNorm")):
             check_close(block.state_dict()["bn1.running_mean"], (0.1 * batch_mean).to(device),
-                        what="bn1.running_mean tras un forward en modo train",
-                        hint="conv1 (sin sesgo) -> bn1 -> ReLU: bn1 recibe directamente la salida de conv1 y, en "
-                             "modo train, normaliza con la media del lote y actualiza su running_mean.")
+                        what=N_("bn1.running_mean after a forward in train mode"),
+                        hint=N_("conv1 (no bias) -> bn1 -> ReLU: bn1 receives the output of conv1 directly and, in "
+                             "train mode, normalizes with the batch mean and updates its running_mean."))

@@ -14,13 +14,14 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from autograder import strategies as st
+from autograder.i18n import N_, _
 from autograder.grading.harness import (check_close, check_grads, check_input_unchanged, check_raises, describing,
                                         part, reference_call, scaled_examples)
 
-FLIPPED_KERNEL = "¿Volteaste el filtro? La capa convolucional calcula una correlación cruzada: no lo inviertas."
-OUTPUT_SIZE = "tamaño de salida por eje: ⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1."
-FORWARD_FIRST = "el resultado ya difiere antes de derivar: corrige primero la comparación con F."
-POOL_HINT = "stride=None significa stride = kernel_size; revisa el tamaño de salida por eje."
+FLIPPED_KERNEL = N_("Did you flip the kernel? The convolutional layer computes a cross-correlation: do not flip it.")
+OUTPUT_SIZE = N_("output size per axis: ⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1.")
+FORWARD_FIRST = N_("the result already differs before differentiating: first fix the comparison with F.")
+POOL_HINT = N_("stride=None means stride = kernel_size; check the output size per axis.")
 
 
 def _check_invalid_arguments(student, function):
@@ -62,7 +63,7 @@ def test_conv2d_docstring_example(student, device):
     with describing("x = arange(9).reshape(1, 1, 3, 3), weight = unos (1, 1, 2, 2)"):
         check_close(student.call("conv2d", x, torch.ones(1, 1, 2, 2, dtype=torch.float64)),
                     torch.tensor([[[[8.0, 12.0], [20.0, 24.0]]]], dtype=torch.float64, device=device),
-                    hint="cada salida es la suma de la ventana 2x2 por el filtro.")
+                    hint=N_("each output is the sum of the 2x2 window times the kernel."))
 
 
 @part("conv2d", kind="input_unchanged")
@@ -94,7 +95,7 @@ def test_conv2d_rejects_invalid_arguments(student):
 def test_max_pool2d_matches_functional(student, device, case):
     """max_pool2d da lo mismo que F.max_pool2d (también con entradas negativas y padding)"""
     check_close(student.run("max_pool2d", case), reference_call(F.max_pool2d, case, device), case=case,
-                hint="stride=None significa stride = kernel_size; el relleno (−∞) nunca gana el máximo.")
+                hint=N_("stride=None means stride = kernel_size; the padding (−∞) never wins the maximum."))
 
 
 @part("max_pool2d", kind="examples")
@@ -132,7 +133,7 @@ def test_max_pool2d_rejects_invalid_arguments(student):
 def test_avg_pool2d_matches_functional(student, device, case):
     """avg_pool2d da lo mismo que F.avg_pool2d con count_include_pad=True"""
     check_close(student.run("avg_pool2d", case), reference_call(F.avg_pool2d, case, device), case=case,
-                hint="stride=None significa stride = kernel_size; el promedio divide por kH·kW (cuenta el relleno).")
+                hint=N_("stride=None means stride = kernel_size; the average divides by kH·kW (it counts the padding)."))
 
 
 @part("avg_pool2d", kind="examples")
@@ -172,14 +173,14 @@ def test_avg_pool2d_rejects_invalid_arguments(student):
 def test_conv_transpose2d_matches_functional(student, device, case):
     """conv_transpose2d da lo mismo que F.conv_transpose2d (stride, padding, output_padding)"""
     check_close(student.run("conv_transpose2d", case), reference_call(F.conv_transpose2d, case, device), case=case,
-                hint="tamaño de salida: (H − 1)·s − 2p + k + output_padding; el padding recorta la salida.")
+                hint=N_("output size: (H − 1)·s − 2p + k + output_padding; the padding trims the output."))
 
 
 @part("conv_transpose2d", kind="examples", builds_on=("conv2d",))
 def test_conv_transpose2d_lecture_example(student, device):
     """conv_transpose2d reproduce el ejemplo de la clase"""
     known = st.lecture_transposed_example()
-    with describing("entrada [[0, 1], [2, 3]], filtro [[1, 2], [3, 4]]"):
+    with describing(_("input [[0, 1], [2, 3]], kernel [[1, 2], [3, 4]]")):
         check_close(student.call("conv_transpose2d", *known.case.args()), known.expected.to(device),
                     hint="debe dar [[0, 1, 2], [2, 10, 10], [6, 17, 12]].")
 

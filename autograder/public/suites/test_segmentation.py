@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from autograder import strategies as st
+from autograder.i18n import N_, _
 from autograder.grading.harness import (check_close, check_grads, check_input_unchanged, check_raises, describing,
                                         part, scaled_examples)
 from autograder.public.module_spec import (build_with_weights, check_module_input_unchanged_public, check_output_shape,
@@ -36,7 +37,7 @@ def _crop_window(case):
 def test_center_crop_takes_the_centre(student, device, case):
     """center_crop recorta (h, w) empezando en ((H − h) // 2, (W − w) // 2)"""
     check_close(student.run("center_crop", case), _crop_window(case).to(device), case=case,
-                hint="top = (H − h) // 2 y left = (W − w) // 2; size puede ser un entero o un par (h, w).")
+                hint=N_("top = (H − h) // 2 and left = (W − w) // 2; size may be an integer or a pair (h, w)."))
 
 
 @part("center_crop", kind="examples")
@@ -46,7 +47,7 @@ def test_center_crop_docstring_example(student, device):
     with describing("x = arange(16).reshape(1, 1, 4, 4), size=(2, 3)"):
         check_close(student.call("center_crop", x, (2, 3)),
                     torch.tensor([[[[4.0, 5.0, 6.0], [8.0, 9.0, 10.0]]]], dtype=torch.float64, device=device),
-                    hint="top = (4 − 2) // 2 = 1 y left = (4 − 3) // 2 = 0.")
+                    hint=N_("top = (4 − 2) // 2 = 1 and left = (4 − 3) // 2 = 0."))
 
 
 @part("center_crop", kind="input_unchanged")
@@ -98,7 +99,7 @@ def test_double_conv_output_shape(student, device):
         with describing(spec_label(spec), "x: (2, C, 9, 7)"):
             check_output_shape(block.forward(_input((2, init["in_channels"], 9, 7), seed)),
                                (2, init["out_channels"], 9 - lost, 7 - lost),
-                               hint="pasa el padding a las dos convoluciones 3x3.")
+                               hint=N_("pass the padding to both 3x3 convolutions."))
 
 
 @part("DoubleConv", kind="properties")
@@ -117,7 +118,7 @@ def test_double_conv_relu_after_each_convolution(student, device):
         expected = torch.relu(weights["conv2.bias"]).reshape(1, -1, 1, 1).expand(2, -1, 9 - lost, 7 - lost)
         with describing(spec_label(spec), "conv1.weight = 0, conv1.bias = −1, conv2.weight = 0.1"):
             check_close(block.forward(x), expected.to(device),
-                        hint="x = relu(conv1(x)); x = relu(conv2(x)): ReLU tras cada convolución, sin batch norm.")
+                        hint=N_("x = relu(conv1(x)); x = relu(conv2(x)): ReLU after each convolution, no batch norm."))
 
 
 def _double_conv_by_the_statement(weights, x, padding):
@@ -139,7 +140,7 @@ def test_double_conv_gradients(student, device):
         grad_output = st.random_tensor(out.shape, seed=seed + 22)
         out.backward(grad_output.to(device))
         expected = {0: x_leaf.grad, **{f"param:{name}": t.grad for name, t in leaves.items()}}
-        with describing(spec_label(spec), "x: (2, C, 9, 7), pesos aleatorios"):
+        with describing(spec_label(spec), _("x: (2, C, 9, 7), random weights")):
             got = block.train().forward(x, grad_output=grad_output, grad_wrt=(0, "params"))
             check_close(got, out.detach(), hint="x = relu(conv1(x)); x = relu(conv2(x)).")
             check_grads(got, expected, names={0: "x", **{f"param:{n}": n for n in leaves}})
@@ -172,7 +173,7 @@ def test_unet_keeps_the_size_with_padding(student, device):
         with describing(spec_label(spec), "x: (2, C, 16, 24)"):
             check_output_shape(net.forward(_input((2, init["in_channels"], 16, 24), seed)),
                                (2, init["num_classes"], 16, 24),
-                               hint="cada up[i] duplica H y W; concatena el salto recortado y aplica up_conv[i].")
+                               hint=N_("each up[i] doubles H and W; concatenate the cropped skip and apply up_conv[i]."))
 
 
 @part("UNet", kind="output_shape", builds_on=UNET_PARTS)
@@ -183,8 +184,8 @@ def test_unet_reproduces_the_paper_geometry(student, device):
     with describing(spec_label(spec), "x: (1, 1, 572, 572)"):
         check_output_shape(net.forward(_input((1, spec["init"]["in_channels"], 572, 572), 4)),
                            (1, spec["init"]["num_classes"], 388, 388),
-                           hint="sin padding cada DoubleConv quita 4 píxeles; recorta el centro de cada salto "
-                                "(center_crop) al tamaño de x antes de concatenar.")
+                           hint=N_("without padding each DoubleConv removes 4 pixels; crop the center of each skip "
+                                "(center_crop) to the size of x before concatenating."))
 
 
 @part("UNet", kind="properties", builds_on=UNET_PARTS)
@@ -196,10 +197,10 @@ def test_unet_returns_logits(student, device):
     weights["head.weight"] = torch.zeros_like(weights["head.weight"])
     weights["head.bias"] = torch.linspace(-1.0, 1.0, classes, dtype=torch.float64)
     net = build_with_weights(student, spec, device, weights)
-    with describing(spec_label(spec), "head.weight en cero; x: (1, C, 8, 12)"):
+    with describing(spec_label(spec), _("head.weight at zero; x: (1, C, 8, 12)")):
         check_close(net.forward(_input((1, spec["init"]["in_channels"], 8, 12), 6)),
                     weights["head.bias"].reshape(1, -1, 1, 1).expand(1, -1, 8, 12).to(device),
-                    hint="head es una convolución 1x1 sin activación después: la U-Net devuelve logits.")
+                    hint=N_("head is a 1x1 convolution with no activation after it: the U-Net returns logits."))
 
 
 def _input(shape, seed):
@@ -217,7 +218,7 @@ def test_unet_head_bias_gradient(student, device):
         got = net.train().forward(x, grad_output=grad_output, grad_wrt=("params",))
         check_grads(got, {"param:head.bias": grad_output.sum(dim=(0, 2, 3)).to(device)},
                     names={"param:head.bias": "head.bias"},
-                    hint="head (convolución 1x1, con bias) es lo último que se aplica: nada después de ella.")
+                    hint=N_("head (1x1 convolution, with bias) is the last thing applied: nothing after it."))
 
 
 @part("UNet", kind="input_unchanged", builds_on=UNET_PARTS)
