@@ -17,7 +17,8 @@ from autograder.workflow.arrival import student_id_problem
 from autograder.workflow.collect import Collected
 from autograder.workflow.course_copy import write_course_copy
 from autograder.workflow.grade_class import write_report
-from autograder.workflow.class_report import score_rows, summary_lines, write_class_report
+from autograder.grading.report import Report, ReportError
+from autograder.workflow.class_report import FLAG_KINDS, STATUS_LABELS, label, score_rows, summary_lines, write_class_report
 from autograder.workflow.layout import class_report_dir
 from tests.test_messages_catalog import looks_spanish
 
@@ -75,7 +76,8 @@ def _report(status: str = "graded", flags: tuple = ()) -> dict:
 ])
 def test_class_report_page_is_in_the_course_language(tmp_path, no_plots, language, heading, status, flag):
     course = load_course(_course_yaml(tmp_path, language))
-    write_report(course, ASSIGNMENT, "ana", _report(flags=({"kind": "banned_op", "part": "conv2d", "message": "x"},)))
+    write_report(course, ASSIGNMENT, "ana",
+                 Report.from_json(_report(flags=({"kind": "banned_op", "part": "conv2d", "message": "x"},))))
     write_class_report(course, ASSIGNMENT)
     page = (class_report_dir(course, ASSIGNMENT) / "index.html").read_text(encoding="utf-8")
     assert f'<html lang="{language}">' in page
@@ -89,7 +91,7 @@ def test_class_report_page_is_in_the_course_language(tmp_path, no_plots, languag
 def no_plots(monkeypatch):
     """No histograms (matplotlib's import is slow) and the roster without a gradebook (creating one
     runs alembic, tens of seconds on a busy machine): neither is under test here."""
-    from autograder.workflow import report
+    from autograder.workflow import class_report as report
 
     monkeypatch.setattr(report, "histograms_png", lambda parts, reports: "")
     monkeypatch.setattr(report, "roster_names", lambda course: {"ana": "", "bea": ""})
@@ -99,8 +101,11 @@ def test_a_status_or_flag_kind_is_never_a_template():
     """A report's status and flag kinds are shown as they are unless the report module names them:
     an unknown one is text, never a format template nor a message id."""
     bomb = "{x:>999999999}"
-    rows = score_rows(["conv2d"], {"ana": _report(status=bomb, flags=({"kind": "{0.__class__}"},))}, ["ana"])
-    assert rows[0]["estado"] == bomb and rows[0]["flags"] == ["{0.__class__}"]
-    assert bomb in " ".join(summary_lines(rows, 90.0))
+    for hostile in (_report(status=bomb), _report(flags=({"kind": "{0.__class__}", "part": None, "message": ""},))):
+        with pytest.raises(ReportError):  # the report model refuses what it does not name
+            Report.from_json(hostile)
+    assert label(STATUS_LABELS, bomb) == bomb and label(FLAG_KINDS, "{0.__class__}") == "{0.__class__}"
+    rows = score_rows(["conv2d"], {"ana": Report.from_json(_report())}, ["ana"])
+    assert rows[0]["estado"] == "calificada" and "27.0 / 90" in " ".join(summary_lines(rows, 90.0))
     skipped = Collected(ASSIGNMENT, skipped=[bomb])  # a zip entry's or a folder's name, as collect shows it
     assert skipped.summary(Path("/x"), [bomb]).count(bomb) == 2

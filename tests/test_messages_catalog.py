@@ -44,10 +44,9 @@ def _extracted(domain: str) -> dict[str, tuple[str, int]]:
     for filename, lineno, message, _comments, _context in extract_from_dir(
             ROOT, method_map, options_map, keywords=i18n.KEYWORDS[domain],
             directory_filter=lambda path: not Path(path).name.startswith((".", "build"))):
-        ids = message if isinstance(message, tuple) else (message,)
-        for msgid in ids:
-            if msgid:
-                found.setdefault(msgid, (filename, lineno))
+        msgid = message[0] if isinstance(message, tuple) else message  # a plural: its singular is its id
+        if msgid:
+            found.setdefault(msgid, (filename, lineno))
     return found
 
 
