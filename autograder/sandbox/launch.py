@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 WORKER_DIR = Path(__file__).resolve().parent
-WORKER_FILES = ("worker.py", "protocol.py", "lockdown.py")
+WORKER_FILES = ("worker.py", "protocol.py", "lockdown.py", "template.py")
 #: Where the worker's files appear inside the sandbox.
 SANDBOX_WORKER_DIR = "/opt/autograder-worker"
 SETPRIV = "/usr/bin/setpriv"
@@ -87,8 +87,9 @@ def _drop_privileges(uid: int) -> list[str]:
     return [SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs", "--"]
 
 
-def bubblewrap_argv(bwrap: str, device: str, uid: int) -> list[str]:
-    """bwrap options building the sandbox root (everything before the worker's own command)."""
+def bubblewrap_argv(bwrap: str, device: str, uid: int | None) -> list[str]:
+    """bwrap options building the sandbox root (everything before the worker's own command).
+    ``uid=None``: no privilege drop (a template, which drops to each worker's uid itself)."""
     argv = [bwrap, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--clearenv", "--hostname", "sandbox"]
     for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
@@ -121,7 +122,7 @@ def bubblewrap_argv(bwrap: str, device: str, uid: int) -> list[str]:
         argv += ["--ro-bind", "/sys", "/sys"]
     for key, value in worker_environment("/tmp").items():
         argv += ["--setenv", key, value]
-    return argv + ["--"] + _drop_privileges(uid)
+    return argv + ["--"] + (_drop_privileges(uid) if uid is not None else [])
 
 
 def _parents(paths: list[str]) -> list[str]:

@@ -181,11 +181,12 @@ class Session:
         self.banned: tuple = ()
         self.known_ops = 0
 
-    def lock_down(self, families) -> None:
-        """Ban ``families`` in the dispatcher, then seccomp and the audit hook: before any student code."""
+    def lock_down(self, families, plan=None) -> None:
+        """Ban ``families`` in the dispatcher, then seccomp and the audit hook: before any student code.
+        ``plan``: :func:`lockdown.ban_plan` of these families, computed earlier (by a template)."""
         torch = self.torch
         self.families = tuple(families)
-        self.banned = tuple(lockdown.install_ban(torch, self.families))
+        self.banned = tuple(lockdown.install_ban(torch, self.families, plan))
         self.known_ops = len(torch._C._dispatch_get_all_op_names())
         lockdown.install_seccomp()
         lockdown.install_audit_hook()
@@ -452,29 +453,46 @@ def handle_request(session: Session, op: str, request: dict) -> dict:
     raise StudentFailure("RuntimeError", f"operación desconocida: {op!r}")
 
 
-def main(argv=None) -> int:
+def parse_args(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--in-fd", type=int, required=True)
     parser.add_argument("--out-fd", type=int, required=True)
     parser.add_argument("--config", required=True)
-    options = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def prepare(device: str):
+    """What every worker does before it knows its submission: torch, its settings, the recorder.
+    A template (template.py) runs this once and forks workers from its state."""
+    torch = configure_torch(device)
+    if device == "cuda":  # the driver starts its threads and maps its memory before the lockdown
+        torch.zeros(1, device="cuda").sum().item()
+    return torch, make_op_recorder(torch)
+
+
+def run(in_fd: int, out_fd: int, config: dict, torch, recorder_class, ban_plan=None) -> int:
+    """Lock down, say ready, serve: the worker's life once torch is imported."""
+    device = config.get("device", "cpu")
+    session = Session(torch, recorder_class, device)
+    # Only the protocol pipes matter from here on; the student's code must not read requests.
+    sys.stdin = open(os.devnull)
+    session.lock_down(config.get("ban", ()), ban_plan)
+    protocol.write_message(out_fd, *protocol.pack({"ready": True, "pid": os.getpid(),
+                                                   "banned": len(session.banned)}))
+    serve(in_fd, out_fd, session)
+    return 0
+
+
+def main(argv=None) -> int:
+    options = parse_args(argv)
     config = json.loads(options.config)
     device = config.get("device", "cpu")
 
     apply_limits(config["limits"], device)
     if device == "cuda":
         start_rss_watchdog(config["limits"]["memory_mb"])
-    torch = configure_torch(device)
-    if device == "cuda":  # the driver starts its threads and maps its memory before the lockdown
-        torch.zeros(1, device="cuda").sum().item()
-    session = Session(torch, make_op_recorder(torch), device)
-    # Only the protocol pipes matter from here on; the student's code must not read requests.
-    sys.stdin = open(os.devnull)
-    session.lock_down(config.get("ban", ()))
-    protocol.write_message(options.out_fd, *protocol.pack({"ready": True, "pid": os.getpid(),
-                                                           "banned": len(session.banned)}))
-    serve(options.in_fd, options.out_fd, session)
-    return 0
+    torch, recorder_class = prepare(device)
+    return run(options.in_fd, options.out_fd, config, torch, recorder_class)
 
 
 if __name__ == "__main__":
