@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import glob
 import itertools
+import json
 import os
 import shutil
 import subprocess
@@ -187,6 +188,9 @@ def plan_launch(sandbox: str, device: str, *, in_fd: int, out_fd: int, config: s
             raise RuntimeError(problem)
         notes.append(f"bubblewrap no disponible: {problem}")
 
+    # Without bwrap's --die-with-parent: the worker asks for SIGKILL when we die (worker.main),
+    # so a killed grading service leaves no rlimits worker behind.
+    worker_args[-1] = json.dumps({**json.loads(config), "parent_pid": os.getpid()})
     scratch = tempfile.mkdtemp(prefix="autograder-worker-")
     drop_problem = privilege_drop_problem()
     prefix: list[str] = []

@@ -65,6 +65,17 @@ def apply_limits(limits: dict, device: str) -> None:
         resource.setrlimit(which, (soft, hard))
 
 
+def die_with_parent(parent_pid: int) -> None:
+    """SIGKILL when the process (strictly: the thread) that started us ends; exit now if it already
+    has. For rlimits workers, which have no bubblewrap --die-with-parent."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, 9, 0, 0, 0)  # SIGKILL
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
 def start_rss_watchdog(memory_mb: int) -> None:
     """CUDA only: kill this process when its resident memory passes the limit."""
     page = os.sysconf("SC_PAGE_SIZE")
@@ -488,6 +499,8 @@ def main(argv=None) -> int:
     config = json.loads(options.config)
     device = config.get("device", "cpu")
 
+    if config.get("parent_pid"):
+        die_with_parent(config["parent_pid"])
     apply_limits(config["limits"], device)
     if device == "cuda":
         start_rss_watchdog(config["limits"]["memory_mb"])

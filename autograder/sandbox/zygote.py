@@ -37,6 +37,8 @@ from autograder.sandbox import launch
 TEMPLATE_STARTUP_SECONDS = 120.0
 #: Seconds a fork (template, keeper, worker's first message) may take.
 FORK_SECONDS = 30.0
+#: ``AUTOGRADER_WORKER_TEMPLATE=0`` turns the template off (each worker launched apart, as before).
+DISABLE_ENV = "AUTOGRADER_WORKER_TEMPLATE"
 _CREDENTIALS = struct.Struct("=iII")  # struct ucred: pid, uid, gid
 
 
@@ -48,6 +50,8 @@ def template_problem(sandbox: str, device: str) -> str | None:
     """None when workers can be forked from a template here; otherwise why not. The first worker
     forked is the probe: one that does not come up locked down stops the template's use
     (autograder/sandbox/pool.py)."""
+    if os.environ.get(DISABLE_ENV) == "0":
+        return f"{DISABLE_ENV}=0: each worker is launched apart"
     if sandbox == "rlimits":
         return "sandbox rlimits: no template (each worker is launched apart)"
     if device != "cpu":
