@@ -105,6 +105,7 @@ def _worker(fds: list[int], request: dict, torch, recorder_class, plan) -> None:
         if os.getuid() != uid or os.geteuid() != uid or effective != ["0000000000000000"]:
             raise RuntimeError(f"the worker kept privileges: uid {os.getuid()}, CapEff {effective}")
         _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")  # cleared by setresuid
+        sys.modules["__main__"] = worker  # as in a worker launched apart: its code is the main module
         sys.argv = [os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py"), "--in-fd", str(in_fd),
                     "--out-fd", str(out_fd), "--config", json.dumps(config)]
         code = worker.run(in_fd, out_fd, config, torch, recorder_class, plan)
