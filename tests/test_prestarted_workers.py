@@ -156,6 +156,7 @@ import os, resource, signal
 def attack():
     found = {"pids": sorted(e for e in os.listdir("/proc") if e.isdigit()), "uid": os.getuid(),
              "address_space": resource.getrlimit(resource.RLIMIT_AS)[0], "host": os.uname().nodename}
+    found["shared"] = [line for line in open("/proc/self/maps") if line.split()[1][1:4:2] == "ws"]
     found["fds"] = sorted((fd, os.readlink(f"/proc/self/fd/{fd}")) for fd in os.listdir("/proc/self/fd")
                           if os.path.exists(f"/proc/self/fd/{fd}"))
     signalable = []
@@ -198,6 +199,7 @@ def test_a_forked_worker_reaches_neither_its_template_nor_a_sibling(pool):
         assert found["pids"] == ("1",), found              # its /proc: itself only
         assert found["signalable"] == (), found             # nobody to signal, template and keeper included
         assert found["uid"] != 0 and found["host"] == "sandbox"
+        assert found["shared"] == (), found["shared"]       # no memory written through to the template
         assert found["address_space"] == LIMITS.memory_mb * 1024 * 1024
         targets = [target for _fd, target in found["fds"]]
         # Its three pipes (requests, replies, output on 1 and 2) and /dev/null: no socket, no template's file.
@@ -211,3 +213,23 @@ def test_a_forked_worker_reaches_neither_its_template_nor_a_sibling(pool):
         seen = second.call("look").value
     assert seen == {"tmp": (), "shm": (), "uid": seen["uid"]} and seen["uid"] not in (0, found["uid"]), seen
     assert pool._templates["cpu"].alive()
+
+
+def test_where_a_template_cannot_isolate_each_worker_is_launched_apart(monkeypatch):
+    from autograder.sandbox import zygote
+
+    assert "rlimits" in zygote.template_problem("rlimits", "cpu")
+    assert "CUDA" in zygote.template_problem("auto", "cuda")
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    assert "root" in zygote.template_problem("auto", "cpu")
+    monkeypatch.undo()
+    monkeypatch.setenv(zygote.DISABLE_ENV, "0")
+    assert zygote.DISABLE_ENV in zygote.template_problem("auto", "cpu")
+    pool = WorkerPool()
+    try:
+        worker = pool.claim(LOOKS, device="cpu", limits=LIMITS, sandbox="auto", ban=())
+        with worker:
+            assert worker.start().ok and not worker.forked
+        assert "cpu" in pool.template_problems and not pool._templates
+    finally:
+        pool.close()

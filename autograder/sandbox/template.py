@@ -64,6 +64,13 @@ def threads() -> int:
     return len(os.listdir("/proc/self/task"))
 
 
+def shared_writable_mappings() -> list[str]:
+    """Memory this process shares writably with others (MAP_SHARED, writable): a fork would share
+    it with the worker, so the template forks only while there is none."""
+    with open("/proc/self/maps") as maps:
+        return [line.strip() for line in maps if len(line.split()) > 1 and line.split()[1][1:4:2] == "ws"]
+
+
 def _close_all_but(keep: set[int]) -> None:
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
@@ -177,6 +184,9 @@ def serve(control: socket.socket, device: str) -> None:
                 plans[families] = lockdown.ban_plan(torch, families)
             if threads() != 1:  # fork copies only this thread: a lock another one holds stays held
                 raise RuntimeError(f"the template is not single-threaded ({threads()} threads)")
+            shared = shared_writable_mappings()
+            if shared:
+                raise RuntimeError(f"the template shares writable memory: {shared[0][:200]}")
             sys.stdout.flush()
             sys.stderr.flush()
             pid = os.fork()
