@@ -13,7 +13,9 @@ own unprivileged uid; it is used for exactly one submission and never returns to
 restart after a crash spawns a new process, as without the pool). The ban is part of the kind,
 so it is in place before the source is sent. Where that isolation is missing (rlimits without a
 uid of its own: one student's code could reach another process of the same uid through /proc),
-the pool pre-starts nothing. Example::
+the pool pre-starts nothing. Where it can, the pool forks its workers from one warm template
+(autograder/sandbox/zygote.py) instead of launching each: the same isolation, plus namespaces of
+the worker's own made by the fork, at a fraction of the start-up's CPU. Example::
 
     pool = WorkerPool()
     worker = pool.claim(source, device="cpu", limits=Limits(), sandbox="auto", ban=("convolution",))

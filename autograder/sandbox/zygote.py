@@ -9,10 +9,12 @@ client (autograder/sandbox/client.py) talks to it exactly as to a worker it spaw
 pipes, nonces and caps; it kills it by pidfd (pid 1 of its pid namespace: everything it started
 dies with it) and learns its exit status from the keeper (template.py).
 
-The template path is used only where it gives those guarantees: bubblewrap runs, we are root
-(the template gives each worker its uid), CPU (CUDA does not survive fork), and a probe fork
-(:func:`template_problem`) came back locked down; everywhere else a worker is launched per
-submission as before (autograder/sandbox/launch.py). Example::
+The template path is used only where it gives those guarantees (:func:`template_problem`):
+bubblewrap runs, we are root (the template gives each worker its uid), CPU (CUDA does not
+survive fork), pidfd_open exists. Every forked worker is checked from outside before its source
+is sent (client.py: uid, capabilities, pid namespace, seccomp); one that fails stops the
+template's use (pool.py). Everywhere else a worker is launched per submission as before
+(autograder/sandbox/launch.py). Example::
 
     template = Template()
     worker = SandboxWorker(source, template=template)   # forked instead of spawned
