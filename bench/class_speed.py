@@ -7,7 +7,10 @@ and, with ``--jobs`` at a time as ``autograder grade ASSIGNMENT --jobs`` does, m
 1. ``per-process``: ``grade_submission`` as before grading services: one trusted session process
    and one sandboxed worker per student, each importing torch, pytest and the suites.
 2. ``service``: the same inside ``grading_services`` (what class grading uses): one service per job
-   that imports everything once, and the next worker pre-started.
+   that imports everything once, and the next worker pre-started: forked from a warm template
+   (autograder/sandbox/zygote.py) where it can be.
+   ``service-spawn``: the same with the template off (``AUTOGRADER_WORKER_TEMPLATE=0``): each
+   pre-started worker launched apart, importing torch itself.
 3. ``service, rlimits``: (2) with the worker started with rlimits only (no bubblewrap): the
    sandbox's slowdown is (2) / (3).
 4. ``peer``: each student's notebook executed in a Jupyter kernel (nbclient) followed by four
@@ -25,6 +28,7 @@ side and the worker from the first test to the last) and its *start-up* is the r
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import threading
@@ -39,9 +43,10 @@ import psutil  # noqa: E402
 
 from autograder.config import load_course  # noqa: E402
 from autograder.grading.api import grade_submission, grading_services  # noqa: E402
+from autograder.sandbox.zygote import DISABLE_ENV  # noqa: E402
 from tests.submissions.bank import load_bank, reference_source  # noqa: E402
 
-MODES = ("per-process", "service", "service-rlimits", "peer")
+MODES = ("per-process", "service", "service-spawn", "service-rlimits", "peer")
 TARGETS = {"startup_cpu_s": 0.5, "peer_ratio": 0.5}
 
 #: The peer's fixed assertions, one cell each (CS231n style: a few fixed inputs against torch).
@@ -132,12 +137,15 @@ class CpuMeter:
 
 
 def _process_kind(cmdline: list[str]) -> str:
-    """``service``, ``session`` (a one-off one), ``worker`` (the sandboxed python, its bwrap) or ``other``."""
+    """``service``, ``session`` (a one-off one), ``forked`` (a template and what it forked), ``worker``
+    (a sandboxed python launched apart, its bwrap) or ``other``."""
     text = " ".join(cmdline)
     if "autograder.grading.service" in text:
         return "service"
     if "autograder.grading.session" in text:
         return "session"
+    if "template.py" in text:  # the template, its keepers and the workers forked from it (one cmdline)
+        return "forked"
     if "bwrap" in text or (len(cmdline) > 1 and cmdline[1] == "-I"):
         return "worker"
     return "other"
@@ -215,8 +223,13 @@ def main(argv: list[str] | None = None) -> int:
                 if mode == "peer":
                     rows[mode] = peer_all(assignment, sources, jobs=args.jobs, folder=Path(tmp))
                 else:
-                    rows[mode] = grade_all(course, assignment, files, jobs=args.jobs, service=mode != "per-process",
-                                           sandbox="rlimits" if mode == "service-rlimits" else "auto")
+                    if mode == "service-spawn":
+                        os.environ[DISABLE_ENV] = "0"  # inherited by the services
+                    try:
+                        rows[mode] = grade_all(course, assignment, files, jobs=args.jobs, service=mode != "per-process",
+                                               sandbox="rlimits" if mode == "service-rlimits" else "auto")
+                    finally:
+                        os.environ.pop(DISABLE_ENV, None)
         report(assignment, args.students, rows)
     return 0
 
@@ -242,6 +255,11 @@ def report(assignment: str, count: int, rows: dict) -> None:
         if "per-process" in rows:
             print(f"  service vs per-process: {rows['per-process']['wall_s'] / service['wall_s']:.2f}x the throughput, "
                   f"{rows['per-process']['cpu_s'] / service['cpu_s']:.2f}x less CPU")
+        if "service-spawn" in rows:
+            spawn = rows["service-spawn"]
+            print(f"  template vs a worker launched per student: start-up "
+                  f"{(spawn['cpu_s'] - spawn['tests_cpu_s']) / count:.2f} -> {startup:.2f} CPU s/student, "
+                  f"worker_ready_s {_mean_ready(spawn):.2f} -> {_mean_ready(service):.2f}")
         if "service-rlimits" in rows:
             print(f"  sandbox slowdown (bubblewrap / rlimits only): {service['wall_s'] / rows['service-rlimits']['wall_s']:.2f}x"
                   f" wall, {service['cpu_s'] / rows['service-rlimits']['cpu_s']:.2f}x CPU")
@@ -257,6 +275,11 @@ def report(assignment: str, count: int, rows: dict) -> None:
         for r in service["reports"]:
             statuses[r["status"]] = statuses.get(r["status"], 0) + 1
         print(f"  statuses (service): {statuses}")
+
+
+def _mean_ready(row: dict) -> float:
+    ready = [r["timings"].get("worker_ready_s") or 0.0 for r in row["reports"]]
+    return sum(ready) / max(len(ready), 1)
 
 
 if __name__ == "__main__":

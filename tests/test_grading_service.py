@@ -153,3 +153,23 @@ def test_restoring_the_fresh_state_forgets_what_the_previous_session_left():
     assert failures.take_notes() == []
     assert "/ruta/de/la/entrega/anterior" not in sys.path
     assert "tests.hidden.module_checks_leftover" not in sys.modules
+
+
+def test_restoring_the_fresh_state_reseeds_cuda_once_a_session_used_it(monkeypatch):
+    """A session that drew from the GPU's generators leaves them where a fresh process starts them:
+    the default seed at offset 0 (``manual_seed_all``); a service that never touched CUDA leaves it alone."""
+    import torch
+
+    from autograder.grading.service import FreshState
+
+    fresh = FreshState()
+    seeded = []
+    monkeypatch.setattr(torch.cuda, "manual_seed_all", seeded.append)
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: False)
+    fresh.restore()
+    assert seeded == []
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)
+    torch.manual_seed(987654321)  # a session's own seed; the fresh state's is the process's first
+    seeded.clear()  # (manual_seed seeds CUDA too)
+    fresh.restore()
+    assert seeded == [fresh.torch_seed] and fresh.torch_seed != 987654321

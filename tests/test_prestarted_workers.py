@@ -134,7 +134,10 @@ def test_the_ban_of_the_assignment_is_in_place_before_the_source_is_sent(pool):
 def test_a_spare_that_died_is_replaced_by_a_fresh_worker(pool):
     kind = ("cpu", LIMITS, "auto", ())
     spare = pool._spares[kind].result(timeout=300)
-    os.killpg(spare._proc.pid, signal.SIGKILL)
+    if spare.forked:  # pid 1 of its own pid namespace, not a process group leader
+        spare._proc.kill()
+    else:
+        os.killpg(spare._proc.pid, signal.SIGKILL)
     spare._proc.wait(timeout=30)
     worker = pool.claim(LOOKS, device="cpu", limits=LIMITS, sandbox="auto", ban=())
     assert worker is spare
@@ -143,3 +146,90 @@ def test_a_spare_that_died_is_replaced_by_a_fresh_worker(pool):
         assert worker.call("look").value["add"] == 2.0
         with pytest.raises(StudentError):
             worker.call("convolve", (1, 2))
+
+
+# A forked worker (autograder/sandbox/zygote.py): everything it can try against its template,
+# its keeper and a sibling forked from the same template.
+FORKED_ATTACK = HEADER + '''
+import os, resource, signal
+
+def attack():
+    found = {"pids": sorted(e for e in os.listdir("/proc") if e.isdigit()), "uid": os.getuid(),
+             "address_space": resource.getrlimit(resource.RLIMIT_AS)[0], "host": os.uname().nodename}
+    found["shared"] = [line for line in open("/proc/self/maps") if line.split()[1][1:4:2] == "ws"]
+    found["fds"] = sorted((fd, os.readlink(f"/proc/self/fd/{fd}")) for fd in os.listdir("/proc/self/fd")
+                          if os.path.exists(f"/proc/self/fd/{fd}"))
+    signalable = []
+    for pid in range(2, 300):  # whatever pid the template, the keeper or a sibling has, as seen from here
+        try:
+            os.kill(pid, 0)
+            signalable.append(pid)
+        except OSError:
+            pass
+    found["signalable"] = signalable
+    try:
+        os.kill(-1, signal.SIGKILL)  # every process it may signal (init, itself, excepted)
+    except OSError as exc:
+        found["kill_all"] = exc.errno
+    for folder in ("/tmp", "/dev/shm"):
+        with open(f"{folder}/secreto_de_a", "w") as handle:
+            handle.write("a")
+    return found
+'''
+SIBLING_LOOKS = HEADER + '''
+import os
+
+def look():
+    return {"tmp": sorted(os.listdir("/tmp")), "shm": sorted(os.listdir("/dev/shm")), "uid": os.getuid()}
+'''
+
+
+def test_a_forked_worker_reaches_neither_its_template_nor_a_sibling(pool):
+    from autograder.sandbox import zygote
+
+    if zygote.template_problem("auto", "cpu") is not None:
+        pytest.skip(f"no template here: {zygote.template_problem('auto', 'cpu')}")
+    attacker = pool.claim(FORKED_ATTACK, device="cpu", limits=LIMITS, sandbox="auto", ban=BAN)
+    with attacker:
+        assert attacker.start().ok
+        assert attacker.forked, attacker.notes  # forked from the pool's template, not launched
+        sibling = pool._spares[("cpu", LIMITS, "auto", BAN)].result(timeout=300)  # forked while A lives
+        assert sibling.forked and sibling._proc.poll() is None
+        found = attacker.call("attack").value
+        assert found["pids"] == ("1",), found              # its /proc: itself only
+        assert found["signalable"] == (), found             # nobody to signal, template and keeper included
+        assert found["uid"] != 0 and found["host"] == "sandbox"
+        assert found["shared"] == (), found["shared"]       # no memory written through to the template
+        assert found["address_space"] == LIMITS.memory_mb * 1024 * 1024
+        targets = [target for _fd, target in found["fds"]]
+        # Its three pipes (requests, replies, output on 1 and 2) and /dev/null: no socket, no template's file.
+        assert len({t for t in targets if t.startswith("pipe:")}) == 3, found["fds"]
+        assert set(targets) - {"/dev/null"} == {t for t in targets if t.startswith("pipe:")}, found["fds"]
+    assert sibling._proc.poll() is None  # alive after A's kill(-1, SIGKILL)
+    second = pool.claim(SIBLING_LOOKS, device="cpu", limits=LIMITS, sandbox="auto", ban=BAN)
+    assert second is sibling
+    with second:
+        assert second.start().ok
+        seen = second.call("look").value
+    assert seen == {"tmp": (), "shm": (), "uid": seen["uid"]} and seen["uid"] not in (0, found["uid"]), seen
+    assert pool._templates["cpu"].alive()
+
+
+def test_where_a_template_cannot_isolate_each_worker_is_launched_apart(monkeypatch):
+    from autograder.sandbox import zygote
+
+    assert "rlimits" in zygote.template_problem("rlimits", "cpu")
+    assert "CUDA" in zygote.template_problem("auto", "cuda")
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    assert "root" in zygote.template_problem("auto", "cpu")
+    monkeypatch.undo()
+    monkeypatch.setenv(zygote.DISABLE_ENV, "0")
+    assert zygote.DISABLE_ENV in zygote.template_problem("auto", "cpu")
+    pool = WorkerPool()
+    try:
+        worker = pool.claim(LOOKS, device="cpu", limits=LIMITS, sandbox="auto", ban=())
+        with worker:
+            assert worker.start().ok and not worker.forked
+        assert "cpu" in pool.template_problems and not pool._templates
+    finally:
+        pool.close()

@@ -171,13 +171,28 @@ def _w():
     return torch.randn(3, 2, 3, 3, dtype=torch.float64)
 
 
-@pytest.fixture(scope="module")
-def worker():
-    with SandboxWorker(reference_source("convolutions") + ATTACKS, limits=Limits(call_timeout=60),
-                       ban=("convolution", "pooling")) as worker:
-        loaded = worker.start()
-        assert loaded.ok, loaded.error
-        yield worker
+@pytest.fixture(scope="module", params=["launched", "forked"])
+def worker(request):
+    """The attacks against a worker launched apart, and against one forked from a warm template
+    (autograder/sandbox/zygote.py: the ban from the template's precomputed plan)."""
+    template = None
+    if request.param == "forked":
+        from autograder.sandbox import zygote
+
+        problem = zygote.template_problem("auto", "cpu")
+        if problem is not None:
+            pytest.skip(f"no template here: {problem}")
+        template = zygote.Template()
+    try:
+        with SandboxWorker(reference_source("convolutions") + ATTACKS, limits=Limits(call_timeout=60),
+                           ban=("convolution", "pooling"), template=template) as worker:
+            loaded = worker.start()
+            assert loaded.ok, loaded.error
+            assert worker.forked == (template is not None), worker.notes
+            yield worker
+    finally:
+        if template is not None:
+            template.close()
 
 
 def _args(name):

@@ -565,3 +565,30 @@ def test_a_broken_bwrap_falls_back_to_rlimits_and_says_why(monkeypatch):
             launch.plan_launch("bubblewrap", "cpu", in_fd=5, out_fd=6, config="{}")
     finally:
         launch.bubblewrap_problem.cache_clear()
+
+
+def test_an_rlimits_worker_dies_with_the_trusted_process_that_started_it(tmp_path):
+    """A grading service killed with SIGKILL runs no cleanup: its rlimits worker (no bubblewrap
+    --die-with-parent) must not outlive it."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "trusted.py"
+    script.write_text(
+        "import sys, time\nfrom autograder.sandbox.client import Limits, SandboxWorker\n"
+        "import threading\nw = SandboxWorker('def spin():\\n    while True:\\n        pass\\n', sandbox='rlimits',"
+        " limits=Limits(call_timeout=600))\nassert w.start().ok\n"
+        "threading.Thread(target=w.call, args=('spin',), daemon=True).start()\n"  # busy: never reads its pipe
+        "print(w._worker_pid, flush=True)\ntime.sleep(600)\n", encoding="utf-8")
+    trusted = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, cwd=launch.WORKER_DIR.parents[1])
+    try:
+        pid = int(trusted.stdout.readline())
+        time.sleep(1)  # the call is on its way: the worker spins in the student's code
+        assert os.path.exists(f"/proc/{pid}")
+    finally:
+        trusted.kill()
+        trusted.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not os.path.exists(f"/proc/{pid}"), f"the rlimits worker {pid} outlived its trusted process"

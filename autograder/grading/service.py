@@ -12,7 +12,7 @@ Nothing of one grading may reach the next. Student code never runs here (only in
 one process each, never reused), and before every session :class:`FreshState` puts back what a
 fresh process would have: the suites' and the reference's modules are forgotten and imported
 again (their caches, e.g. ``lru_cache`` of built networks, go with them), torch's random
-generator is set back to its state at start-up, ``sys.path`` and Hypothesis' shrink budget are
+generators are set back to their state at start-up (the CUDA ones too, once a session used them), ``sys.path`` and Hypothesis' shrink budget are
 restored, and the profiles are registered and loaded again (database off, as always). A
 submission that hangs or kills the service is the parent's business: it kills the process, records
 that submission as without a service, and the next request starts a new service.
@@ -53,6 +53,9 @@ class FreshState:
         import torch  # first: nothing may draw from torch's generator before its state is captured
 
         self.torch_rng = torch.get_rng_state()
+        # A fresh process's CUDA generators start from this same seed at offset 0 (read here without
+        # initialising CUDA: the service only touches the GPU if a grading did).
+        self.torch_seed = torch.initial_seed()
         self.sys_path = list(sys.path)
         self.warm_up()
         from hypothesis.internal.conjecture import engine
@@ -84,6 +87,8 @@ class FreshState:
                 del sys.modules[name]
         sys.path[:] = self.sys_path
         torch.set_rng_state(self.torch_rng)
+        if torch.cuda.is_initialized():  # what a previous session drew on the GPU: as a fresh process has it
+            torch.cuda.manual_seed_all(self.torch_seed)
         if self.shrink_seconds is not None:
             engine.MAX_SHRINKING_SECONDS = self.shrink_seconds
 

@@ -39,7 +39,7 @@ import time
 import weakref
 from dataclasses import asdict, dataclass, field
 
-from autograder.sandbox import launch, lockdown, protocol
+from autograder.sandbox import launch, lockdown, protocol, zygote
 from autograder.i18n import _, from_untrusted
 
 #: Seconds the worker may take to start (import torch, warm up) before the first request.
@@ -133,9 +133,17 @@ class _OutputCapture(threading.Thread):
         self.stream.close()
 
 
-def _terminate(proc: subprocess.Popen, fds: list[int], uid: int | None, kind: str, scratch: str | None) -> None:
-    """Kill the worker's whole process group (and, without bwrap, everything its uid still runs)."""
-    if proc.poll() is None:
+def _terminate(proc, fds: list[int], uid: int | None, kind: str, scratch: str | None) -> None:
+    """Kill the worker's whole process group (and, without bwrap, everything its uid still runs);
+    a forked worker: pid 1 of its own pid namespace, so every process in it dies with it."""
+    if isinstance(proc, zygote.ForkedProcess):
+        proc.kill()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        proc.close()
+    elif proc.poll() is None:
         try:
             os.killpg(proc.pid, signal.SIGKILL)  # the worker leads its own session/group
         except ProcessLookupError:
@@ -159,7 +167,7 @@ class SandboxWorker:
     """One worker process per submission, reused across calls. Context manager."""
 
     def __init__(self, source: str, *, device: str = "cpu", limits: Limits = Limits(), sandbox: str = "auto",
-                 ban: tuple[str, ...] = ()):
+                 ban: tuple[str, ...] = (), template: "zygote.Template | None" = None):
         if device not in ("cpu", "cuda"):
             raise ValueError(_("unknown device: {device!r} (use cpu or cuda)", device=device))
         if device == "cuda":
@@ -184,6 +192,8 @@ class SandboxWorker:
         self._worker_pid: int | None = None
         self._prestarted = False              # spawned and locked down, no request sent yet (prestart)
         self._requests = 0                    # requests sent to the current process
+        self.template = template              # fork workers from it (zygote.py) instead of launching them
+        self.forked = False                   # the current process was forked from the template
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> LoadResult:
@@ -250,28 +260,46 @@ class SandboxWorker:
         from_worker_r, from_worker_w = os.pipe()
         protocol.widen_pipe(to_worker_w)
         protocol.widen_pipe(from_worker_w)
-        config = json.dumps({"device": self.device, "limits": asdict(self.limits), "ban": list(self.ban)})
-        plan = launch.plan_launch(self.sandbox, self.device, in_fd=to_worker_r, out_fd=from_worker_w, config=config)
-        self.sandbox_kind = plan.kind
-        self.uid = plan.uid
-        self.notes = list(plan.notes)
+        config = {"device": self.device, "limits": asdict(self.limits), "ban": list(self.ban)}
+        self.notes = []
+        proc = plan = None
+        if self.template is not None and self.template.alive() and self.device == "cpu" and self.sandbox != "rlimits":
+            output_r, output_w = os.pipe()
+            uid = launch.next_uid()
+            try:
+                proc = self.template.fork(to_worker_r, from_worker_w, output_w, config, uid)
+            except (zygote.TemplateFailed, OSError) as exc:  # launched as without a template
+                os.close(output_r)
+                self.notes.append(f"plantilla no disponible ({str(exc)[:200]}): worker lanzado aparte")
+            else:
+                stdout = os.fdopen(output_r, "rb")
+                self.sandbox_kind, self.uid, self.forked = "bubblewrap", uid, True
+            finally:
+                os.close(output_w)
+        if proc is None:
+            plan = launch.plan_launch(self.sandbox, self.device, in_fd=to_worker_r, out_fd=from_worker_w,
+                                      config=json.dumps(config))
+            self.sandbox_kind, self.uid, self.forked = plan.kind, plan.uid, False
+            self.notes += plan.notes
         if self.device == "cuda":
             self.notes.append(_("CUDA: no address-space limit; the resident memory is watched inside the isolated process"))
         try:
-            proc = subprocess.Popen(plan.argv, env=plan.env, cwd=plan.cwd, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    pass_fds=(to_worker_r, from_worker_w), start_new_session=True)
+            if proc is None:
+                proc = subprocess.Popen(plan.argv, env=plan.env, cwd=plan.cwd, stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        pass_fds=(to_worker_r, from_worker_w), start_new_session=True)
+                stdout = proc.stdout
         finally:
             os.close(to_worker_r)
             os.close(from_worker_w)
-        _OutputCapture(proc.stdout, self.limits.max_output_kb * 1024, self._output, self._dropped).start()
+        _OutputCapture(stdout, self.limits.max_output_kb * 1024, self._output, self._dropped).start()
         for fd in (to_worker_w, from_worker_r):
             os.set_blocking(fd, False)  # deadlines: never block on a worker that stopped reading
         self._proc, self._send_fd, self._recv_fd = proc, to_worker_w, from_worker_r
         self._requests = 0
         self._generation += 1
-        self._finalizer = weakref.finalize(self, _terminate, proc, [to_worker_w, from_worker_r],
-                                           plan.uid, plan.kind, plan.scratch)
+        self._finalizer = weakref.finalize(self, _terminate, proc, [to_worker_w, from_worker_r], self.uid,
+                                           self.sandbox_kind, plan.scratch if plan is not None else None)
         try:
             ready = self._receive(time.monotonic() + STARTUP_SECONDS, expect_ready=True)
         except WorkerTimeout:
@@ -281,12 +309,17 @@ class SandboxWorker:
 
     def _verify_lockdown(self, proc: subprocess.Popen, ready: dict) -> None:
         """Read the worker's seccomp state from outside; no student code has run yet."""
-        pid = _find_worker_pid(proc.pid)
+        pid = proc.pid if self.forked else _find_worker_pid(proc.pid)
         status = lockdown.process_status(pid) if pid is not None else {}
         banned = ready.get("banned")
         self._worker_pid = pid
         self.lockdown = {"seccomp": status.get("Seccomp") == "2", "no_new_privs": status.get("NoNewPrivs") == "1",
                          "banned_overloads": banned if type(banned) is int else 0}
+        if self.forked:  # checked from outside too: its own uid, no capabilities, its own pid namespace
+            isolation = _forked_isolation(pid, self.uid)
+            if isolation:
+                self._kill()
+                raise WorkerCrashed(f"el worker bifurcado no quedó aislado: {isolation}")
         if not (self.lockdown["seccomp"] and self.lockdown["no_new_privs"]):
             self.notes.append(_("the seccomp filter of the isolated process could not be checked (pid {pid}: {status})", pid=pid,
                                      status=status or _("no data")))
@@ -466,6 +499,28 @@ def _find_worker_pid(root: int) -> int | None:
             return pid
         frontier += _children(pid)
     return None
+
+
+def _forked_isolation(pid: int, uid: int | None) -> str:
+    """What a forked worker lacks of its isolation, read from /proc as the trusted side sees it
+    ("" when nothing): every uid and gid its own, no capability, pid 1 of a pid namespace."""
+    fields = {}
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                key, _, value = line.partition(":")
+                fields[key] = value.split()
+    except OSError as exc:
+        return f"sin /proc/{pid}/status ({exc.strerror})"
+    problems = []
+    if fields.get("Uid") != [str(uid)] * 4 or fields.get("Gid") != [str(uid)] * 4:
+        problems.append(f"uid {fields.get('Uid')} gid {fields.get('Gid')}")
+    if any(fields.get(cap) != ["0" * 16] for cap in ("CapInh", "CapPrm", "CapEff", "CapAmb")):
+        problems.append("capacidades")
+    namespaced = fields.get("NSpid", [])
+    if len(namespaced) < 2 or namespaced[-1] != "1":
+        problems.append(f"NSpid {namespaced}")
+    return ", ".join(problems)
 
 
 def _children(pid: int) -> list[int]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import glob
 import itertools
+import json
 import os
 import shutil
 import subprocess
@@ -28,7 +29,7 @@ from pathlib import Path
 from autograder.i18n import _
 
 WORKER_DIR = Path(__file__).resolve().parent
-WORKER_FILES = ("worker.py", "protocol.py", "lockdown.py")
+WORKER_FILES = ("worker.py", "protocol.py", "lockdown.py", "template.py")
 #: Where the worker's files appear inside the sandbox.
 SANDBOX_WORKER_DIR = "/opt/autograder-worker"
 SETPRIV = "/usr/bin/setpriv"
@@ -88,8 +89,9 @@ def _drop_privileges(uid: int) -> list[str]:
     return [SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs", "--"]
 
 
-def bubblewrap_argv(bwrap: str, device: str, uid: int) -> list[str]:
-    """bwrap options building the sandbox root (everything before the worker's own command)."""
+def bubblewrap_argv(bwrap: str, device: str, uid: int | None) -> list[str]:
+    """bwrap options building the sandbox root (everything before the worker's own command).
+    ``uid=None``: no privilege drop (a template, which drops to each worker's uid itself)."""
     argv = [bwrap, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--clearenv", "--hostname", "sandbox"]
     for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
@@ -122,7 +124,7 @@ def bubblewrap_argv(bwrap: str, device: str, uid: int) -> list[str]:
         argv += ["--ro-bind", "/sys", "/sys"]
     for key, value in worker_environment("/tmp").items():
         argv += ["--setenv", key, value]
-    return argv + ["--"] + _drop_privileges(uid)
+    return argv + ["--"] + (_drop_privileges(uid) if uid is not None else [])
 
 
 def _parents(paths: list[str]) -> list[str]:
@@ -187,6 +189,9 @@ def plan_launch(sandbox: str, device: str, *, in_fd: int, out_fd: int, config: s
             raise RuntimeError(problem)
         notes.append(_("bubblewrap not available: {problem}", problem=problem))
 
+    # Without bwrap's --die-with-parent: the worker asks for SIGKILL when we die (worker.main),
+    # so a killed grading service leaves no rlimits worker behind.
+    worker_args[-1] = json.dumps({**json.loads(config), "parent_pid": os.getpid()})
     scratch = tempfile.mkdtemp(prefix="autograder-worker-")
     drop_problem = privilege_drop_problem()
     prefix: list[str] = []

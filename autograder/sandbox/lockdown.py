@@ -154,12 +154,14 @@ def _refusal(op: str):
     return refuse
 
 
-def install_ban(torch, families) -> list[str]:
-    """Replace the kernels of every banned overload by a refusal (see module doc); the list."""
+def ban_plan(torch, families) -> dict:
+    """What :func:`install_ban` registers for ``families``, without registering it: the overloads,
+    the dispatch keys of each, the TorchScript-only schemas. The registry scan costs about a
+    second; a template computes it once and each forked worker only registers it."""
     schemas = torch._C._jit_get_all_schemas()
     banned = banned_overloads(torch, families, schemas)
     if not banned:
-        return []
+        return {"banned": [], "keys_of": {}, "script_only": {}}
     wanted = set(banned)
     keys_of: dict[str, list[str]] = {}
     for key in _dispatch_keys(torch):
@@ -168,11 +170,23 @@ def install_ban(torch, families) -> list[str]:
         for qualified in torch._C._dispatch_get_registrations_for_dispatch_key(key):
             if qualified in wanted:
                 keys_of.setdefault(qualified, []).append(key)
-    libraries = {}
     in_dispatcher = set(torch._C._dispatch_get_all_op_names())
     script_only = {qualified: str(schema) for schema in schemas
                    if (qualified := schema.name + (f".{schema.overload_name}" if schema.overload_name else ""))
                    in wanted and qualified not in in_dispatcher}
+    return {"banned": banned, "keys_of": keys_of, "script_only": script_only}
+
+
+def install_ban(torch, families, plan: dict | None = None) -> list[str]:
+    """Replace the kernels of every banned overload by a refusal (see module doc); the list.
+    ``plan``: :func:`ban_plan` of the same ``families`` in this same torch (a template's)."""
+    if plan is None:
+        plan = ban_plan(torch, families)
+    banned, keys_of, script_only = plan["banned"], plan["keys_of"], plan["script_only"]
+    if not banned:
+        return []
+    wanted = set(banned)
+    libraries = {}
     with warnings.catch_warnings():  # "Overriding a previously registered kernel": exactly the point
         warnings.simplefilter("ignore")
         for qualified in banned:

@@ -65,6 +65,17 @@ def apply_limits(limits: dict, device: str) -> None:
         resource.setrlimit(which, (soft, hard))
 
 
+def die_with_parent(parent_pid: int) -> None:
+    """SIGKILL when the process (strictly: the thread) that started us ends; exit now if it already
+    has. For rlimits workers, which have no bubblewrap --die-with-parent."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, 9, 0, 0, 0)  # SIGKILL
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
 def start_rss_watchdog(memory_mb: int) -> None:
     """CUDA only: kill this process when its resident memory passes the limit."""
     page = os.sysconf("SC_PAGE_SIZE")
@@ -188,11 +199,12 @@ class Session:
         self.banned: tuple = ()
         self.known_ops = 0
 
-    def lock_down(self, families) -> None:
-        """Ban ``families`` in the dispatcher, then seccomp and the audit hook: before any student code."""
+    def lock_down(self, families, plan=None) -> None:
+        """Ban ``families`` in the dispatcher, then seccomp and the audit hook: before any student code.
+        ``plan``: :func:`lockdown.ban_plan` of these families, computed earlier (by a template)."""
         torch = self.torch
         self.families = tuple(families)
-        self.banned = tuple(lockdown.install_ban(torch, self.families))
+        self.banned = tuple(lockdown.install_ban(torch, self.families, plan))
         self.known_ops = len(torch._C._dispatch_get_all_op_names())
         lockdown.install_seccomp()
         lockdown.install_audit_hook()
@@ -462,29 +474,48 @@ def handle_request(session: Session, op: str, request: dict) -> dict:
     raise StudentFailure("RuntimeError", N_("unknown operation: {op!r}"), params={"op": str(op)})
 
 
-def main(argv=None) -> int:
+def parse_args(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--in-fd", type=int, required=True)
     parser.add_argument("--out-fd", type=int, required=True)
     parser.add_argument("--config", required=True)
-    options = parser.parse_args(argv)
-    config = json.loads(options.config)
-    device = config.get("device", "cpu")
+    return parser.parse_args(argv)
 
-    apply_limits(config["limits"], device)
-    if device == "cuda":
-        start_rss_watchdog(config["limits"]["memory_mb"])
+
+def prepare(device: str):
+    """What every worker does before it knows its submission: torch, its settings, the recorder.
+    A template (template.py) runs this once and forks workers from its state."""
     torch = configure_torch(device)
     if device == "cuda":  # the driver starts its threads and maps its memory before the lockdown
         torch.zeros(1, device="cuda").sum().item()
-    session = Session(torch, make_op_recorder(torch), device)
+    return torch, make_op_recorder(torch)
+
+
+def run(in_fd: int, out_fd: int, config: dict, torch, recorder_class, ban_plan=None) -> int:
+    """Lock down, say ready, serve: the worker's life once torch is imported."""
+    device = config.get("device", "cpu")
+    session = Session(torch, recorder_class, device)
     # Only the protocol pipes matter from here on; the student's code must not read requests.
     sys.stdin = open(os.devnull)
-    session.lock_down(config.get("ban", ()))
-    protocol.write_message(options.out_fd, *protocol.pack({"ready": True, "pid": os.getpid(),
-                                                           "banned": len(session.banned)}))
-    serve(options.in_fd, options.out_fd, session)
+    session.lock_down(config.get("ban", ()), ban_plan)
+    protocol.write_message(out_fd, *protocol.pack({"ready": True, "pid": os.getpid(),
+                                                   "banned": len(session.banned)}))
+    serve(in_fd, out_fd, session)
     return 0
+
+
+def main(argv=None) -> int:
+    options = parse_args(argv)
+    config = json.loads(options.config)
+    device = config.get("device", "cpu")
+
+    if config.get("parent_pid"):
+        die_with_parent(config["parent_pid"])
+    apply_limits(config["limits"], device)
+    if device == "cuda":
+        start_rss_watchdog(config["limits"]["memory_mb"])
+    torch, recorder_class = prepare(device)
+    return run(options.in_fd, options.out_fd, config, torch, recorder_class)
 
 
 if __name__ == "__main__":
