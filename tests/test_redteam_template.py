@@ -29,6 +29,9 @@ ATTACKER = HEADER + f'''
 import base64, errno, fcntl, importlib.machinery, importlib.util, os, resource, signal, threading
 REPO = {str(REPO)!r}
 _held = []          # what A keeps open while B looks: pty, lock, threads
+torch.manual_seed(4242)                                   # state left in A's copy of the template's torch
+torch.Tensor.__add__ = lambda self, other: torch.zeros(1)
+torch.add = lambda *args, **kwargs: torch.zeros(1)
 
 def _err(call):
     try:
@@ -162,7 +165,7 @@ def look(writable, library):
 
 REFERENCE_CONV = HEADER + '''
 def add(a, b):
-    return a + b
+    return {"plus": float((a + b)[0]), "add": float(torch.add(a, b)[0]), "seed": torch.initial_seed()}
 '''
 
 
@@ -249,7 +252,8 @@ def test_a_worker_that_hangs_and_ignores_signals_is_killed_and_the_template_serv
         assert after.lockdown["seccomp"] and after.lockdown["no_new_privs"], after.lockdown
         import torch
 
-        assert float(after.call("add", (torch.ones(1), torch.ones(1))).value[0]) == 2.0
+        got = after.call("add", (torch.ones(1), torch.ones(1))).value  # nothing of A's torch is left in the template
+        assert got["plus"] == 2.0 and got["add"] == 2.0 and got["seed"] != 4242, got
 
 
 PTY_HOLDER = HEADER + '''
