@@ -96,6 +96,8 @@ def _worker(fds: list[int], request: dict, torch, recorder_class, plan) -> None:
         _mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         _mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, f"size={int(request['tmpfs_bytes'])},mode=1777".encode())
         _mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, f"size={SHM_BYTES},mode=1777".encode())
+        # Its own pty instance: the template's /dev/pts would show the ptys its siblings hold open.
+        _mount(b"devpts", b"/dev/pts", b"devpts", MS_NOSUID | MS_NOEXEC, b"newinstance,ptmxmode=0666,mode=620")
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         os.dup2(output_fd, 1)
