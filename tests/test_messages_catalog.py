@@ -129,9 +129,6 @@ def _unmarked_spanish(relative: str, path: Path) -> list[str]:
 
 #: Modules whose messages are not in the catalog yet (issue 9, item 6): this list only shrinks.
 PENDING: set[str] = {
-    "autograder/grading/static_scan.py",
-    "autograder/sandbox/protocol.py",
-    "autograder/workflow/feedback_pages.py",
 }
 
 
@@ -194,3 +191,40 @@ def test_a_message_from_the_worker_is_never_a_template():
     assert i18n.from_untrusted(bomb, {"x": "1"}) == bomb
     assert i18n.from_untrusted(["no", "text"]) == "['no', 'text']"
     assert i18n.from_untrusted("", {}) == ""
+
+
+def test_every_public_check_has_a_catalog_title():
+    """check() shows each public check's title (public/check_printout.py::test_title) from its
+    suite's ``TITLES``: every test function of a public suite has one, marked for the student
+    catalog (so it has its Spanish text above), and no title names a test that is gone."""
+    marked = _extracted("student")
+    problems = []
+    for path in sorted((ROOT / "autograder" / "public" / "suites").glob("test_*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tests = {node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
+        titles = {}
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "TITLES" for t in node.targets):
+                assert isinstance(node.value, ast.Dict), f"{relative}: TITLES must be a literal dict"
+                for key, value in zip(node.value.keys, node.value.values):
+                    is_marked = (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "N_"
+                                 and len(value.args) == 1 and isinstance(value.args[0], ast.Constant))
+                    titles[key.value] = value.args[0].value if is_marked else None
+        for name in sorted(tests - set(titles)):
+            problems.append(f"{relative}: {name} has no title in TITLES")
+        for name in sorted(set(titles) - tests):
+            problems.append(f"{relative}: TITLES names {name}, which is not a test of the suite")
+        for name, title in sorted(titles.items()):
+            if title is None or title not in marked:
+                problems.append(f"{relative}: the title of {name} is not an N_(\"...\") catalog id")
+    assert not problems, "\n".join(problems)
+    from autograder.public.check_printout import test_title
+
+    token = i18n._language.set("es")
+    try:
+        assert test_title("test_conv2d_docstring_example[0]", "convolutions") == "conv2d reproduce el ejemplo del enunciado"
+        i18n._language.set("en")
+        assert test_title("test_conv2d_docstring_example", "convolutions") == "conv2d reproduces the statement's example"
+    finally:
+        i18n._language.reset(token)

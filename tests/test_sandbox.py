@@ -43,6 +43,9 @@ def cast(x, to):
 def fails():
     raise ValueError("la forma no coincide: esperaba (1, 3)")
 
+def as_complex(x):
+    return x.to(torch.complex64)
+
 def through_alias(x, w):
     return conv_alias(x, w)
 
@@ -276,16 +279,44 @@ def _read_raw(payload: bytes):
 
 
 def test_protocol_enforces_size_caps():
+    """Each cap names what it refused: an English id with its fields, in Spanish where it is shown."""
+    from autograder.sandbox.client import wire_text
+
     header, buffers = protocol.pack({"value": np.zeros(1000)})
-    with pytest.raises(protocol.ProtocolError, match="cabecera"):
+    with pytest.raises(protocol.ProtocolError, match="header of") as too_long:
         _roundtrip_through_pipe({"pad": "x" * 200}, [], max_header=100)
-    with pytest.raises(protocol.ProtocolError, match="mensaje"):
+    assert too_long.value.params["limit"] == 100
+    assert wire_text(too_long.value).startswith("cabecera de ") and "(máximo 100)" in wire_text(too_long.value)
+    with pytest.raises(protocol.ProtocolError, match="message of") as too_big:
         _roundtrip_through_pipe(header, buffers, max_total=4000)
+    assert wire_text(too_big.value).startswith("mensaje de ") and "(máximo 4000)" in wire_text(too_big.value)
 
 
 # --------------------------------------------------------------------------------------------
 # Values through a live worker
 # --------------------------------------------------------------------------------------------
+
+
+def test_a_workers_error_is_shown_from_the_catalog_and_never_used_as_a_template():
+    """What the worker sends is student-controlled: a forged detail is shown as the text it is."""
+    from autograder.sandbox.client import error_text
+
+    wrapped = {"message": "unsupported return value: {error}", "params": {"error": "english text"}}
+    assert error_text(dict(wrapped, detail={"message": "unsupported array dtype: {dtype}",
+                                            "params": {"dtype": "complex64"}})) == \
+        "valor de retorno no soportado: dtype de arreglo no soportado: complex64"
+    bomb = "{x:>999999999}"
+    assert error_text(dict(wrapped, detail={"message": bomb, "params": {"x": "1"}})) == \
+        f"valor de retorno no soportado: {bomb}"
+    assert error_text({"message": bomb, "params": {"x": "1"}, "detail": "not a dict"}) == bomb
+    assert error_text({"message": ["no", "text"]}) == ""
+
+
+def test_a_value_the_protocol_cannot_carry_is_named_in_spanish(worker):
+    with pytest.raises(StudentError) as caught:
+        worker.call("as_complex", (np.ones(2),))
+    assert caught.value.exc_type == "TypeError"
+    assert caught.value.message == "valor de retorno no soportado: dtype de arreglo no soportado: complex64"
 
 
 def test_worker_reports_what_it_runs_in(worker):

@@ -17,93 +17,95 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from autograder.i18n import N_, _
+
 #: Modules whose import alone is an escape route (kind, what it lets the code do).
 BANNED_MODULES = {
-    "threading": ("process", "crear hilos que siguen corriendo fuera de la llamada corregida"),
-    "_thread": ("process", "crear hilos que siguen corriendo fuera de la llamada corregida"),
-    "multiprocessing": ("process", "crear procesos"),
-    "concurrent": ("process", "crear hilos o procesos"),
-    "subprocess": ("process", "ejecutar programas"),
-    "signal": ("process", "manejar señales"),
-    "pty": ("process", "crear terminales"),
-    "ctypes": ("native", "ejecutar código nativo"),
-    "cffi": ("native", "ejecutar código nativo"),
-    "importlib": ("dynamic_code", "importar módulos de forma dinámica"),
-    "socket": ("io", "abrir conexiones de red"),
-    "urllib": ("io", "abrir conexiones de red"),
-    "http": ("io", "abrir conexiones de red"),
-    "requests": ("io", "abrir conexiones de red"),
-    "shutil": ("io", "manipular archivos"),
-    "pathlib": ("io", "leer o escribir archivos"),
-    "pickle": ("dynamic_code", "deserializar objetos arbitrarios"),
-    "marshal": ("dynamic_code", "cargar código compilado"),
-    "inspect": ("reflection", "inspeccionar el código del corrector"),
-    "gc": ("reflection", "recorrer todos los objetos del proceso"),
-    "builtins": ("reflection", "modificar las funciones incorporadas"),
-    "__main__": ("reflection", "modificar el programa del corrector (__main__)"),
-    "scipy": ("other_library", "calcular con otra biblioteca numérica (scipy)"),
-    "skimage": ("other_library", "calcular con otra biblioteca numérica (scikit-image)"),
-    "cv2": ("other_library", "calcular con otra biblioteca numérica (OpenCV)"),
+    "threading": ("process", N_("create threads that keep running outside the graded call")),
+    "_thread": ("process", N_("create threads that keep running outside the graded call")),
+    "multiprocessing": ("process", N_("create processes")),
+    "concurrent": ("process", N_("create threads or processes")),
+    "subprocess": ("process", N_("run programs")),
+    "signal": ("process", N_("handle signals")),
+    "pty": ("process", N_("create terminals")),
+    "ctypes": ("native", N_("run native code")),
+    "cffi": ("native", N_("run native code")),
+    "importlib": ("dynamic_code", N_("import modules dynamically")),
+    "socket": ("io", N_("open network connections")),
+    "urllib": ("io", N_("open network connections")),
+    "http": ("io", N_("open network connections")),
+    "requests": ("io", N_("open network connections")),
+    "shutil": ("io", N_("manipulate files")),
+    "pathlib": ("io", N_("read or write files")),
+    "pickle": ("dynamic_code", N_("deserialize arbitrary objects")),
+    "marshal": ("dynamic_code", N_("load compiled code")),
+    "inspect": ("reflection", N_("inspect the grader's code")),
+    "gc": ("reflection", N_("walk every object of the process")),
+    "builtins": ("reflection", N_("modify the built-in functions")),
+    "__main__": ("reflection", N_("modify the grader's program (__main__)")),
+    "scipy": ("other_library", N_("compute with another numerical library (scipy)")),
+    "skimage": ("other_library", N_("compute with another numerical library (scikit-image)")),
+    "cv2": ("other_library", N_("compute with another numerical library (OpenCV)")),
 }
 
 #: Dotted names (and everything below them) that reach torch's internals or the OS.
 BANNED_PREFIXES = {
-    "torch._C": ("torch_internals", "usa el núcleo interno de PyTorch (torch._C)"),
-    "torch.ops": ("torch_internals", "llama operadores internos de PyTorch (torch.ops)"),
-    "torch.library": ("torch_internals", "registra operadores en PyTorch (torch.library)"),
-    "torch.utils._python_dispatch": ("torch_internals", "manipula el despacho de operaciones de PyTorch"),
-    "torch.overrides": ("torch_internals", "manipula el despacho de funciones de PyTorch"),
-    "torch._dynamo": ("torch_internals", "usa el compilador interno de PyTorch"),
-    "torch.compile": ("torch_internals", "usa el compilador de PyTorch"),
-    "torch.jit": ("torch_internals", "usa el compilador JIT de PyTorch"),
-    "torch.load": ("dynamic_code", "carga objetos serializados"),
-    "torch.hub": ("io", "descarga código o modelos"),
-    "os.system": ("process", "ejecuta comandos del sistema"),
-    "os.popen": ("process", "ejecuta comandos del sistema"),
-    "os.fork": ("process", "crea procesos"),
-    "os.forkpty": ("process", "crea procesos"),
-    "os.kill": ("process", "envía señales a procesos"),
-    "os.killpg": ("process", "envía señales a procesos"),
-    "os._exit": ("process", "termina el proceso"),
-    "os.setsid": ("process", "se separa de su grupo de procesos"),
-    "os.environ": ("io", "lee o cambia variables de entorno"),
-    "os.getenv": ("io", "lee variables de entorno"),
-    "os.putenv": ("io", "cambia variables de entorno"),
-    "os.open": ("io", "abre archivos"),
-    "os.remove": ("io", "borra archivos"),
-    "os.unlink": ("io", "borra archivos"),
-    "os.listdir": ("io", "lista carpetas"),
-    "os.scandir": ("io", "lista carpetas"),
-    "os.walk": ("io", "recorre carpetas"),
-    "os.write": ("io", "escribe en descriptores de archivo"),
-    "os.read": ("io", "lee descriptores de archivo"),
-    "os.dup2": ("io", "redirige descriptores de archivo"),
-    "sys.modules": ("reflection", "modifica los módulos cargados (sys.modules)"),
-    "sys.exit": ("process", "termina el proceso"),
-    "sys.settrace": ("reflection", "instala trazadores"),
-    "sys.setprofile": ("reflection", "instala perfiladores"),
-    "sys._getframe": ("reflection", "inspecciona la pila del corrector"),
-    "sys.stdout": ("io", "escribe directamente en la salida estándar"),
-    "sys.stdin": ("io", "lee la entrada estándar"),
+    "torch._C": ("torch_internals", N_("uses PyTorch's internal core (torch._C)")),
+    "torch.ops": ("torch_internals", N_("calls PyTorch's internal operators (torch.ops)")),
+    "torch.library": ("torch_internals", N_("registers operators in PyTorch (torch.library)")),
+    "torch.utils._python_dispatch": ("torch_internals", N_("tampers with PyTorch's operation dispatch")),
+    "torch.overrides": ("torch_internals", N_("tampers with PyTorch's function dispatch")),
+    "torch._dynamo": ("torch_internals", N_("uses PyTorch's internal compiler")),
+    "torch.compile": ("torch_internals", N_("uses PyTorch's compiler")),
+    "torch.jit": ("torch_internals", N_("uses PyTorch's JIT compiler")),
+    "torch.load": ("dynamic_code", N_("loads serialized objects")),
+    "torch.hub": ("io", N_("downloads code or models")),
+    "os.system": ("process", N_("runs system commands")),
+    "os.popen": ("process", N_("runs system commands")),
+    "os.fork": ("process", N_("creates processes")),
+    "os.forkpty": ("process", N_("creates processes")),
+    "os.kill": ("process", N_("sends signals to processes")),
+    "os.killpg": ("process", N_("sends signals to processes")),
+    "os._exit": ("process", N_("ends the process")),
+    "os.setsid": ("process", N_("leaves its process group")),
+    "os.environ": ("io", N_("reads or changes environment variables")),
+    "os.getenv": ("io", N_("reads environment variables")),
+    "os.putenv": ("io", N_("changes environment variables")),
+    "os.open": ("io", N_("opens files")),
+    "os.remove": ("io", N_("deletes files")),
+    "os.unlink": ("io", N_("deletes files")),
+    "os.listdir": ("io", N_("lists folders")),
+    "os.scandir": ("io", N_("lists folders")),
+    "os.walk": ("io", N_("walks folders")),
+    "os.write": ("io", N_("writes to file descriptors")),
+    "os.read": ("io", N_("reads file descriptors")),
+    "os.dup2": ("io", N_("redirects file descriptors")),
+    "sys.modules": ("reflection", N_("modifies the loaded modules (sys.modules)")),
+    "sys.exit": ("process", N_("ends the process")),
+    "sys.settrace": ("reflection", N_("installs tracers")),
+    "sys.setprofile": ("reflection", N_("installs profilers")),
+    "sys._getframe": ("reflection", N_("inspects the grader's stack")),
+    "sys.stdout": ("io", N_("writes straight to standard output")),
+    "sys.stdin": ("io", N_("reads standard input")),
 }
 for _name in ("execv", "execve", "execvp", "execl", "execlp", "spawnv", "spawnl", "posix_spawn"):
-    BANNED_PREFIXES[f"os.{_name}"] = ("process", "ejecuta programas")
+    BANNED_PREFIXES[f"os.{_name}"] = ("process", N_("runs programs"))
 for _name in ("dup", "pipe", "pipe2", "fdopen", "close", "closerange", "writev", "readv", "pwrite", "pread",
               "sendfile", "lseek", "openpty", "set_inheritable", "set_blocking", "fstat", "ftruncate"):
-    BANNED_PREFIXES[f"os.{_name}"] = ("io", "usa descriptores de archivo del proceso")
+    BANNED_PREFIXES[f"os.{_name}"] = ("io", N_("uses the process's file descriptors"))
 BANNED_PREFIXES.update({
-    "os.waitpid": ("process", "espera procesos hijos"),
-    "os.unshare": ("process", "crea espacios de nombres"),
-    "sys.argv": ("reflection", "lee los argumentos del corrector (sys.argv)"),
-    "sys.addaudithook": ("reflection", "instala ganchos de auditoría"),
-    "sys.audit": ("reflection", "usa los ganchos de auditoría"),
-    "sys.meta_path": ("reflection", "modifica el sistema de importación"),
-    "sys.path_hooks": ("reflection", "modifica el sistema de importación"),
-    "numpy.convolve": ("other_library", "usa la convolución de numpy (numpy.convolve)"),
-    "numpy.correlate": ("other_library", "usa la correlación de numpy (numpy.correlate)"),
-    "numpy.lib.stride_tricks.as_strided": ("native", "crea vistas de memoria sin comprobar sus límites"),
-    "numpy.ctypeslib": ("native", "accede a memoria nativa (numpy.ctypeslib)"),
-    "torch.Tensor._make_wrapper_subclass": ("torch_internals", "crea subclases de tensor que interceptan el despacho"),
+    "os.waitpid": ("process", N_("waits for child processes")),
+    "os.unshare": ("process", N_("creates namespaces")),
+    "sys.argv": ("reflection", N_("reads the grader's arguments (sys.argv)")),
+    "sys.addaudithook": ("reflection", N_("installs audit hooks")),
+    "sys.audit": ("reflection", N_("uses the audit hooks")),
+    "sys.meta_path": ("reflection", N_("modifies the import system")),
+    "sys.path_hooks": ("reflection", N_("modifies the import system")),
+    "numpy.convolve": ("other_library", N_("uses numpy's convolution (numpy.convolve)")),
+    "numpy.correlate": ("other_library", N_("uses numpy's correlation (numpy.correlate)")),
+    "numpy.lib.stride_tricks.as_strided": ("native", N_("creates memory views without checking their bounds")),
+    "numpy.ctypeslib": ("native", N_("reaches native memory (numpy.ctypeslib)")),
+    "torch.Tensor._make_wrapper_subclass": ("torch_internals", N_("creates tensor subclasses that intercept the dispatch")),
 })
 
 #: torch's own implementations of what the course asks students to write (any alias of these).
@@ -127,37 +129,37 @@ TORCH_OPS |= {"torch.nn.grad.conv2d_input", "torch.nn.grad.conv2d_weight", "torc
 
 #: Built-in calls that run code, reach files, or look into the interpreter.
 BANNED_BUILTINS = {
-    "exec": ("dynamic_code", "ejecuta código construido en tiempo de ejecución"),
-    "eval": ("dynamic_code", "evalúa código construido en tiempo de ejecución"),
-    "compile": ("dynamic_code", "compila código en tiempo de ejecución"),
-    "__import__": ("dynamic_code", "importa módulos de forma dinámica"),
-    "globals": ("reflection", "accede a las variables globales del proceso"),
-    "vars": ("reflection", "accede al diccionario de atributos de un objeto"),
-    "open": ("io", "abre archivos"),
-    "input": ("io", "lee la entrada estándar"),
-    "breakpoint": ("process", "detiene la ejecución"),
-    "exit": ("process", "termina el proceso"),
-    "quit": ("process", "termina el proceso"),
+    "exec": ("dynamic_code", N_("runs code built at run time")),
+    "eval": ("dynamic_code", N_("evaluates code built at run time")),
+    "compile": ("dynamic_code", N_("compiles code at run time")),
+    "__import__": ("dynamic_code", N_("imports modules dynamically")),
+    "globals": ("reflection", N_("reaches the process's global variables")),
+    "vars": ("reflection", N_("reaches an object's attribute dictionary")),
+    "open": ("io", N_("opens files")),
+    "input": ("io", N_("reads standard input")),
+    "breakpoint": ("process", N_("stops the execution")),
+    "exit": ("process", N_("ends the process")),
+    "quit": ("process", N_("ends the process")),
 }
 
 #: Attribute names that pry into objects or the dispatcher, whatever object they are read from.
 BANNED_ATTRIBUTES = {
-    "__subclasses__": "recorre las subclases de un tipo",
-    "__builtins__": "accede a las funciones incorporadas",
-    "__globals__": "accede a las variables globales de una función",
-    "__code__": "modifica el código de una función",
-    "__closure__": "accede a las variables capturadas de una función",
-    "__import__": "importa módulos de forma dinámica",
-    "__loader__": "accede al cargador de módulos",
-    "f_globals": "accede a las variables de otro marco de ejecución",
-    "f_back": "recorre la pila de llamadas",
-    "gi_frame": "recorre la pila de llamadas",
-    "__dict__": "lee o cambia el diccionario de atributos de un objeto (__dict__)",
-    "__array_interface__": "crea arreglos sobre direcciones de memoria arbitrarias",
-    "__torch_function__": "intercepta las funciones de PyTorch (__torch_function__)",
-    "__torch_dispatch__": "intercepta el despacho de operaciones de PyTorch (__torch_dispatch__)",
-    "tb_frame": "recorre la pila de llamadas",
-    "f_locals": "accede a las variables de otro marco de ejecución",
+    "__subclasses__": N_("walks a type's subclasses"),
+    "__builtins__": N_("reaches the built-in functions"),
+    "__globals__": N_("reaches a function's global variables"),
+    "__code__": N_("modifies a function's code"),
+    "__closure__": N_("reaches a function's captured variables"),
+    "__import__": N_("imports modules dynamically"),
+    "__loader__": N_("reaches the module loader"),
+    "f_globals": N_("reaches the variables of another execution frame"),
+    "f_back": N_("walks the call stack"),
+    "gi_frame": N_("walks the call stack"),
+    "__dict__": N_("reads or changes an object's attribute dictionary (__dict__)"),
+    "__array_interface__": N_("creates arrays over arbitrary memory addresses"),
+    "__torch_function__": N_("intercepts PyTorch's functions (__torch_function__)"),
+    "__torch_dispatch__": N_("intercepts PyTorch's operation dispatch (__torch_dispatch__)"),
+    "tb_frame": N_("walks the call stack"),
+    "f_locals": N_("reaches the variables of another execution frame"),
 }
 DISPATCH_INTERNALS = ("_C", "_pop_mode", "_push_mode", "_set_dispatch_mode", "_get_dispatch_mode",
                       "_unset_dispatch_mode", "_len_torch_dispatch_stack", "_get_current_dispatch_mode",
@@ -173,7 +175,7 @@ NAME_TAKING_CALLS = {"getattr", "setattr", "delattr", "hasattr"}
 
 @dataclass(frozen=True)
 class Finding:
-    """One suspicious use: where it is, what kind, a message in Spanish and what it reached."""
+    """One suspicious use: where it is, what kind, a message in the course's language and what it reached."""
 
     line: int
     kind: str            # process | torch_internals | native | dynamic_code | reflection | io | torch_op | other_library
@@ -229,21 +231,21 @@ class _Scanner(ast.NodeVisitor):
             if f".{module}." in dotted:
                 dotted = module + "." + dotted.rsplit(f".{module}.", 1)[1]
         if dotted in TORCH_OPS or any(dotted.startswith(op + ".") for op in TORCH_OPS):
-            self.report(node, "torch_op", f"usa {dotted}, la implementación de PyTorch de una operación "
-                                          "que la tarea pide programar", dotted)
+            self.report(node, "torch_op", _("uses {name}, PyTorch's implementation of an operation "
+                                            "the assignment asks you to write", name=dotted), dotted)
             return
         for prefix, (kind, message) in BANNED_PREFIXES.items():
             if dotted == prefix or dotted.startswith(prefix + "."):
-                self.report(node, kind, f"{message}: {dotted}", dotted)
+                self.report(node, kind, _("{what}: {name}", what=_(message), name=dotted), dotted)
                 return
         root = dotted.split(".")[0]
         if root in BANNED_MODULES:
             kind, message = BANNED_MODULES[root]
-            self.report(node, kind, f"usa {dotted}: permite {message}", dotted)
+            self.report(node, kind, _("uses {name}: it lets the code {what}", name=dotted, what=_(message)), dotted)
         elif root == "torch" and any(part.startswith("_") and not part.startswith("__") for part in dotted.split(".")[1:]):
             # torch._decomp, torch._refs, torch._prims, torch.Tensor._make_subclass...: private torch,
             # which holds Python implementations of pooling and convolution gradients.
-            self.report(node, "torch_internals", f"usa una parte privada de PyTorch: {dotted}", dotted)
+            self.report(node, "torch_internals", _("uses a private part of PyTorch: {name}", name=dotted), dotted)
 
     # -- imports and aliases ----------------------------------------------------------------------
     def visit_Import(self, node: ast.Import) -> None:
@@ -258,10 +260,11 @@ class _Scanner(ast.NodeVisitor):
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
         if node.level:
-            self.report(node, "dynamic_code", "importación relativa: la entrega debe ser autocontenida", module)
+            self.report(node, "dynamic_code", _("relative import: your code must be self-contained"), module)
         for alias in node.names:
             if alias.name == "*":
-                self.report(node, "reflection", f"importa todo de {module} (oculta qué nombres usa)", module)
+                self.report(node, "reflection", _("imports everything from {module} (hides which names it uses)",
+                                                  module=module), module)
                 continue
             dotted = f"{module}.{alias.name}"
             self.aliases[alias.asname or alias.name] = dotted
@@ -271,7 +274,7 @@ class _Scanner(ast.NodeVisitor):
         root = dotted.split(".")[0]
         if root in BANNED_MODULES:
             kind, message = BANNED_MODULES[root]
-            self.report(node, kind, f"importa {dotted}: permite {message}", dotted)
+            self.report(node, kind, _("imports {name}: it lets the code {what}", name=dotted, what=_(message)), dotted)
         else:
             self.check_dotted(node, dotted)
 
@@ -294,9 +297,11 @@ class _Scanner(ast.NodeVisitor):
     # -- uses ----------------------------------------------------------------------------------
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr in BANNED_ATTRIBUTES:
-            self.report(node, "reflection", f"{BANNED_ATTRIBUTES[node.attr]} ({node.attr})", node.attr)
+            self.report(node, "reflection", _("{what} ({name})", what=_(BANNED_ATTRIBUTES[node.attr]), name=node.attr),
+                        node.attr)
         elif node.attr in DISPATCH_INTERNALS:
-            self.report(node, "torch_internals", f"manipula el despacho interno de PyTorch ({node.attr})", node.attr)
+            self.report(node, "torch_internals", _("tampers with PyTorch's internal dispatch ({name})", name=node.attr),
+                        node.attr)
         dotted = self.resolve(node)
         if dotted:
             self.check_dotted(node, dotted)
@@ -306,13 +311,14 @@ class _Scanner(ast.NodeVisitor):
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for base in node.bases:
             if self.resolve(base) in ("torch.Tensor", "torch._C.TensorBase", "torch._C._TensorBase"):
-                self.report(node, "torch_internals", f"define una subclase de torch.Tensor ({node.name}), que "
-                                                     "puede cambiar qué calcula una operación", "torch.Tensor")
+                self.report(node, "torch_internals", _("defines a subclass of torch.Tensor ({name}), which can "
+                                                       "change what an operation computes", name=node.name),
+                            "torch.Tensor")
         self.generic_visit(node)
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         if node.name in ("__torch_function__", "__torch_dispatch__"):
-            self.report(node, "torch_internals", f"{BANNED_ATTRIBUTES[node.name]}", node.name)
+            self.report(node, "torch_internals", _(BANNED_ATTRIBUTES[node.name]), node.name)
         self.generic_visit(node)
 
     visit_AsyncFunctionDef = visit_FunctionDef
@@ -334,7 +340,7 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_Name(self, node: ast.Name) -> None:
         if node.id in BANNED_ATTRIBUTES:
-            self.report(node, "reflection", f"{BANNED_ATTRIBUTES[node.id]} ({node.id})", node.id)
+            self.report(node, "reflection", _("{what} ({name})", what=_(BANNED_ATTRIBUTES[node.id]), name=node.id), node.id)
         dotted = self.aliases.get(node.id)
         if dotted and isinstance(node.ctx, ast.Load) and dotted != node.id:
             self.check_dotted(node, dotted)
@@ -344,11 +350,11 @@ class _Scanner(ast.NodeVisitor):
         if isinstance(func, ast.Name) and func.id not in self.aliases:
             if func.id in BANNED_BUILTINS:
                 kind, message = BANNED_BUILTINS[func.id]
-                self.report(node, kind, f"{message} ({func.id})", func.id)
+                self.report(node, kind, _("{what} ({name})", what=_(message), name=func.id), func.id)
             if func.id in NAME_TAKING_CALLS and (len(node.args) < 2 or not (
                     isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str))):
-                self.report(node, "reflection", f"{func.id} con un nombre que no es literal: oculta a qué "
-                                                "atributo accede", func.id)
+                self.report(node, "reflection", _("{name} with a name that is not a literal: it hides which "
+                                                  "attribute it reaches", name=func.id), func.id)
         dotted = self.resolve(node)  # getattr(F, "conv2d") is F.conv2d
         if dotted and not isinstance(func, ast.Attribute):
             self.check_dotted(node, dotted)

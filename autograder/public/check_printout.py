@@ -1,4 +1,4 @@
-"""The Spanish report ``check(part)`` prints in a notebook: one ✔/✘ line per public check.
+"""The report ``check(part)`` prints (in the course's language) in a notebook: one ✔/✘ line per public check.
 
 Each check shows the points it is worth (the grade's weights: how much that kind of test counts
 in the part) and each failed one is followed by its message (the input, expected vs got, a
@@ -26,7 +26,8 @@ from autograder.grading.report import Report
 
 
 def test_title(name: str, assignment: str | None = None) -> str:
-    """The Spanish title of a public check: the first line of its docstring in the public suite.
+    """The title of a public check in the course's language: its entry in the public suite's
+    ``TITLES`` (student catalog ids; the test's docstring says the same for developers).
 
     Falls back to the name made readable: ``test_conv2d_matches_functional`` -> ``conv2d matches functional``.
     """
@@ -36,11 +37,11 @@ def test_title(name: str, assignment: str | None = None) -> str:
             with warnings.catch_warnings():  # e.g. pytest's "unknown mark" outside a grading run
                 warnings.simplefilter("ignore")
                 suite = importlib.import_module(f"autograder.public.suites.test_{assignment}")
-            doc = getattr(getattr(suite, name, None), "__doc__", None)
+            title = getattr(suite, "TITLES", {}).get(name)
         except Exception:  # a title is a nicety: never let it break the report
-            doc = None
-        if doc and doc.strip():
-            return doc.strip().splitlines()[0].rstrip(".")
+            title = None
+        if isinstance(title, str) and title:
+            return _(title)
     return name.removeprefix("test_").replace("_", " ")
 
 

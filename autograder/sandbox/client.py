@@ -40,7 +40,7 @@ import weakref
 from dataclasses import asdict, dataclass, field
 
 from autograder.sandbox import launch, lockdown, protocol, zygote
-from autograder.i18n import _, from_untrusted
+from autograder.i18n import _, _i, from_untrusted
 
 #: Seconds the worker may take to start (import torch, warm up) before the first request.
 STARTUP_SECONDS = 120.0
@@ -270,7 +270,7 @@ class SandboxWorker:
                 proc = self.template.fork(to_worker_r, from_worker_w, output_w, config, uid)
             except (zygote.TemplateFailed, OSError) as exc:  # launched as without a template
                 os.close(output_r)
-                self.notes.append(f"plantilla no disponible ({str(exc)[:200]}): worker lanzado aparte")
+                self.notes.append(_i("template not available ({error}): worker launched apart", error=str(exc)[:200]))
             else:
                 stdout = os.fdopen(output_r, "rb")
                 self.sandbox_kind, self.uid, self.forked = "bubblewrap", uid, True
@@ -319,7 +319,7 @@ class SandboxWorker:
             isolation = _forked_isolation(pid, self.uid)
             if isolation:
                 self._kill()
-                raise WorkerCrashed(f"el worker bifurcado no quedó aislado: {isolation}")
+                raise WorkerCrashed(_i("the forked worker was not isolated: {problems}", problems=isolation))
         if not (self.lockdown["seccomp"] and self.lockdown["no_new_privs"]):
             self.notes.append(_("the seccomp filter of the isolated process could not be checked (pid {pid}: {status})", pid=pid,
                                      status=status or _("no data")))
@@ -419,7 +419,7 @@ class SandboxWorker:
         try:
             header, buffers = protocol.pack(request, array_hook=_to_wire)
         except (TypeError, ValueError) as exc:
-            raise TypeError(_("an argument that cannot be sent to the isolated process: {error}", error=exc)) from None
+            raise TypeError(_("an argument that cannot be sent to the isolated process: {error}", error=wire_text(exc))) from None
         nonce = secrets.randbits(62)
         self._requests += 1
         header["op"], header["nonce"] = op, nonce
@@ -442,9 +442,7 @@ class SandboxWorker:
             return reply
         error = reply.get("error")
         if reply.get("ok") is False and isinstance(error, dict):
-            message = error.get("message")
-            message = localized(from_untrusted(message, error.get("params"))) if isinstance(message, str) else ""
-            raise StudentError(_text(error.get("type")) or "Exception", message,
+            raise StudentError(_text(error.get("type")) or "Exception", error_text(error),
                                _text(error.get("traceback")) or "", reply["refused"])
         self._kill()
         raise WorkerCrashed(_("reply of the isolated process without a valid 'ok'"))
@@ -464,7 +462,7 @@ class SandboxWorker:
             raise self._crashed(_("the process that runs your code ended")) from None
         except protocol.ProtocolError as exc:
             self._kill()
-            raise WorkerCrashed(_("protocol violation: {error}", error=exc)) from None
+            raise WorkerCrashed(_("protocol violation: {error}", error=wire_text(exc))) from None
         if expect_ready and reply.get("ready") is not True:
             self._kill()
             raise WorkerCrashed(_("the isolated process did not announce itself ready"))
@@ -508,15 +506,15 @@ def _forked_isolation(pid: int, uid: int | None) -> str:
     try:
         with open(f"/proc/{pid}/status", encoding="utf-8", errors="replace") as handle:
             for line in handle:
-                key, _, value = line.partition(":")
+                key, _colon, value = line.partition(":")
                 fields[key] = value.split()
     except OSError as exc:
-        return f"sin /proc/{pid}/status ({exc.strerror})"
+        return _i("no /proc/{pid}/status ({error})", pid=pid, error=exc.strerror)
     problems = []
     if fields.get("Uid") != [str(uid)] * 4 or fields.get("Gid") != [str(uid)] * 4:
         problems.append(f"uid {fields.get('Uid')} gid {fields.get('Gid')}")
     if any(fields.get(cap) != ["0" * 16] for cap in ("CapInh", "CapPrm", "CapEff", "CapAmb")):
-        problems.append("capacidades")
+        problems.append(_i("capabilities"))
     namespaced = fields.get("NSpid", [])
     if len(namespaced) < 2 or namespaced[-1] != "1":
         problems.append(f"NSpid {namespaced}")
@@ -579,6 +577,27 @@ _LOCKDOWN_SENTENCES = [(marker, template, re.compile(re.escape(marker + " ") + _
 #: Only this much of a worker's text is searched for them: the rest is shown as it came (a
 #: student's message can be megabytes; the search must stay cheap for the trusted side).
 LOCALIZED_CHARS = 20_000
+
+
+def wire_text(error: BaseException) -> str:
+    """A protocol error (autograder/sandbox/protocol.py: a catalog id and plain fields) in the
+    course's language; any other error as its own text, never used as a template."""
+    message_id = getattr(error, "message_id", None)
+    if isinstance(message_id, str) and message_id:
+        return from_untrusted(message_id, getattr(error, "params", None))
+    return str(error)
+
+
+def error_text(error: dict) -> str:
+    """The message of a worker's error reply (``{"message": id, "params": {...}, "detail": {...}}``,
+    all student-controlled) in the course's language: ids of the catalog only, fields as text. A
+    ``detail`` (a protocol error inside the worker, autograder/sandbox/protocol.py) fills ``{error}``."""
+    message, params, detail = error.get("message"), error.get("params"), error.get("detail")
+    if not isinstance(message, str):
+        return ""
+    if isinstance(params, dict) and isinstance(detail, dict) and isinstance(detail.get("message"), str):
+        params = dict(params, error=from_untrusted(detail["message"], detail.get("params")))
+    return localized(from_untrusted(message, params))
 
 
 def localized(text: str) -> str:

@@ -55,8 +55,37 @@ MAX_NDIM = 16
 _LENGTH = struct.Struct(">I")
 
 
+def N_(message: str) -> str:
+    """Marks a message id of the student catalog (autograder/i18n.py): this file also runs alone in
+    the sandbox, so an error carries its id and fields, translated where the trusted side shows it."""
+    return message
+
+
+def _render(message_id: str, params: dict) -> str:
+    try:
+        return message_id.format(**params) if params else message_id
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return message_id
+
+
+def _problem(kind: type, message_id: str, /, **params) -> Exception:
+    """An exception of ``kind`` (ValueError, TypeError) whose text is ``message_id`` with its fields
+    (English), carrying ``message_id`` and ``params`` for the trusted side to translate."""
+    error = kind(_render(message_id, params))
+    error.message_id, error.params = message_id, params
+    return error
+
+
 class ProtocolError(Exception):
-    """A message broke the protocol (size, dtype, shape, structure): the peer is not trusted."""
+    """A message broke the protocol (size, dtype, shape, structure): the peer is not trusted.
+
+    ``message_id`` is a student catalog id, ``params`` its fields (plain str/int); ``str()`` is the
+    English text, :func:`autograder.i18n.from_untrusted` shows it in the course's language.
+    """
+
+    def __init__(self, message_id: str = "", /, **params):
+        self.message_id, self.params = message_id, params
+        super().__init__(_render(message_id, params))
 
 
 class PeerClosed(ProtocolError):
@@ -76,7 +105,7 @@ class DType:
     def __post_init__(self):
         name = self.name.removeprefix("torch.")
         if name not in ALLOWED_DTYPES:
-            raise ValueError(f"dtype no soportado: {self.name!r}")
+            raise _problem(ValueError, N_("unsupported dtype: {name!r}"), name=str(self.name))
         object.__setattr__(self, "name", name)
 
 
@@ -107,21 +136,22 @@ class StridedArray:
 def check_layout(base: np.ndarray, shape, strides, offset) -> None:
     """Raise ValueError unless ``as_strided(shape, strides, offset)`` stays inside the flat ``base``."""
     if not isinstance(base, np.ndarray) or base.ndim != 1:
-        raise ValueError("la base de una vista debe ser un arreglo 1-D")
+        raise _problem(ValueError, N_("the base of a view must be a 1-D array"))
     if (not isinstance(shape, (tuple, list)) or not isinstance(strides, (tuple, list)) or len(shape) != len(strides)
             or len(shape) > MAX_NDIM):
-        raise ValueError("forma y pasos de la vista inválidos")
+        raise _problem(ValueError, N_("invalid shape and strides of the view"))
     if not all(type(v) is int and v >= 0 for v in (*shape, *strides)) or type(offset) is not int or offset < 0:
-        raise ValueError("forma, pasos y desplazamiento deben ser enteros no negativos")
+        raise _problem(ValueError, N_("shape, strides and offset must be non-negative integers"))
     if math.prod(shape) > MAX_MESSAGE_BYTES:
-        raise ValueError("vista demasiado grande")
+        raise _problem(ValueError, N_("view too large"))
     if math.prod(shape) == 0:
         if offset > base.size:
-            raise ValueError("desplazamiento fuera de la base")
+            raise _problem(ValueError, N_("offset outside the base"))
         return
     last = offset + sum((n - 1) * s for n, s in zip(shape, strides))
     if last >= base.size:
-        raise ValueError(f"la vista llega al elemento {last}, pero la base tiene {base.size}")
+        raise _problem(ValueError, N_("the view reaches element {last}, but the base has {size}"), last=int(last),
+                       size=int(base.size))
 
 
 @dataclass(frozen=True)
@@ -150,7 +180,7 @@ class Packer:
 
     def encode(self, value, depth: int = 0):
         if depth > MAX_DEPTH:
-            raise ValueError("estructura demasiado anidada")
+            raise _problem(ValueError, N_("structure nested too deeply"))
         if self.array_hook is not None:
             value = self.array_hook(value)
         if value is None or isinstance(value, (bool, str)):
@@ -178,12 +208,12 @@ class Packer:
             return {"$dtype": value.name}
         if isinstance(value, Opaque):
             return {"$opaque": str(value.type_name), "text": str(value.text)[:200]}
-        raise TypeError(f"tipo no soportado por el protocolo: {type(value).__name__}")
+        raise _problem(TypeError, N_("type not supported by the protocol: {type}"), type=type(value).__name__)
 
     def _array(self, array: np.ndarray):
         name = next((n for n, dt in ALLOWED_DTYPES.items() if array.dtype == dt), None)
         if name is None:
-            raise TypeError(f"dtype de arreglo no soportado: {array.dtype}")
+            raise _problem(TypeError, N_("unsupported array dtype: {dtype}"), dtype=str(array.dtype))
         # A flat byte view of the (contiguous) values: written to the pipe without another copy.
         data = memoryview(np.ascontiguousarray(array, dtype=ALLOWED_DTYPES[name]).reshape(-1).view(np.uint8))
         self.buffers.append(data)
@@ -222,13 +252,13 @@ class _Unpacker:
 
     def decode(self, node, depth=0):
         if depth > MAX_DEPTH:
-            raise ProtocolError("estructura demasiado anidada")
+            raise ProtocolError(N_("structure nested too deeply"))
         if node is None or isinstance(node, (bool, int, float, str)):
             return node
         if isinstance(node, list):
-            raise ProtocolError("lista sin etiqueta en el mensaje")
+            raise ProtocolError(N_("untagged list in the message"))
         if not isinstance(node, dict) or len(node) == 0:
-            raise ProtocolError(f"nodo inválido: {type(node).__name__}")
+            raise ProtocolError(N_("invalid node: {type}"), type=type(node).__name__)
         if "$array" in node:
             return self._array(node)
         if "$tuple" in node:
@@ -239,65 +269,65 @@ class _Unpacker:
             out = {}
             for pair in pairs:
                 if not isinstance(pair, list) or len(pair) != 2:
-                    raise ProtocolError("par clave/valor inválido")
+                    raise ProtocolError(N_("invalid key/value pair"))
                 key = self.decode(pair[0], depth + 1)
                 try:
                     hash(key)
                 except TypeError:
-                    raise ProtocolError("clave de diccionario no hashable") from None
+                    raise ProtocolError(N_("unhashable dictionary key")) from None
                 out[key] = self.decode(pair[1], depth + 1)
             return out
         if "$handle" in node:
             if set(node) != {"$handle", "type"} or type(node["$handle"]) is not int or not isinstance(node["type"], str):
-                raise ProtocolError("handle inválido")
+                raise ProtocolError(N_("invalid handle"))
             return RawHandle(node["$handle"], node["type"][:200])
         if "$dtype" in node:
             name = self._expect(node, "$dtype", str)
             if name not in ALLOWED_DTYPES:
-                raise ProtocolError(f"dtype no permitido: {name[:40]!r}")
+                raise ProtocolError(N_("dtype not allowed: {name!r}"), name=name[:40])
             return DType(name)
         if "$opaque" in node:
             if set(node) != {"$opaque", "text"} or not all(isinstance(v, str) for v in node.values()):
-                raise ProtocolError("valor opaco inválido")
+                raise ProtocolError(N_("invalid opaque value"))
             return Opaque(node["$opaque"][:200], node["text"][:200])
-        raise ProtocolError(f"etiqueta desconocida: {sorted(node)[:3]}")
+        raise ProtocolError(N_("unknown tag: {tags}"), tags=str(sorted(node)[:3])[:200])
 
     @staticmethod
     def _expect(node, key, kind):
         if set(node) != {key} or not isinstance(node[key], kind):
-            raise ProtocolError(f"nodo {key} inválido")
+            raise ProtocolError(N_("invalid {key} node"), key=key)
         return node[key]
 
     def _array(self, node):
         layout = node.get("layout") if self.layouts else None
         if set(node) != {"$array", "dtype", "shape"} | ({"layout"} if layout is not None else set()):
-            raise ProtocolError("descripción de arreglo inválida")
+            raise ProtocolError(N_("invalid array description"))
         index, dtype_name, shape = node["$array"], node["dtype"], node["shape"]
         if type(index) is not int or not 0 <= index < len(self.buffers) or index in self.used:
-            raise ProtocolError("índice de búfer inválido o repetido")
+            raise ProtocolError(N_("invalid or repeated buffer index"))
         if dtype_name not in ALLOWED_DTYPES:
-            raise ProtocolError(f"dtype no permitido: {str(dtype_name)[:40]!r}")
+            raise ProtocolError(N_("dtype not allowed: {name!r}"), name=str(dtype_name)[:40])
         if (not isinstance(shape, list) or len(shape) > MAX_NDIM
                 or not all(type(s) is int and s >= 0 for s in shape)):
-            raise ProtocolError("forma de arreglo inválida")
+            raise ProtocolError(N_("invalid array shape"))
         dtype = ALLOWED_DTYPES[dtype_name]
         data = self.buffers[index]
         if len(data) != math.prod(shape) * dtype.itemsize:
-            raise ProtocolError(
-                f"el búfer mide {len(data)} bytes y la forma {shape} x {dtype.itemsize} pide otro tamaño")
+            raise ProtocolError(N_("the buffer has {size} bytes and the shape {shape} x {itemsize} asks for another size"),
+                                size=len(data), shape=str(shape)[:200], itemsize=dtype.itemsize)
         self.used.add(index)
         array = np.frombuffer(data, dtype=dtype).reshape(shape)
         if not isinstance(data, bytearray):  # bytes read by _read_exact are ours alone: no copy needed
             array = array.copy()
         if layout is not None:
             if not isinstance(layout, dict) or set(layout) != {"shape", "strides", "offset"}:
-                raise ProtocolError("vista de arreglo inválida")
+                raise ProtocolError(N_("invalid array view"))
             try:
                 return StridedArray(array, tuple(layout["shape"]) if isinstance(layout["shape"], list) else None,
                                     tuple(layout["strides"]) if isinstance(layout["strides"], list) else None,
                                     layout["offset"])
             except ValueError as exc:
-                raise ProtocolError(f"vista de arreglo inválida: {exc}") from None
+                raise ProtocolError(N_("invalid array view: {error}"), error=str(exc)) from None
         return self.array_hook(array) if self.array_hook is not None else array
 
 
@@ -324,18 +354,18 @@ def read_message(fd: int, deadline: float | None = None, *, max_header: int = MA
     """
     (length,) = _LENGTH.unpack(_read_exact(fd, _LENGTH.size, deadline, alive))
     if length > max_header:
-        raise ProtocolError(f"cabecera de {length} bytes (máximo {max_header})")
+        raise ProtocolError(N_("header of {length} bytes (at most {limit})"), length=length, limit=max_header)
     try:
         header = safe_text(json.loads(_read_exact(fd, length, deadline, alive).decode("utf-8", "replace")))
     except (ValueError, RecursionError) as exc:  # RecursionError: absurd nesting
-        raise ProtocolError(f"cabecera que no es JSON válido: {type(exc).__name__}") from None
+        raise ProtocolError(N_("header that is not valid JSON: {error}"), error=type(exc).__name__) from None
     if not isinstance(header, dict):
-        raise ProtocolError("la cabecera debe ser un objeto JSON")
+        raise ProtocolError(N_("the header must be a JSON object"))
     sizes = header.pop("$buffers", None)
     if not isinstance(sizes, list) or not all(type(s) is int and s >= 0 for s in sizes):
-        raise ProtocolError("lista de búferes inválida")
+        raise ProtocolError(N_("invalid buffer list"))
     if length + sum(sizes) > max_total:
-        raise ProtocolError(f"mensaje de {length + sum(sizes)} bytes (máximo {max_total})")
+        raise ProtocolError(N_("message of {size} bytes (at most {limit})"), size=length + sum(sizes), limit=max_total)
     return header, [_read_exact(fd, size, deadline, alive) for size in sizes]
 
 
@@ -352,7 +382,7 @@ def safe_text(node, depth: int = 0):
         except UnicodeEncodeError:
             return node.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     if depth > 4 * MAX_DEPTH:
-        raise ProtocolError("estructura demasiado anidada")
+        raise ProtocolError(N_("structure nested too deeply"))
     if isinstance(node, list):
         return [safe_text(item, depth + 1) for item in node]
     if isinstance(node, dict):
@@ -382,7 +412,7 @@ def _wait(fd: int, for_write: bool, deadline: float | None, alive=None) -> None:
         if any(ready):
             return
         if alive is not None and not alive():
-            raise PeerClosed("el otro extremo terminó")
+            raise PeerClosed(N_("the other end ended"))
 
 
 def _read_exact(fd: int, size: int, deadline: float | None, alive=None) -> bytearray:
@@ -395,7 +425,7 @@ def _read_exact(fd: int, size: int, deadline: float | None, alive=None) -> bytea
         except BlockingIOError:  # non-blocking fd: select said ready, the data went elsewhere
             continue
         if not got:
-            raise PeerClosed("el otro extremo cerró la conexión")
+            raise PeerClosed(N_("the other end closed the connection"))
         filled += got
     return data
 
@@ -409,5 +439,5 @@ def _write_all(fd: int, data: bytes, deadline: float | None) -> None:
         except BlockingIOError:  # non-blocking fd with less room than the chunk: wait again
             continue
         except BrokenPipeError:
-            raise PeerClosed("el otro extremo cerró la conexión") from None
+            raise PeerClosed(N_("the other end closed the connection")) from None
         view = view[written:]

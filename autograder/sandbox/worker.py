@@ -402,6 +402,18 @@ def _message(exc: BaseException) -> str:
         return f"<{type(exc).__name__}: unreadable message>"
 
 
+def _detail(exc: BaseException) -> dict:
+    """A protocol error's catalog id and fields as plain text (protocol.py), for the trusted side to
+    show in the course's language in place of ``{error}``; {} for any other exception."""
+    try:
+        message_id, params = getattr(exc, "message_id", None), getattr(exc, "params", None)
+        if type(message_id) is str and type(params) is dict:
+            return {"message": message_id[:200], "params": {str(k)[:40]: str(v)[:200] for k, v in params.items()}}
+    except Exception:
+        pass
+    return {}
+
+
 def _safe_repr(value) -> str:
     try:
         return _cap(repr(value), 200)
@@ -442,13 +454,15 @@ def serve(in_fd: int, out_fd: int, session: Session) -> None:
             reply = {"ok": False, "error": {"type": failure.exc_type, "message": failure.message,
                                             "traceback": failure.tb, "params": failure.params}}
         except Exception as exc:  # a request this submission cannot serve (e.g. grads of an int tensor)
-            reply = {"ok": False, "error": {"type": type(exc).__name__, "message": _message(exc), "traceback": ""}}
+            detail = _detail(exc)  # a protocol error: its catalog id and fields
+            reply = {"ok": False, "error": {"type": type(exc).__name__, "message": detail.get("message") or _message(exc),
+                                            "params": detail.get("params", {}), "traceback": ""}}
         try:
             reply_header, reply_buffers = protocol.pack(reply, array_hook=session.to_wire)
         except Exception as exc:  # e.g. a complex tensor: the student's value cannot travel
             reply_header, reply_buffers = protocol.pack({"ok": False, "error": {
                 "type": "TypeError", "message": N_("unsupported return value: {error}"), "params": {"error": _message(exc)},
-                "traceback": ""}})
+                "detail": _detail(exc), "traceback": ""}})
         reply_header["nonce"] = nonce
         refused = lockdown.take_refusals()
         if refused:  # banned kernels this request reached, even from a thread that swallowed the error

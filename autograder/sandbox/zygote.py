@@ -33,6 +33,7 @@ import tempfile
 import threading
 import time
 
+from autograder.i18n import _i
 from autograder.sandbox import launch
 
 #: Seconds the template may take to import torch.
@@ -83,7 +84,7 @@ class Template:
         reply = self._reply(TEMPLATE_STARTUP_SECONDS)
         if reply.get("ready") is not True or reply.get("threads") != 1:
             self.close()
-            raise TemplateFailed(f"la plantilla no se anunció lista: {reply}")
+            raise TemplateFailed(_i("the template did not announce itself ready: {reply}", reply=reply))
 
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
@@ -97,14 +98,14 @@ class Template:
             request = json.dumps({"config": config, "uid": uid, "tmpfs_bytes": launch.TMPFS_BYTES}).encode()
             with self._lock:
                 if not self.alive():
-                    raise TemplateFailed("la plantilla terminó")
+                    raise TemplateFailed(_i("the template ended"))
                 try:
                     socket.send_fds(self._control, [request], [in_fd, out_fd, output_fd, theirs.fileno()])
                 except OSError as exc:
-                    raise TemplateFailed(f"la plantilla no aceptó la petición: {exc}") from None
+                    raise TemplateFailed(_i("the template did not accept the request: {error}", error=exc)) from None
                 reply = self._reply(FORK_SECONDS)
             if reply.get("forked") is not True:
-                raise TemplateFailed(f"la plantilla no bifurcó: {reply.get('error', reply)}")
+                raise TemplateFailed(_i("the template did not fork: {error}", error=reply.get("error", reply)))
         except BaseException:
             ours.close()
             raise
@@ -115,18 +116,20 @@ class Template:
     def _reply(self, timeout: float) -> dict:
         ready, _, _ = select.select([self._control], [], [], timeout)
         if not ready:
-            raise TemplateFailed(f"la plantilla no respondió en {timeout:g} s{self._tail()}")
+            raise TemplateFailed(_i("the template did not answer within {seconds:g} s{output}", seconds=timeout,
+                                    output=self._tail()))
         try:
             message = self._control.recv(65536)
         except OSError as exc:
-            raise TemplateFailed(f"la plantilla cerró la conexión: {exc}{self._tail()}") from None
+            raise TemplateFailed(_i("the template closed the connection: {error}{output}", error=exc,
+                                    output=self._tail())) from None
         if not message:
-            raise TemplateFailed(f"la plantilla terminó{self._tail()}")
+            raise TemplateFailed(_i("the template ended{output}", output=self._tail()))
         try:
             reply = json.loads(message)
         except ValueError:
             reply = None
-        return reply if isinstance(reply, dict) else {"error": "respuesta ilegible"}
+        return reply if isinstance(reply, dict) else {"error": _i("unreadable reply")}
 
     def _tail(self) -> str:
         try:
@@ -176,7 +179,7 @@ class ForkedProcess:
             ready, _, _ = select.select([self._status], [], [], max(left, 0))
             if not ready:
                 self._status.close()
-                raise TemplateFailed(f"el worker bifurcado no se anunció en {FORK_SECONDS:g} s")
+                raise TemplateFailed(_i("the forked worker did not announce itself within {seconds:g} s", seconds=FORK_SECONDS))
             message, ancillary, _flags, _address = self._status.recvmsg(16, socket.CMSG_SPACE(_CREDENTIALS.size))
             for level, kind, data in ancillary:
                 if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS and message == b"pid":
@@ -184,7 +187,7 @@ class ForkedProcess:
                     if pid > 0 and uid == 0:  # still the template's code (root), before the uid drop
                         return pid
             self._status.close()
-            raise TemplateFailed(f"primer mensaje inesperado del worker bifurcado: {message[:16]!r}")
+            raise TemplateFailed(_i("unexpected first message of the forked worker: {message}", message=repr(message[:16])))
 
     def poll(self) -> int | None:
         if self.returncode is None and self.pidfd is not None:

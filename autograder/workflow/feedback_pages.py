@@ -24,7 +24,7 @@ from autograder.workflow.layout import feedback_dir, feedback_page, feedback_roo
 from autograder.workflow.nbgrader_setup import check_result, instructor_api
 
 from autograder.workflow.html import TEMPLATES as _TEMPLATES
-from autograder.i18n import N_, _, current_language, set_language
+from autograder.i18n import N_, _, _i, current_language, set_language
 
 #: What the page says when the grader could not run a submission to the end.
 STATUS_MESSAGES = {
@@ -82,7 +82,8 @@ def write_feedback(course: Course, name: str, release: bool = True) -> str:
             for student in released:
                 check_result(api.release_feedback(name, student), "release_feedback")
     where = feedback_root(course)
-    return f"{len(reports)} páginas de retroalimentación de {name!r} en {where} ({len(released)} publicadas en el exchange)"
+    return _i("{count} feedback pages of {name!r} in {where} ({released} released to the exchange)",
+              count=len(reports), name=name, where=where, released=len(released))
 
 
 def render_feedback(report: Report, student: str, title: str, grade_scale: GradeScale | None = None) -> str:

@@ -490,3 +490,35 @@ def test_residual_block_learns_running_statistics(student, device):
                         what=N_("bn1.running_mean after a forward in train mode"),
                         hint=N_("conv1 (no bias) -> bn1 -> ReLU: bn1 receives the output of conv1 directly and, in "
                              "train mode, normalizes with the batch mean and updates its running_mean."))
+
+#: Each check's title as check() shows it (autograder/public/check_printout.py), in the student
+#: catalog; the docstrings say the same for developers. Every public test has one (tests/test_messages_catalog.py).
+TITLES = {
+    "test_inception_block_structure": N_("InceptionBlock has the statement's parameters (b1_1, b2_1, b2_2, b3_1, b3_2, b4_2)"),
+    "test_inception_block_output_shape": N_("InceptionBlock keeps H and W and returns c1 + c2[1] + c3[1] + c4 channels"),
+    "test_inception_block_concatenates_branches_in_order": N_("InceptionBlock concatenates the branches in order, with a ReLU at the end of each"),
+    "test_inception_block_pooling_branch": N_("Branch 4 of InceptionBlock is a 3x3 max-pool (stride 1, padding 1) and then the 1x1"),
+    "test_residual_block_structure": N_("ResidualBlock has conv1, bn1, conv2, bn2 and downsample only when needed"),
+    "test_residual_block_output_shape": N_("ResidualBlock returns (N, out_channels, ⌈H / stride⌉, ⌈W / stride⌉)"),
+    "test_residual_block_identity_shortcut": N_("Without downsample and with zero convolutions, ResidualBlock returns relu(x)"),
+    "test_residual_block_downsample_shortcut": N_("With downsample and zero convolutions, ResidualBlock returns relu(bn(conv1x1(x)))"),
+    "test_lenet_structure": N_("LeNet has conv1, conv2, fc1 (784 → 120), fc2 (120 → 84) and fc3 (84 → num_classes)"),
+    "test_lenet_output_shape": N_("LeNet returns (N, num_classes) for (N, 1, 28, 28) images"),
+    "test_lenet_returns_logits": N_("LeNet returns logits: with fc3.weight at zero, the output is fc3.bias"),
+    "test_resnet18_structure": N_("ResNet18 has torchvision's names and 11,689,512 parameters with 1000 classes"),
+    "test_resnet18_output_shape": N_("ResNet18 returns (N, num_classes) for inputs of any size"),
+    "test_resnet18_returns_logits": N_("ResNet18 returns logits: with fc.weight at zero, the output is fc.bias"),
+    "test_conv_output_size_matches_torch": N_("conv_output_size gives the shape F.conv2d returns"),
+    "test_conv_output_size_lecture_layers": N_("conv_output_size gives the shapes of LeNet, AlexNet and VGG16"),
+    "test_conv_output_size_rejects_impossible_layers": N_("conv_output_size raises an error when the layer does not fit or the arguments make no sense"),
+    "test_alexnet_structure": N_("AlexNet has torchvision's parameters (features.N, classifier.N) and 61,100,840 with 1000 classes"),
+    "test_alexnet_output_shape": N_("AlexNet takes 224x224 to a 6x6 map and returns (N, num_classes)"),
+    "test_alexnet_dropout": N_("AlexNet uses two nn.Dropout(p=0.5) in classifier, only in train mode"),
+    "test_vgg16_structure": N_("vgg16 has torchvision's parameters (features.N, classifier.N) and 138,357,544 with 1000 classes"),
+    "test_vgg16_output_shape": N_("vgg16 divides the size by 32 in features and returns (N, num_classes)"),
+    "test_vgg16_dropout": N_("vgg16 uses two nn.Dropout(p=0.5) in classifier, only in train mode"),
+    "test_googlenet_structure": N_("GoogLeNet is built from its InceptionBlock and has the statement's parameters"),
+    "test_googlenet_output_shape": N_("GoogLeNet returns (N, num_classes) for inputs of any size"),
+    "test_googlenet_dropout": N_("GoogLeNet applies dropout (p=0.4) before fc, only in train mode"),
+    "test_residual_block_learns_running_statistics": N_("In train mode, bn1 updates running_mean with the batch mean of conv1(x) (momentum 0.1)"),
+}

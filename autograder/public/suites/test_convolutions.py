@@ -205,3 +205,28 @@ def test_conv_transpose2d_gradients(student, device, case):
 def test_conv_transpose2d_rejects_invalid_arguments(student):
     """conv_transpose2d lanza la excepción del enunciado con cada argumento inválido que lista"""
     _check_invalid_arguments(student, "conv_transpose2d")
+
+#: Each check's title as check() shows it (autograder/public/check_printout.py), in the student
+#: catalog; the docstrings say the same for developers. Every public test has one (tests/test_messages_catalog.py).
+TITLES = {
+    "test_conv2d_matches_functional": N_("conv2d gives the same as F.conv2d (stride, padding and dilation per axis, 'same'/'valid', float32, non-contiguous)"),
+    "test_conv2d_docstring_example": N_("conv2d reproduces the statement's example"),
+    "test_conv2d_leaves_input_unchanged": N_("conv2d does not modify its input"),
+    "test_conv2d_gradients": N_("The gradients of conv2d (with respect to x, weight and bias) are those of F.conv2d"),
+    "test_conv2d_rejects_invalid_arguments": N_("conv2d raises the statement's exception for each invalid argument it lists"),
+    "test_max_pool2d_matches_functional": N_("max_pool2d gives the same as F.max_pool2d (also with negative inputs and padding)"),
+    "test_max_pool2d_docstring_example": N_("max_pool2d reproduces the statement's example"),
+    "test_max_pool2d_leaves_input_unchanged": N_("max_pool2d does not modify its input"),
+    "test_max_pool2d_gradients": N_("The gradient of max_pool2d with respect to x is that of F.max_pool2d"),
+    "test_max_pool2d_rejects_invalid_arguments": N_("max_pool2d raises the statement's exception for each invalid argument it lists"),
+    "test_avg_pool2d_matches_functional": N_("avg_pool2d gives the same as F.avg_pool2d with count_include_pad=True"),
+    "test_avg_pool2d_docstring_example": N_("avg_pool2d reproduces the statement's example"),
+    "test_avg_pool2d_leaves_input_unchanged": N_("avg_pool2d does not modify its input"),
+    "test_avg_pool2d_gradients": N_("The gradient of avg_pool2d with respect to x is that of F.avg_pool2d"),
+    "test_avg_pool2d_rejects_invalid_arguments": N_("avg_pool2d raises the statement's exception for each invalid argument it lists"),
+    "test_conv_transpose2d_matches_functional": N_("conv_transpose2d gives the same as F.conv_transpose2d (stride, padding, output_padding)"),
+    "test_conv_transpose2d_lecture_example": N_("conv_transpose2d reproduces the lecture's example"),
+    "test_conv_transpose2d_leaves_input_unchanged": N_("conv_transpose2d does not modify its input"),
+    "test_conv_transpose2d_gradients": N_("The gradients of conv_transpose2d (with respect to x, weight and bias) are those of F.conv_transpose2d"),
+    "test_conv_transpose2d_rejects_invalid_arguments": N_("conv_transpose2d raises the statement's exception for each invalid argument it lists"),
+}

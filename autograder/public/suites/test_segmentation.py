@@ -228,3 +228,24 @@ def test_unet_leaves_input_unchanged(student, device):
     net = build_with_weights(student, spec, device, initial_weights(spec, seed=10))
     with describing(spec_label(spec), "x: (1, C, 8, 12)"):
         check_module_input_unchanged_public(net, _input((1, spec["init"]["in_channels"], 8, 12), 11))
+
+#: Each check's title as check() shows it (autograder/public/check_printout.py), in the student
+#: catalog; the docstrings say the same for developers. Every public test has one (tests/test_messages_catalog.py).
+TITLES = {
+    "test_center_crop_takes_the_centre": N_("center_crop crops (h, w) starting at ((H − h) // 2, (W − w) // 2)"),
+    "test_center_crop_docstring_example": N_("center_crop reproduces the statement's example"),
+    "test_center_crop_leaves_input_unchanged": N_("center_crop does not modify its input"),
+    "test_center_crop_gradients": N_("The gradient of center_crop takes each value to its place in the input (zeros outside the crop)"),
+    "test_center_crop_rejects_invalid_arguments": N_("center_crop raises the statement's exception for each invalid argument it lists"),
+    "test_double_conv_structure": N_("DoubleConv has conv1 (in → out) and conv2 (out → out), 3x3 with bias"),
+    "test_double_conv_output_shape": N_("DoubleConv keeps H and W with padding=1 and removes 4 pixels per axis with padding=0"),
+    "test_double_conv_relu_after_each_convolution": N_("DoubleConv applies a ReLU after each convolution"),
+    "test_double_conv_gradients": N_("The gradients of DoubleConv (input and parameters) are those of its two convolutions with ReLU"),
+    "test_double_conv_leaves_input_unchanged": N_("DoubleConv does not modify its input"),
+    "test_unet_structure": N_("UNet has down, up, up_conv and head with the statement's names and shapes"),
+    "test_unet_keeps_the_size_with_padding": N_("With padding=1, UNet returns (N, num_classes, H, W) when H and W are multiples of 2^depth"),
+    "test_unet_reproduces_the_paper_geometry": N_("With padding=0 and depth=4, UNet takes 572x572 to 388x388, as in the paper"),
+    "test_unet_returns_logits": N_("UNet returns per-pixel logits: with head.weight at zero, the output is head.bias"),
+    "test_unet_head_bias_gradient": N_("The gradient of UNet's head.bias is the sum of the output gradient per class (head is the last layer)"),
+    "test_unet_leaves_input_unchanged": N_("UNet does not modify its input"),
+}
