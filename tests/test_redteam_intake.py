@@ -595,7 +595,8 @@ def test_csv_cells_a_student_controls_are_neutralised(course, no_plots):
         gradebook.update_or_create_student(hostile[0])
     folder = reports_dir(course, ASSIGNMENT)
     folder.mkdir(parents=True)
-    (folder / "-1+1.json").write_text(json.dumps({"status": "graded", "score": 1.0, "parts": {}}), encoding="utf-8")
+    (folder / "-1+1.json").write_text(json.dumps({"assignment": ASSIGNMENT, "status": "graded", "score": 1.0,
+                                                         "max_score": 90.0, "parts": {}}), encoding="utf-8")
     write_class_report(course, ASSIGNMENT)
     cells = [row["student"] for row in csv.DictReader((class_report_dir(course, ASSIGNMENT) / f"{ASSIGNMENT}.csv").open())]
     assert "'" + hostile[0] in cells and "'-1+1" in cells and "ana" in cells
