@@ -16,8 +16,8 @@ an assignment, or one kind of entry of an assignment), each made by :func:`gate_
 ``make test``'s xdist workers (``--dist loadfile``: one file, one worker) share the gate instead
 of one worker grading all of it. Bugs, alternatives and delegations are graded in batches of
 independent parts, the other attacks one by one (tests/submissions/gate.py), one grading per
-core (profile "gate", tighter limits), in a background pool that each file starts at its first
-test. Each file prints its counts at the end ("bugs caught 55/55, ..."). Example::
+core among the xdist workers (profile "gate", tighter limits), in a background pool that each
+file starts at its first test. Each file prints its counts at the end ("bugs caught 55/55, ..."). Example::
 
     .venv/bin/pytest tests/test_quality_gate_*.py -q
     .venv/bin/pytest tests/test_quality_gate_segmentation.py -q -k DoubleConv
@@ -39,8 +39,11 @@ from tests.submissions.gate import Outcome, batch_name, gate_course, grade_batch
 #: The kinds of entry, in test order (bugs, alternatives, attacks), so the pool finishes what the
 #: next test awaits.
 KINDS = ("bug", "alternative", "attack")
-# One grading per core (each is a session process plus its sandboxed worker, mostly one busy at a time).
-PARALLEL_GRADINGS = os.cpu_count() or 2
+# One grading per core (each is a session process plus its sandboxed worker, mostly one busy at a
+# time), shared by the xdist workers: two gate files running side by side grade one at a time each,
+# so the gate never runs more gradings at once than one gate file did (its call_timeout is tight:
+# vgg16's construction timed out with two gate files grading two at a time each on a loaded machine).
+PARALLEL_GRADINGS = max(1, (os.cpu_count() or 2) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
 #: Text that only the hidden suites or the reference contain; no report may carry it.
 SECRET_SNIPPETS = ("### BEGIN SOLUTION", "def test_", "import pytest")
 MAX_REPORT_BYTES = 512 * 1024
@@ -59,7 +62,7 @@ class _Scheduler:
         self.tally: Counter = Counter()
         self.passed: Counter = Counter()
         # Started at once, in test order. With `make test` (xdist --dist loadfile) a gate file
-        # runs in one xdist worker, so the pool is still what grades two at a time.
+        # runs in one xdist worker, and its pool is what grades PARALLEL_GRADINGS at a time.
         self.pool = ThreadPoolExecutor(max_workers=PARALLEL_GRADINGS)
         # Through the grading services, as `autograder grade` grades a class: one warm trusted
         # process per slot and a pre-started worker per submission, so every attack is also an
