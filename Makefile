@@ -13,9 +13,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/autograder demo
 
-# One pytest worker per core; a file's tests stay together (their fixtures start notebooks and workers).
+# One pytest worker per core; a file's tests stay together (their fixtures start notebooks and workers),
+# the files handed out in collection order: the longest first (tests/conftest.py).
 test: $(STAMP)
-	$(VENV)/bin/pytest -q -n auto --dist loadfile --durations=25
+	$(VENV)/bin/pytest -q -n auto --dist loadfile --no-loadscope-reorder --durations=25
 
 # The class bench (bench/class_speed.py): STUDENTS distinct students of each of ASSIGNMENTS, per-process
 # versus services, rlimits only, and the nbclient peer; then one submission per assignment (grading_speed.py).

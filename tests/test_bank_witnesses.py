@@ -5,7 +5,7 @@ witness (declared in the entry's header) is evaluated against it and against the
 the outputs are compared in float64. A bug must differ (a different value or shape, an error
 the reference does not raise, or a state_dict the reference's cannot be loaded into); an
 alternative must match. This is what makes "the grader caught the bug" mean something in
-tests/test_quality_gate.py: a bug the grader missed is a grader bug, not a bank bug.
+tests/test_quality_gate_*.py: a bug the grader missed is a grader bug, not a bank bug.
 Example: ``.venv/bin/pytest tests/test_bank_witnesses.py -q``.
 """
 from __future__ import annotations

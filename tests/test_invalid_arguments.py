@@ -119,7 +119,7 @@ def test_check_raises_accepts_exactly_what_the_docstring_says(raised, listed, ac
 
 def test_a_docstring_faithful_answer_validates_only_the_listed_cases():
     """What a student who reads only the docstring writes: every listed case raises the listed
-    type, nothing else is validated, and the values are the reference's (tests/test_quality_gate.py
+    type, nothing else is validated, and the values are the reference's (tests/test_quality_gate_*.py
     grades it for real: tests/submissions/convolutions/alternative/conv2d_docstring_faithful.py)."""
     path = REPO_ROOT / "tests" / "submissions" / "convolutions" / "alternative" / "conv2d_docstring_faithful.py"
     assert path.exists()

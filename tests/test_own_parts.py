@@ -1,7 +1,7 @@
 """A bug costs only its own part: UNet and ResNet18 are also compared with the reference built from
 the student's own pieces (tests/hidden/module_checks.graded_with_own_parts). In-process, with a
 stand-in for the sandboxed student (our own bank code, trusted): the grader's end of it runs in
-tests/test_quality_gate.py, where every DoubleConv / center_crop / ResidualBlock bug must leave
+tests/test_quality_gate_*.py, where every DoubleConv / center_crop / ResidualBlock bug must leave
 UNet / ResNet18 whole."""
 from __future__ import annotations
 
