@@ -42,7 +42,7 @@ import worker  # noqa: E402
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x1, 0x2, 0x4, 0x8
-MS_REC, MS_PRIVATE = 0x4000, 0x40000
+MS_REC, MS_PRIVATE, MS_MOVE = 0x4000, 0x40000, 0x2000
 PR_SET_PDEATHSIG = 1
 SHM_BYTES = 16 * 1024 * 1024
 MAX_REQUEST = 1 << 20
@@ -58,6 +58,34 @@ def _check(result: int, what: str) -> None:
 
 def _mount(source: bytes, target: bytes, fstype: bytes | None, flags: int, data: bytes | None = None) -> None:
     _check(_libc.mount(source, target, fstype, ctypes.c_ulong(flags), data), f"mount {target.decode()}")
+
+
+def _mounts_under(folder: str) -> list[str]:
+    """The outermost mount points below ``folder`` (from /proc/self/mountinfo), e.g. a checkout's
+    read-only binds when the repository lives under /tmp."""
+    prefix = folder.rstrip("/") + "/"
+    with open("/proc/self/mountinfo", encoding="utf-8") as handle:
+        points = sorted({line.split()[4].encode().decode("unicode_escape") for line in handle
+                         if line.split()[4].startswith(prefix)})
+    return [p for p in points if not any(p.startswith(other.rstrip("/") + "/") for other in points if other != p)]
+
+
+def _private_tmp(size: int) -> None:
+    """A fresh, size-capped /tmp of this worker's own; the mounts below the template's /tmp (the
+    virtualenv's and Python's binds when they live there) are moved aside, then back into it."""
+    staging = "/dev/shm/.moving"
+    _mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, b"size=4096,mode=0700")
+    moved = []
+    for index, point in enumerate(_mounts_under("/tmp")):
+        aside = f"{staging}/{index}"
+        os.makedirs(aside)
+        _mount(point.encode(), aside.encode(), None, MS_MOVE)
+        moved.append((aside, point))
+    _mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777".encode())
+    for aside, point in moved:
+        os.makedirs(point, mode=0o755, exist_ok=True)
+        _mount(aside.encode(), point.encode(), None, MS_MOVE)
+    _check(_libc.umount2(b"/dev/shm", 0), "umount /dev/shm")
 
 
 def threads() -> int:
@@ -94,8 +122,11 @@ def _worker(fds: list[int], request: dict, torch, recorder_class, plan) -> None:
         status.close()
         _mount(b"none", b"/", None, MS_REC | MS_PRIVATE)
         _mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-        _mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, f"size={int(request['tmpfs_bytes'])},mode=1777".encode())
+        _private_tmp(int(request["tmpfs_bytes"]))
         _mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, f"size={SHM_BYTES},mode=1777".encode())
+        for needed in (sys.executable, torch.__file__, os.path.abspath(__file__)):
+            if not os.path.exists(needed):  # a lazy import would fail later, deep inside a test
+                raise RuntimeError(f"the private /tmp hid {needed}")
         # Its own pty instance: the template's /dev/pts would show the ptys its siblings hold open.
         _mount(b"devpts", b"/dev/pts", b"devpts", MS_NOSUID | MS_NOEXEC, b"newinstance,ptmxmode=0666,mode=620")
         null = os.open(os.devnull, os.O_RDONLY)
