@@ -33,6 +33,7 @@ import yaml
 from autograder.cli import main as cli_main
 from autograder.config import REPO_ROOT, load_course
 from autograder.export import entry, results as formats
+from autograder.i18n import _ as student_text, _i
 from autograder.export.artefacts import IMAGE_CONTEXT, PRAIRIELEARN_ENTRYPOINT_PATH, engine_timeout
 from autograder.export.tree import TREE_PATHS, pinned_requirements
 from autograder.grading.api import grade_submission
@@ -317,7 +318,9 @@ def test_the_verdicts_are_the_expected_ones(graded):
     assert any(f["kind"] == "timeout" and f["part"] == "conv2d" for f in infinite["flags"])
     for engine, tree in (("gradescope", "source"), ("prairielearn", "tests")):
         root, found = graded[engine, "infinite"]  # graded from the exported tree and its course.yaml
-        assert f"tree {root / tree}, assignment {ASSIGNMENT}" in found["_stdout"]
+        # The engine's log is in the course's language (es): "árbol ..., tarea ...".
+        assert _i("{engine}, tree {tree}, assignment {assignment}", engine=engine, tree=root / tree,
+                  assignment=ASSIGNMENT).split(", ", 1)[1] in found["_stdout"]
 
 
 def test_the_report_names_the_sandbox_that_ran(graded):
@@ -326,7 +329,8 @@ def test_the_report_names_the_sandbox_that_ran(graded):
     kind = "bubblewrap" if bubblewrap_problem("cpu") is None else "rlimits"
     assert gradescope["extra_data"]["sandbox"] == kind
     assert f"autograder: sandbox {kind}" in gradescope["_stdout"]
-    assert formats.SANDBOX_TEXT[kind] in gradescope["output"] and formats.SANDBOX_TEXT[kind] in prairielearn["message"]
+    sentence = student_text(formats.SANDBOX_TEXT[kind])  # in the course's language (es)
+    assert sentence in gradescope["output"] and sentence in prairielearn["message"]
     if IS_ROOT:
         _, attacked = graded["gradescope", "malicious"]
         assert attacked["extra_data"]["sandbox"] == "rlimits"
@@ -448,7 +452,8 @@ def test_image_entrypoint_grades_from_its_own_tree_and_refuses_a_link_to_the_ref
         assert printed == json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
         formats.validate(printed, "prairielearn")
         assert printed["score"] == 0 and "no es un archivo normal" in printed["message"]
-        assert f"tree {tree / 'source'}" in done.stdout
+        assert _i("{engine}, tree {tree}, assignment {assignment}", engine="prairielearn", tree=tree / "source",
+                  assignment=ASSIGNMENT) in done.stdout
     finally:
         shutil.rmtree(tree, ignore_errors=True)
 
@@ -592,7 +597,7 @@ def test_secrets_are_closed_to_the_workers_uid_under_rlimits(artefacts):
 
 def test_export_command_says_what_is_wrong(tmp_path, capsys):
     assert cli_main(["export", "prairielearn", ASSIGNMENT]) == 2
-    assert "needs --out" in capsys.readouterr().err
+    assert _i("export {engine} needs --out DIR", engine="prairielearn") in capsys.readouterr().err
     assert cli_main(["export", "gradescope", "no_such_assignment", "--out", str(tmp_path / "a.zip")]) == 2
     assert not (tmp_path / "a.zip").exists()
 

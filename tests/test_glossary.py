@@ -20,6 +20,7 @@ from pathlib import Path
 import jupytext
 import pytest
 import yaml
+from babel.messages.pofile import read_po
 
 REPO = Path(__file__).resolve().parents[1]
 GLOSSARY = REPO / "docs" / "glosario.yaml"
@@ -27,6 +28,7 @@ MESSAGE_MODULES = sorted(
     [*(REPO / "autograder" / "grading").glob("*.py"), *(REPO / "autograder" / "public").glob("*.py"),
      *(REPO / "autograder" / "public" / "suites").glob("*.py"), *(REPO / "tests" / "hidden").glob("*.py")]
 )
+STUDENT_CATALOG = REPO / "autograder" / "locale" / "es" / "LC_MESSAGES" / "student.po"
 TEMPLATES = sorted((REPO / "autograder" / "workflow" / "templates").glob("feedback*.j2"))
 #: A string is Spanish (student-facing) when it has one of these; the grader's own English strings
 #: (instructor messages, docstrings) are not the students' voice.
@@ -91,6 +93,12 @@ def student_texts() -> list[tuple[str, str]]:
         source = path.read_text(encoding="utf-8")
         texts += [(f"{path.relative_to(REPO)}:{n}", s) for n, s in
                   _strings_and_comments(source, docstrings=False, comments=False) if SPANISH.search(s)]
+    # The student catalog: where every message of the grader, the checks and the suites lives.
+    with open(STUDENT_CATALOG, "rb") as handle:
+        for message in read_po(handle, locale="es"):
+            if message.id:
+                for text in (message.string if isinstance(message.string, tuple) else (message.string,)):
+                    texts.append((f"{STUDENT_CATALOG.relative_to(REPO)} {message.id[:40]!r}", text))
     for path in TEMPLATES:
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             texts.append((f"{path.relative_to(REPO)}:{n}", re.sub(r"\{[{%#].*?[}%#]\}|<[^>]+>", " ", line)))
@@ -128,7 +136,7 @@ def test_student_text_is_found():
     texts = student_texts()
     places = {where.split(" ")[0].split(":")[0] for where, _ in texts}
     for expected in ("solutions/notebooks/architectures.py", "solutions/architectures.py",
-                     "autograder/grading/harness.py", "autograder/public/check_printout.py", "tests/hidden/test_architectures.py"):
+                     "autograder/locale/es/LC_MESSAGES/student.po", "autograder/workflow/templates/feedback.html.j2"):
         assert expected in places, expected
     assert len(texts) > 500
 

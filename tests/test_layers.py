@@ -91,6 +91,6 @@ def test_the_check_sees_every_way_of_importing(tmp_path, monkeypatch, source, na
     fake = tmp_path / "autograder"
     (fake / name).parent.mkdir(parents=True)
     (fake / name).write_text(source, encoding="utf-8")
-    monkeypatch.setattr(f"{__name__}.PACKAGE", fake)
-    monkeypatch.setattr(f"{__name__}.REPO_ROOT", tmp_path)
+    monkeypatch.setitem(globals(), "PACKAGE", fake)  # this module's own globals, however pytest imported it
+    monkeypatch.setitem(globals(), "REPO_ROOT", tmp_path)
     assert violations(fake / name)
