@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import signal
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ import time
 
 from autograder.config import REPO_ROOT
 from autograder.grading.api import GraderError, session_env
+from autograder.sandbox.launch import kill_group
 
 #: Gradings one service process runs before it is replaced by a new one.
 GRADINGS_PER_SERVICE = 100
@@ -129,15 +129,7 @@ class GradingService:
                 proc.stdin.close()
             except OSError:
                 pass
-            if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
+            kill_group(proc)
         if self._replies is not None:
             os.close(self._replies)
             self._replies = None

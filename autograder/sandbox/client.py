@@ -143,14 +143,11 @@ def _terminate(proc, fds: list[int], uid: int | None, kind: str, scratch: str | 
         except subprocess.TimeoutExpired:
             pass
         proc.close()
-    elif proc.poll() is None:
         try:
-            os.killpg(proc.pid, signal.SIGKILL)  # the worker leads its own session/group
-        except ProcessLookupError:
-            pass
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    elif not launch.kill_group(proc):  # the worker leads its own session/group
         proc.kill()
     if kind == "rlimits" and uid is not None:
         launch.kill_uid(uid)  # processes that escaped the group with setsid

@@ -21,6 +21,7 @@ import itertools
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -204,6 +205,21 @@ def plan_launch(sandbox: str, device: str, *, in_fd: int, out_fd: int, config: s
     argv = prefix + _python(str(WORKER_DIR / "worker.py")) + worker_args
     return LaunchPlan(argv, worker_environment(scratch), scratch, "rlimits", notes,
                       uid if drop_problem is None else None, scratch)
+
+
+def kill_group(proc: subprocess.Popen, timeout: float = 10) -> bool:
+    """SIGKILL ``proc``'s process group (it leads its own session) and reap it; False when it
+    was still not gone after ``timeout`` seconds."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
 
 
 def kill_uid(uid: int) -> None:

@@ -144,15 +144,7 @@ class Template:
         with self._lock:
             proc, self._proc = self._proc, None
         if proc is not None:
-            if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
+            launch.kill_group(proc)
         self._control.close()
         self._log.close()
 
