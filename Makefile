@@ -19,12 +19,14 @@ test: $(STAMP)
 	$(VENV)/bin/pytest -q -n auto --dist loadfile --no-loadscope-reorder --durations=25
 
 # The class bench (bench/class_speed.py): STUDENTS distinct students of each of ASSIGNMENTS, per-process
-# versus services, rlimits only, and the nbclient peer; then one submission per assignment (grading_speed.py).
+# versus services, rlimits only, and the nbclient peer; then one submission per assignment (grading_speed.py);
+# then a student's check() of every part, first and warm calls (check_speed.py).
 STUDENTS    ?= 8
 ASSIGNMENTS ?= convolutions
 bench: $(STAMP)
 	$(PY) bench/class_speed.py --students $(STUDENTS) $(ASSIGNMENTS)
 	$(PY) bench/grading_speed.py
+	$(PY) bench/check_speed.py
 
 # Grades the reference, the bank's alternatives and some bugs on CPU and CUDA and compares them
 # (bench/cuda_check.py). Needs a GPU; never part of `make test`.
