@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO_ROOT))  # tests/ (the bank) is read from the reposit
 import psutil  # noqa: E402
 
 from autograder.config import load_course  # noqa: E402
-from autograder.public.check import check  # noqa: E402
+from autograder.public.check import assignment_of, check  # noqa: E402
 from autograder.sandbox.zygote import DISABLE_ENV  # noqa: E402
 from tests.submissions.bank import reference_source  # noqa: E402
 
@@ -38,10 +38,10 @@ from tests.submissions.bank import reference_source  # noqa: E402
 TARGET_WARM_S = 2.0
 
 
-def timed_check(part: str, source: str) -> tuple[float, bool]:
+def timed_check(course, part: str, source: str) -> tuple[float, bool]:
     """Seconds of one ``check(part)`` call on ``source`` (one cell), and whether every check passed."""
     started = time.monotonic()
-    report = check(part, cells=[source], quiet=True)
+    report = check(part, cells=[source], course=course, quiet=True)
     seconds = time.monotonic() - started
     if report is None:
         raise RuntimeError(f"check({part!r}) could not run")
@@ -57,8 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     course = load_course()
     parts = args.parts or [part for a in course.assignments for part in a.parts]
-    assignment_of = {part: a.name for a in course.assignments for part in a.parts}
-    unknown = [part for part in parts if part not in assignment_of]
+    unknown = [part for part in parts if assignment_of(course, part) is None]
     if unknown:
         print(f"check_speed: unknown part(s): {', '.join(unknown)}", file=sys.stderr)
         return 2
@@ -68,11 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'part':<20}{'first s':>9}{'warm median':>13}{'warm worst':>12}  verdict")
     worst_overall, wrong, call = 0.0, [], 0
     for part in parts:
-        base = reference_source(assignment_of[part])
+        base = reference_source(assignment_of(course, part))
         times = []
-        for index in range(args.calls + 1):
+        for _ in range(args.calls + 1):
             call += 1
-            seconds, passed = timed_check(part, f"{base}\n\nLLAMADA = {call}\n")
+            seconds, passed = timed_check(course, part, f"{base}\n\nLLAMADA = {call}\n")
             if not passed:
                 wrong.append(part)
             times.append(seconds)
