@@ -17,7 +17,7 @@ from hypothesis import given
 from autograder import strategies as st
 from autograder.grading.harness import check_close, check_equal, check_raises, describing, fail, part
 from autograder.i18n import N_, _
-from autograder.public.module_spec import (build_plain, build_with_weights, check_layout,
+from autograder.public.module_spec import (ChosenWeights, build_plain, build_with_weights, check_layout,
                                            check_module_input_unchanged_public, check_output_shape,
                                            initial_weights, spec_label, specs_of)
 from autograder.public.network_checks import (check_dropout_rate, check_train_differs_eval_repeats, dropout_paths,
@@ -214,13 +214,15 @@ def test_resnet18_output_shape(student, device):
 def test_resnet18_returns_logits(student, device):
     """ResNet18 devuelve logits: con fc.weight en cero, la salida es fc.bias"""
     spec = [s for s in specs_of("ResNet18") if s["init"]["num_classes"] != 1000][0]
-    weights = initial_weights(spec, seed=9)
-    weights["fc.weight"] = torch.zeros_like(weights["fc.weight"])
-    weights["fc.bias"] = torch.linspace(-1.0, 1.0, spec["init"]["num_classes"], dtype=torch.float64)
-    net = build_with_weights(student, spec, device, weights).eval()
+    classes = spec["init"]["num_classes"]
+    # The network keeps its own initial weights (11 M, not worth drawing and sending); only fc's are chosen.
+    net = build_plain(student, spec, device).eval()
+    fc = {"weight": torch.zeros(spec["parameters"]["fc.weight"], dtype=torch.float64),
+          "bias": torch.linspace(-1.0, 1.0, classes, dtype=torch.float64)}
     with describing(spec_label(spec), _("fc.weight at zero")):
+        net.submodule("fc").load_reference_state(ChosenWeights(fc))
         check_close(net.forward(_tensor((2, spec["init"]["in_channels"], 20, 17), 10)),
-                    weights["fc.bias"].expand(2, -1).to(device), hint=N_("do not apply ReLU or softmax after fc."))
+                    fc["bias"].expand(2, -1).to(device), hint=N_("do not apply ReLU or softmax after fc."))
 
 
 # --- conv_output_size ------------------------------------------------------------------------------
@@ -282,6 +284,8 @@ PUBLISHED = {"AlexNet": 61_100_840, "vgg16": 138_357_544}
 #: (input, features output) pairs: AlexNet from the lecture's 224x224; VGG16 on small inputs.
 SHAPES = {"AlexNet": [((1, 3, 224, 224), (1, 256, 6, 6)), ((2, 3, 63, 100), (2, 256, 1, 2))],
           "vgg16": [((2, 3, 32, 32), (2, 512, 1, 1)), ((1, 3, 64, 40), (1, 512, 2, 1))]}
+#: The input of the train/eval check: one image, the smallest each network's features accept.
+DROPOUT_INPUTS = {"AlexNet": (1, 3, 63, 63), "vgg16": (1, 3, 32, 32)}
 
 
 def _network(student, device, name):
@@ -319,7 +323,7 @@ def _dropout(student, device, name):
         check_equal(len(found), 2, what=N_("the number of nn.Dropout in classifier"), hint=N_("two nn.Dropout(p=0.5)."))
         for path in found:
             check_dropout_rate(net.submodule(path), 0.5, path)
-        check_train_differs_eval_repeats(net, torch.zeros(SHAPES[name][1][0]) + 0.5)
+        check_train_differs_eval_repeats(net, torch.zeros(DROPOUT_INPUTS[name]) + 0.5)
     networks.drop()
 
 
@@ -436,15 +440,20 @@ def check_gradients_follow_the_forward(net, x: torch.Tensor, seed: int) -> None:
                analytic=analytic, numeric=numeric))
 
 
-def _gradient_test(name: str):
+def _gradient_test(name: str, *, own_weights: bool = False):
+    """The gradient check of part ``name``: with random weights sent to the worker or, for the
+    whole networks (millions of parameters to draw and send), with the network's own initial ones."""
     def test(student, device):
         height, width, batch = GRADIENT_INPUTS[name]
         for seed, spec in enumerate(specs_of(name)[:2]):
             if spec["init"].get("num_classes") == 1000:
                 continue  # a 1000-class head only makes the check slower
-            net = build_with_weights(student, spec, device, initial_weights(spec, seed=seed + 30))
+            if own_weights:
+                net, weights = build_plain(student, spec, device), _("its own initial weights")
+            else:
+                net, weights = build_with_weights(student, spec, device, initial_weights(spec, seed=seed + 30)), _("random weights")
             x = _input_for(spec, height, width, seed + 40, batch)
-            with describing(spec_label(spec), _("x: {shape}, random weights, eval mode", shape=tuple(x.shape))):
+            with describing(spec_label(spec), _("x: {shape}, {weights}, eval mode", shape=tuple(x.shape), weights=weights)):
                 check_gradients_follow_the_forward(net, x.to(device), seed + 50)
     test.__doc__ = _("The gradient of {name} with respect to x matches the derivative of its own forward", name=name)
     return test
@@ -453,8 +462,8 @@ def _gradient_test(name: str):
 test_inception_block_gradients = part("InceptionBlock", kind="gradients")(_gradient_test("InceptionBlock"))
 test_lenet_gradients = part("LeNet", kind="gradients")(_gradient_test("LeNet"))
 test_residual_block_gradients = part("ResidualBlock", kind="gradients")(_gradient_test("ResidualBlock"))
-test_resnet18_gradients = part("ResNet18", kind="gradients", builds_on=("ResidualBlock",))(_gradient_test("ResNet18"))
-test_googlenet_gradients = part("GoogLeNet", kind="gradients", builds_on=("InceptionBlock",))(_gradient_test("GoogLeNet"))
+test_resnet18_gradients = part("ResNet18", kind="gradients", builds_on=("ResidualBlock",))(_gradient_test("ResNet18", own_weights=True))
+test_googlenet_gradients = part("GoogLeNet", kind="gradients", builds_on=("InceptionBlock",))(_gradient_test("GoogLeNet", own_weights=True))
 
 
 def _input_unchanged_test(name: str, height: int, width: int):
