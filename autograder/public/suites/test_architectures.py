@@ -305,15 +305,20 @@ def _structure(student, device, name):
 
 
 def _shapes(student, device, name):
+    """features' output for each input of SHAPES; the whole network's for the last one, whose
+    features map is not the avgpool's size (one forward through the 100 M weights of the
+    classifier is enough to see (N, num_classes))."""
     net, spec = _network(student, device, name)
     net.eval()
-    for shape, features_shape in SHAPES[name]:
+    last = len(SHAPES[name]) - 1
+    for index, (shape, features_shape) in enumerate(SHAPES[name]):
         x = torch.zeros(shape)
         with describing(spec_label(spec), f"x: {shape}"):
             check_output_shape(net.submodule("features").forward(x), features_shape,
                                hint=N_("compute the shape layer by layer with conv_output_size."))
-            check_output_shape(net.forward(x), (shape[0], spec["init"]["num_classes"]),
-                               hint="features -> avgpool -> aplanar -> classifier.")
+            if index == last:
+                check_output_shape(net.forward(x), (shape[0], spec["init"]["num_classes"]),
+                                   hint="features -> avgpool -> aplanar -> classifier.")
 
 
 def _dropout(student, device, name):
