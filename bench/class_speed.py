@@ -62,7 +62,7 @@ PEER_CHECKS = {
     ],
     "architectures": [
         "assert conv_output_size(32, 5) == 28 and conv_output_size(224, 11, stride=4, padding=2) == 55",
-        "assert LeNet()(torch.zeros(2, 1, 32, 32)).shape == (2, 10)",
+        "assert LeNet()(torch.zeros(2, 1, 28, 28)).shape == (2, 10)",  # the statement's LeNet takes 28x28
         "assert ResidualBlock(8, 16, stride=2)(torch.zeros(2, 8, 8, 8)).shape == (2, 16, 4, 4)",
         "assert InceptionBlock(8, 4, (4, 8), (2, 4), 4)(torch.zeros(1, 8, 7, 7)).shape == (1, 20, 7, 7)",
     ],
