@@ -184,6 +184,13 @@ class Affine(nn.Module):
 
     def forward(self, x):
         return torch.relu(self.norm(self.linear(x)))
+
+def parameter_gradients_kept(module):
+    return {name: p.grad is not None for name, p in module.named_parameters()}
+
+def freeze(module, name):
+    module.get_parameter(name).requires_grad_(False)
+    return True
 '''
 
 BWRAP_PROBLEM = launch.bubblewrap_problem("cpu")
@@ -404,6 +411,35 @@ def test_module_handle_state_dict_and_parameter_gradients(worker):
     state = worker.method(handle, "state_dict").value
     np.testing.assert_allclose(state["norm.running_mean"], reference.norm.running_mean.numpy(), rtol=1e-12)
     assert worker.method(handle, "eval").value == handle
+
+
+def test_only_the_gradients_asked_for_are_computed(worker):
+    """grad_wrt=(0,) gives x's gradient and leaves every parameter without one (a ResNet-18's
+    11 M parameter gradients are not worth computing when nobody reads them); a frozen parameter
+    has no gradient even when "params" is asked for, as with backward()."""
+    torch.manual_seed(1)
+    reference = torch.nn.Sequential()
+    reference.linear, reference.norm = torch.nn.Linear(4, 3).double(), torch.nn.BatchNorm1d(3).double()
+    handle = worker.call("Affine", (4, 3)).value
+    worker.method(handle, "double")
+    worker.method(handle, "load_state_dict", (reference.state_dict(),))
+    x, g = torch.randn(5, 4, dtype=torch.float64), torch.randn(5, 3, dtype=torch.float64)
+
+    result = worker.method(handle, "forward", (x,), grad_output=g, grad_wrt=(0,))
+    tx = x.clone().requires_grad_(True)
+    torch.relu(reference.norm(reference.linear(tx))).backward(g)
+    assert set(result.grads) == {0}
+    np.testing.assert_allclose(result.grads[0], tx.grad.numpy(), rtol=1e-12)
+    assert worker.call("parameter_gradients_kept", (handle,)).value == dict.fromkeys(
+        ("linear.weight", "linear.bias", "norm.weight", "norm.bias"), False)
+
+    worker.call("freeze", (handle, "linear.weight"))
+    result = worker.method(handle, "forward", (x,), grad_output=g, grad_wrt=(0, "params"))
+    assert list(result.grads) == [0, "param:linear.weight", "param:linear.bias", "param:norm.weight", "param:norm.bias"]
+    assert result.grads["param:linear.weight"] is None
+    reference.zero_grad()
+    torch.relu(reference.norm(reference.linear(x))).backward(g)
+    np.testing.assert_allclose(result.grads["param:linear.bias"], reference.linear.bias.grad.numpy(), rtol=1e-12)
 
 
 def test_student_error_carries_the_students_message(worker):
