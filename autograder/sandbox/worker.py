@@ -287,13 +287,12 @@ class Session:
     def call(self, target, args: tuple, kwargs: dict, grad_output, grad_wrt: tuple, module=None) -> dict:
         torch = self.torch
         args = list(args)
-        for index in (i for i in grad_wrt if isinstance(i, int)):
+        positions = [i for i in grad_wrt if isinstance(i, int)]
+        for index in positions:
             if not (0 <= index < len(args)) or not isinstance(args[index], torch.Tensor):
                 raise StudentFailure("TypeError", N_("grad_wrt: argument {index} is not a tensor"), params={"index": index})
             args[index] = args[index].detach().requires_grad_(True)
         params = dict(module.named_parameters()) if module is not None and "params" in grad_wrt else {}
-        for parameter in params.values():
-            parameter.grad = None
 
         recorder = self.recorder_class()
         self.thread_seen.clear()  # what threads dispatch from now on counts for this call
@@ -313,9 +312,10 @@ class Session:
             wanted = grad_output if isinstance(grad_output, tuple) else (grad_output,)
             pairs = [(o, g) for o, g in zip(outputs, wanted) if isinstance(o, torch.Tensor) and g is not None]
             # Only the gradients asked for: autograd.grad skips what nobody reads (a ResNet-18's
-            # 11 M parameter gradients when only x's was asked for). Frozen parameters have none.
-            wanted_inputs = {index: args[index] for index in grad_wrt if isinstance(index, int)}
-            wanted_inputs.update({f"param:{name}": p for name, p in params.items() if p.requires_grad})
+            # 11 M parameter gradients when only x's was asked for) and leaves every .grad alone.
+            # Frozen parameters have none.
+            asked = {**{index: args[index] for index in positions}, **{f"param:{n}": p for n, p in params.items()}}
+            wanted_inputs = {key: tensor for key, tensor in asked.items() if tensor.requires_grad}
             try:
                 if wanted_inputs:
                     found = torch.autograd.grad([o for o, _ in pairs], list(wanted_inputs.values()),
@@ -325,7 +325,7 @@ class Session:
                     found = ()
             except Exception as exc:
                 raise StudentFailure(type(exc).__name__, _message(exc), student_traceback(exc)) from None
-            grads = dict.fromkeys([*(i for i in grad_wrt if isinstance(i, int)), *(f"param:{n}" for n in params)])
+            grads = dict.fromkeys(asked)
             grads.update(zip(wanted_inputs, found))
         ops = recorder.ops | {str(op) for op in list(self.thread_seen.values())}
         return {"value": value, "info": describe_value(torch, value), "ops": tuple(sorted(ops)),
