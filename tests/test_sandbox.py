@@ -191,6 +191,9 @@ def parameter_gradients_kept(module):
 def freeze(module, name):
     module.get_parameter(name).requires_grad_(False)
     return True
+
+def unchanged(x):
+    return x
 '''
 
 BWRAP_PROBLEM = launch.bubblewrap_problem("cpu")
@@ -440,6 +443,16 @@ def test_only_the_gradients_asked_for_are_computed(worker):
     reference.zero_grad()
     torch.relu(reference.norm(reference.linear(x))).backward(g)
     np.testing.assert_allclose(result.grads["param:linear.bias"], reference.linear.bias.grad.numpy(), rtol=1e-12)
+
+
+def test_a_function_that_returns_its_own_input_gets_the_gradient_back(worker):
+    """An honest identity (a center crop to the input's own size written as ``return x``): the
+    output is the input tensor itself, transposed here, and its gradient is grad_output."""
+    x = torch.randn(3, 4, dtype=torch.float64).t()
+    g = torch.randn(4, 3, dtype=torch.float64)
+    result = worker.call("unchanged", (x,), grad_output=g, grad_wrt=(0,))
+    np.testing.assert_array_equal(result.value, x.numpy())
+    np.testing.assert_array_equal(result.grads[0], g.numpy())
 
 
 def test_student_error_carries_the_students_message(worker):
