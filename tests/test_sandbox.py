@@ -194,6 +194,28 @@ def freeze(module, name):
 
 def unchanged(x):
     return x
+
+class LyingParameters(nn.Module):
+    """named_parameters() hands out a number where a parameter should be."""
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(3, 2)
+
+    def named_parameters(self, *args, **kwargs):
+        yield "fake", 5
+        yield "lin.weight", self.lin.weight
+
+    def forward(self, x):
+        return self.lin(x)
+
+class FreezesInForward(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(3, 2)
+
+    def forward(self, x):
+        self.lin.weight.requires_grad_(False)
+        return self.lin(x)
 '''
 
 BWRAP_PROBLEM = launch.bubblewrap_problem("cpu")
@@ -453,6 +475,20 @@ def test_a_function_that_returns_its_own_input_gets_the_gradient_back(worker):
     result = worker.call("unchanged", (x,), grad_output=g, grad_wrt=(0,))
     np.testing.assert_array_equal(result.value, x.numpy())
     np.testing.assert_array_equal(result.grads[0], g.numpy())
+
+
+def test_a_module_that_lies_about_its_parameters_only_fails_its_own_call(worker):
+    """A hostile named_parameters() (a number instead of a tensor) is the student's error, reported
+    as such; a parameter frozen inside forward has no gradient; the worker goes on serving."""
+    x, g = torch.randn(4, 3), torch.randn(4, 2)
+    liar = worker.call("LyingParameters").value
+    with pytest.raises(StudentError, match="AttributeError"):
+        worker.method(liar, "forward", (x,), grad_output=g, grad_wrt=(0, "params"))
+    freezer = worker.call("FreezesInForward").value
+    result = worker.method(freezer, "forward", (x,), grad_output=g, grad_wrt=(0, "params"))
+    assert result.grads["param:lin.weight"] is None
+    assert result.grads["param:lin.bias"].shape == (2,) and result.grads[0].shape == (4, 3)
+    assert worker.call("unchanged", (1,)).value == 1
 
 
 def test_student_error_carries_the_students_message(worker):
