@@ -112,6 +112,35 @@ MODULE_BUGS = [
 ]
 
 
+#: A correct ResNet18 plus relu(<x - x0, v>), x0 the first input it is given: at x0 the centred
+#: difference sees the kink autograd does not, so the gradient check must try other points.
+RESNET18_KINK_AT_FIRST_INPUT = """
+_Reference = ResNet18
+
+
+class ResNet18(_Reference):
+    def forward(self, x):
+        if not hasattr(self, "first_input"):
+            self.first_input = x.detach().clone()
+            self.kink_direction = torch.randn(x.shape, generator=torch.Generator().manual_seed(3), dtype=x.dtype)
+        out = super().forward(x)
+        if x.shape != self.first_input.shape:
+            return out
+        return out + torch.relu(((x - self.first_input) * self.kink_direction).sum())
+"""
+#: ResNet18 plus a term whose gradient was cut with .detach(): wrong at every point.
+RESNET18_DETACHED_TERM = """
+_Reference = ResNet18
+
+
+class ResNet18(_Reference):
+    def forward(self, x):
+        return super().forward(x) + 0.1 * (x ** 2).sum().detach()
+"""
+#: (ResNet18 source appended to the reference, whether test_resnet18_gradients must pass).
+GRADIENT_CASES = [(RESNET18_KINK_AT_FIRST_INPUT, True), (RESNET18_DETACHED_TERM, False)]
+
+
 def _overlay(assignment: str, bug: str) -> str:
     """The reference with one part replaced by a bank bug (the bank's overlay convention)."""
     return ((REPO_ROOT / "solutions" / f"{assignment}.py").read_text(encoding="utf-8") + "\n\n"
@@ -123,9 +152,12 @@ def public_runs(tmp_path_factory):
     """One interpreter: every public suite on the reference, then each module bug on its part only."""
     jobs = [(name, (REPO_ROOT / "solutions" / f"{name}.py").read_text(encoding="utf-8"), None) for name in ASSIGNMENTS]
     jobs += [(assignment, _overlay(assignment, bug), bug.split("_")[0]) for assignment, bug, _ in MODULE_BUGS]
+    reference = (REPO_ROOT / "solutions" / "architectures.py").read_text(encoding="utf-8")
+    jobs += [("architectures", reference + source, "ResNet18") for source, _ in GRADIENT_CASES]
     runs = _run_public_suites_in_one_process(jobs, tmp_path_factory.mktemp("public-runs"))
-    return {"reference": dict(zip(ASSIGNMENTS, runs["results"][:3])), "bugs": runs["results"][3:],
-            "secret_modules": runs["secret_modules"]}
+    bugs_end = 3 + len(MODULE_BUGS)
+    return {"reference": dict(zip(ASSIGNMENTS, runs["results"][:3])), "bugs": runs["results"][3:bugs_end],
+            "gradients": runs["results"][bugs_end:], "secret_modules": runs["secret_modules"]}
 
 
 def test_reference_passes_every_public_check(public_runs):
@@ -144,6 +176,16 @@ def test_module_bugs_fail_the_right_public_check(public_runs):
         failed = {t["name"] for t in result["tests"] if not t["passed"]}
         assert check_name in failed, f"{bug} passed {check_name}"
         assert not any(name.endswith("_structure") for name in failed), f"{bug}: {failed}"
+
+
+def test_gradient_check_steps_past_a_kink_and_catches_a_cut_gradient(public_runs):
+    """A correct network with a kink at the checked point passes (another point agrees); a term
+    whose gradient was cut fails at every point, with the numbers at the first."""
+    for (_source, must_pass), result in zip(GRADIENT_CASES, public_runs["gradients"]):
+        check = next(t for t in result["tests"] if t["name"] == "test_resnet18_gradients")
+        assert check["passed"] is must_pass, check["message"]
+        if not must_pass:
+            assert "no coincide con tu propio forward" in check["message"], check["message"]
 
 
 def test_public_suites_never_import_the_secrets(public_runs):

@@ -419,14 +419,38 @@ def _input_for(spec: dict, height: int, width: int, seed: int, batch: int = 2) -
 GRADIENT_INPUTS = {"InceptionBlock": (6, 5, 2), "LeNet": (28, 28, 2), "ResidualBlock": (7, 6, 2),
                    "ResNet18": (20, 17, 1), "GoogLeNet": (9, 11, 1)}
 #: Step of the centred difference (float64) and the tolerance of the comparison.
-STEP, GRADIENT_RTOL, GRADIENT_ATOL = 1e-6, 1e-5, 1e-8
+STEP, GRADIENT_RTOL, GRADIENT_ATOL = 1e-7, 1e-5, 1e-8
+#: Points the check tries before it fails. A ReLU or max-pool kink within STEP of x makes the
+#: centred difference wrong for a correct module (with its own random initial weights, about one
+#: ResNet-18 in 150 at STEP); a gradient cut from the graph is wrong at every point.
+GRADIENT_POINTS = 3
 
 
 def check_gradients_follow_the_forward(net, x: torch.Tensor, seed: int) -> None:
     """The gradient the worker's autograd gives for x agrees with a centred difference of the
     module's own forward along a random direction (eval mode, float64): the output was built
-    with differentiable tensor operations, not through numpy, .item() or .detach()."""
+    with differentiable tensor operations, not through numpy, .item() or .detach().
+
+    It passes when it agrees at any of GRADIENT_POINTS points (x, then x moved by a random
+    offset); the message gives the numbers at x.
+    """
     net.eval()
+    first = None
+    for point in range(GRADIENT_POINTS):
+        here = x if point == 0 else x + st.random_tensor(tuple(x.shape), seed=seed + 100 * point).to(x.device)
+        analytic, numeric = _gradient_and_difference(net, here, seed + 100 * point)
+        if abs(analytic - numeric) <= GRADIENT_ATOL + GRADIENT_RTOL * max(abs(numeric), abs(analytic)):
+            return
+        first = first or (analytic, numeric)
+    fail(_("The gradient with respect to x does not match your own forward: in a random direction, "
+           "autograd gives {analytic:.6g} and the centered difference of your forward gives {numeric:.6g}.\n"
+           "Hint: build the output only with torch tensor operations so that autograd can differentiate it.",
+           analytic=first[0], numeric=first[1]))
+
+
+def _gradient_and_difference(net, x: torch.Tensor, seed: int) -> tuple[float, float]:
+    """Autograd's directional derivative of a random projection of net(x), and the centred
+    difference of the forward along the same direction."""
     out = net.forward(x).value
     grad_output = st.random_tensor(tuple(out.shape), seed=seed + 1)
     direction = st.random_tensor(tuple(x.shape), seed=seed + 2)
@@ -438,11 +462,7 @@ def check_gradients_follow_the_forward(net, x: torch.Tensor, seed: int) -> None:
     minus = torch.from_numpy(net.forward(x - STEP * direction.to(x.device)).value)
     numeric = float(((plus - minus) / (2 * STEP) * grad_output).sum())
     analytic = float((torch.from_numpy(got.grads[0]) * direction).sum())
-    if abs(analytic - numeric) > GRADIENT_ATOL + GRADIENT_RTOL * max(abs(numeric), abs(analytic)):
-        fail(_("The gradient with respect to x does not match your own forward: in a random direction, "
-               "autograd gives {analytic:.6g} and the centered difference of your forward gives {numeric:.6g}.\n"
-               "Hint: build the output only with torch tensor operations so that autograd can differentiate it.",
-               analytic=analytic, numeric=numeric))
+    return analytic, numeric
 
 
 def _gradient_test(name: str, *, own_weights: bool = False):
