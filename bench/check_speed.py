@@ -55,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pause", type=float, default=2.0,
                         help="seconds between calls, a student's reading and editing (default 2)")
     args = parser.parse_args(argv)
+    if args.calls < 1:
+        parser.error("--calls must be at least 1: the verdict is about warm calls")  # exits 2
     course = load_course()
     parts = args.parts or [part for a in course.assignments for part in a.parts]
     unknown = [part for part in parts if assignment_of(course, part) is None]
@@ -77,10 +79,10 @@ def main(argv: list[str] | None = None) -> int:
             times.append(seconds)
             time.sleep(args.pause)
         first, warm = times[0], times[1:]
-        worst = max(warm) if warm else float("nan")
+        worst = max(warm)
         worst_overall = max(worst_overall, worst)
         verdict = "ok" if worst < TARGET_WARM_S else "OVER TARGET"
-        median = statistics.median(warm) if warm else float("nan")
+        median = statistics.median(warm)
         print(f"  {part:<20}{first:>9.2f}{median:>13.2f}{worst:>12.2f}  {verdict}", flush=True)
     print(f"  worst warm call: {worst_overall:.2f} s (target < {TARGET_WARM_S:g} s): "
           f"{'ok' if worst_overall < TARGET_WARM_S else 'OVER TARGET'}")
