@@ -318,7 +318,7 @@ def _shapes(student, device, name):
                                hint=N_("compute the shape layer by layer with conv_output_size."))
             if index == last:
                 check_output_shape(net.forward(x), (shape[0], spec["init"]["num_classes"]),
-                                   hint="features -> avgpool -> aplanar -> classifier.")
+                                   hint=N_("features -> avgpool -> flatten -> classifier, with num_classes outputs."))
 
 
 def _dropout(student, device, name):
