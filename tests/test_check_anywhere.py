@@ -123,6 +123,7 @@ def test_the_wheel_ships_the_public_suites_and_nothing_secret(wheel):
     for assignment in ("convolutions", "architectures", "segmentation"):
         assert f"autograder/public/suites/test_{assignment}.py" in names
     assert "autograder/public/suites/conftest.py" in names and "autograder/public/spec_table.json" in names
+    assert "autograder/public/golden_outputs.json" in names  # the known outputs the module checks compare with
     top = {name.split("/")[0] for name in names}
     assert top == {"autograder", "-".join(wheel.name.split("-")[:2]) + ".dist-info"}, top
     secret = [n for n in names if n.startswith(("solutions/", "tests/")) or "/hidden/" in n

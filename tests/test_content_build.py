@@ -1,5 +1,6 @@
 """The student notebooks are built from solutions/ and nothing else, and assignments/ is up to date
-(and so is autograder/public/spec_table.json, the other file ``build`` writes).
+(and so are autograder/public/spec_table.json and golden_outputs.json, the other files ``build``
+writes).
 
 Builds every assignment once (nbgrader generate_assignment, in a temporary folder) and compares
 the result with the committed files, then reads the released notebooks for what the contract
@@ -67,6 +68,38 @@ def test_committed_spec_table_is_up_to_date():
     assert SPEC_TABLE.exists(), f"{SPEC_TABLE} is missing: run `autograder build`"
     fresh = spec_table_text(build_spec_table(COURSE.root / "solutions"))
     assert SPEC_TABLE.read_text(encoding="utf-8") == fresh, f"{SPEC_TABLE} is stale: run `autograder build` and commit it"
+
+
+def test_committed_golden_outputs_are_up_to_date():
+    """The known outputs the public module checks compare with, as ``build`` writes them: the same
+    cases, shapes and seeds, and the same values up to another machine's rounding (the file was
+    written on one CPU, the test may run on another: float32 sums of VGG16's features differ in
+    their last bits between instruction sets)."""
+    import json
+
+    import numpy as np
+
+    from autograder.content.golden_outputs import build_golden_outputs
+    from autograder.public.golden import GOLDEN_FILE
+
+    assert GOLDEN_FILE.exists(), f"{GOLDEN_FILE} is missing: run `autograder build`"
+    committed = json.loads(GOLDEN_FILE.read_text(encoding="utf-8"))["cases"]
+    fresh = build_golden_outputs(COURSE.root / "solutions")
+    stale = f"{GOLDEN_FILE} is stale: run `autograder build` and commit it"
+    assert list(committed) == list(fresh), stale
+    for name, case in fresh.items():
+        old = committed[name]
+        assert {k: v for k, v in old.items() if k != "values"} == {k: v for k, v in case.items() if k != "values"}, stale
+        rtol = 1e-5 if case["dtype"] == "float32" else 1e-10
+        assert np.allclose(old["values"], case["values"], rtol=rtol, atol=rtol), f"{stale} ({name})"
+
+
+def test_build_writes_the_golden_outputs_only_from_the_repositorys_solutions(tmp_path):
+    """A course with solutions of its own never rewrites the package's known outputs (shipped to students)."""
+    from autograder.content import golden_outputs
+
+    target = tmp_path / "golden_outputs.json"
+    assert golden_outputs.write_golden_outputs(toy_course(tmp_path), target) is None and not target.exists()
 
 
 def test_build_writes_the_spec_table_only_from_the_repositorys_solutions(tmp_path):

@@ -267,6 +267,20 @@ def test_check_runs_the_public_suite_with_full_messages(tmp_path, capsys):
     assert "Esperado" in out and "Obtenido" in out
 
 
+def test_a_message_showing_the_students_own_weights_is_the_same_in_every_grading(tmp_path):
+    """AlexNet's forward is checked against its own classifier (no weights sent): the numbers in
+    the message come from the student's initial weights, drawn in the worker."""
+    from tests.submissions.bank import load_bank
+
+    entry = next(e for e in load_bank("bug", "architectures") if e.path.stem == "AlexNet_relu_on_logits")
+    path = tmp_path / "alexnet.py"
+    path.write_text(entry.source(), encoding="utf-8")
+    reports = [grade_submission(COURSE, path, "architectures", only_part="AlexNet") for _ in range(2)]
+    messages = [[t["message"] for t in r["parts"]["AlexNet"]["tests"] if not t["passed"]] for r in reports]
+    assert messages[0] and messages[0] == messages[1]
+    assert without_timings(reports[0]) == without_timings(reports[1])
+
+
 def test_mismatch_message_shows_a_few_numbers_and_points_at_nan():
     import numpy as np
 

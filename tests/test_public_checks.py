@@ -7,15 +7,11 @@ The spec table the module checks read (``autograder/public/spec_table.json``) is
 from __future__ import annotations
 
 import ast
-import json
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
 
 import pytest
 
 from autograder.config import REPO_ROOT, load_course
+from tests.public_suites import run_public_suites
 
 PUBLIC_DIR = REPO_ROOT / "autograder" / "public"
 
@@ -76,33 +72,6 @@ def test_report_says_not_implemented_yet():
 
 # --- the public suites on real submissions --------------------------------------------------------------
 
-def _run_public_suites_in_one_process(jobs: list[tuple[str, str, str | None]], tmp_path: Path) -> dict:
-    """Run public suites (as session.py does) in ONE fresh interpreter, for speed: ``jobs`` are
-    (assignment, source, only_part). Returns the raw results in order and the secret modules
-    that interpreter had imported by the end."""
-    course = load_course()
-    specs = []
-    for index, (assignment, source, only_part) in enumerate(jobs):
-        src = tmp_path / f"{index}-{assignment}.py"
-        src.write_text("import math\nimport torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n" + source)
-        specs.append((assignment, str(src), course.seed_for(assignment, "public"), str(tmp_path / f"{index}.json"),
-                      only_part))
-    script = textwrap.dedent(f"""
-        import json, sys
-        from pathlib import Path
-        from autograder.grading.session import run_session
-        for assignment, src, seed, out, only_part in {specs!r}:
-            run_session(course_file=None, assignment=assignment, source=Path(src).read_text(), profile="public",
-                        seed=seed, device="cpu", out=Path(out), only_part=only_part)
-        secret = sorted(m for m in sys.modules if m == "solutions" or m.startswith(("solutions.", "tests.hidden")))
-        print(json.dumps(secret))
-    """)
-    done = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return {"results": [json.loads(Path(spec[3]).read_text()) for spec in specs],
-            "secret_modules": json.loads(done.stdout.strip().splitlines()[-1])}
-
-
 ASSIGNMENTS = ("convolutions", "architectures", "segmentation")
 #: Bugs of the bank (tests/submissions/<assignment>/bug/) and the public check each must fail.
 MODULE_BUGS = [
@@ -154,7 +123,7 @@ def public_runs(tmp_path_factory):
     jobs += [(assignment, _overlay(assignment, bug), bug.split("_")[0]) for assignment, bug, _ in MODULE_BUGS]
     reference = (REPO_ROOT / "solutions" / "architectures.py").read_text(encoding="utf-8")
     jobs += [("architectures", reference + source, "ResNet18") for source, _ in GRADIENT_CASES]
-    runs = _run_public_suites_in_one_process(jobs, tmp_path_factory.mktemp("public-runs"))
+    runs = run_public_suites(jobs, tmp_path_factory.mktemp("public-runs"))
     bugs_end = 3 + len(MODULE_BUGS)
     return {"reference": dict(zip(ASSIGNMENTS, runs["results"][:3])), "bugs": runs["results"][3:bugs_end],
             "gradients": runs["results"][bugs_end:], "secret_modules": runs["secret_modules"]}

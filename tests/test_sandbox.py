@@ -644,6 +644,27 @@ def test_load_errors_come_back_in_the_load_result(body, expected):
     assert "entrega.py" in loaded.traceback and "worker.py" not in loaded.traceback
 
 
+RANDOM_DRAWS = HEADER + """import random
+import numpy
+
+
+def draws():
+    return torch.tensor([torch.rand(1).item(), torch.nn.Linear(3, 2).weight[0, 0].item(), random.random(),
+                         float(numpy.random.rand())], dtype=torch.float64)
+"""
+
+
+def test_every_worker_draws_the_same_random_numbers_from_the_start():
+    """torch starts each process from a random seed: without seeding at load, a student's own
+    initial weights (and every message that shows them) changed from one grading to the next."""
+    values = []
+    for _ in range(2):
+        with SandboxWorker(RANDOM_DRAWS, limits=Limits(call_timeout=20)) as w:
+            assert w.start().ok
+            values.append(w.call("draws", (), {}, timeout=20).value.tolist())
+    assert values[0] == values[1], values
+
+
 def test_rlimits_fallback_runs_and_says_so():
     with SandboxWorker(SOURCE, sandbox="rlimits", limits=Limits(call_timeout=20)) as w:
         assert w.start().ok

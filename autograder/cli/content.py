@@ -9,17 +9,19 @@ from autograder.messages import text
 
 
 def build(args) -> int:
-    """The student notebooks of the named assignments (default: all) and the public spec table."""
+    """The student notebooks of the named assignments (default: all), the public spec table and
+    the known outputs the public checks compare module parts with."""
     from autograder.content.build import build_assignments
+    from autograder.content.golden_outputs import write_golden_outputs
     from autograder.content.spec_table import write_spec_table
 
     course = course_of(args)
     names = args.assignments or [a.name for a in course.assignments]
     for path in build_assignments(course, names):
         print(_i("generated: {path}", path=path))
-    written = write_spec_table(course)
-    if written is not None:
-        print(_i("generated: {path}", path=written))
+    for written in (write_spec_table(course), write_golden_outputs(course)):
+        if written is not None:
+            print(_i("generated: {path}", path=written))
     return 0
 
 

@@ -57,7 +57,7 @@ def build_spec_table(solutions: Path) -> dict:
     reference modules in the folder ``solutions``."""
     import torch
 
-    references = [_load(Path(solutions) / f"{name}.py") for name in REFERENCE_FILES]
+    references = [load_reference(Path(solutions) / f"{name}.py") for name in REFERENCE_FILES]
     table = {}
     for module, init in SPEC_CONFIGS:
         with torch.device("meta"):  # shapes only: no weights to initialise (ResNet-18 has 11.7 M)
@@ -89,7 +89,7 @@ def write_spec_table(course: Course, target: Path = SPEC_TABLE) -> Path | None:
     return target
 
 
-def _load(path: Path):
+def load_reference(path: Path):
     """A reference module read from ``path`` under a private name (never the ``solutions`` package)."""
     spec = importlib.util.spec_from_file_location(f"_spec_table_reference_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)

@@ -19,11 +19,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from autograder.grading.harness import StudentRaised, check_equal, describing, fail
+from autograder.grading.harness import StudentRaised, check_close, check_equal, describing, fail
+from autograder.i18n import N_, _
+from autograder.public import golden
 
 #: {label: {"module", "init", "parameters", "buffers"}}: autograder/content/spec_table.py writes it.
 SPECS: dict[str, dict] = json.loads(Path(__file__).with_name("spec_table.json").read_text(encoding="utf-8"))["specs"]
-from autograder.i18n import N_, _
 
 
 def specs_of(module: str) -> list[dict]:
@@ -159,3 +160,32 @@ def check_module_input_unchanged_public(module, x) -> None:
             raise
         fail(_("the forward modified its input in place (in-place).\n"
                "Hint: do not use in-place operations (ReLU(inplace=True), x += ...) on the input."))
+
+
+#: Float32 known outputs (VGG16's features) leave room for another correct order of the same sums.
+FLOAT32_TOLERANCES = {"atol": 1e-4, "rtol": 1e-4}
+
+
+def check_known_outputs(student, device: str, module: str, *, hint: str, build_piece=None) -> None:
+    """The student's ``module``, holding :func:`golden.chosen_weights`, returns in eval mode what
+    the statement's module returned for the same weights and input (golden_outputs.json).
+
+    ``build_piece(spec, case)`` gives the student's submodule a case names (VGG16's
+    ``features``) instead of building the whole module (the caller's, as it shares a network)."""
+    for case in golden.cases_of(module):
+        spec = SPECS[case["spec"]]
+        dtype = getattr(torch, case["dtype"])
+        label = spec_label(spec) + (f".{case['submodule']}" if case["submodule"] else "")
+        weights = golden.chosen_weights(spec, case["seed"], prefix=f"{case['submodule']}." if case["submodule"] else "",
+                                        dtype=dtype)
+        if case["submodule"] is None:
+            net = build_with_weights(student, spec, device, weights)
+        else:
+            net = build_piece(spec, case)
+            with describing(label):
+                net.float() if dtype == torch.float32 else net.double()
+                net.load_reference_state(ChosenWeights(weights))
+        x = golden.chosen_input(case["x"], case["seed"], case["dtype"])
+        with describing(label, _("weights and input chosen by the check, eval mode, x: {shape}", shape=tuple(x.shape))):
+            tolerances = FLOAT32_TOLERANCES if dtype == torch.float32 else {}
+            check_close(net.eval().forward(x), golden.expected_output(case).to(device), hint=hint, **tolerances)

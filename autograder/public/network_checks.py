@@ -13,9 +13,20 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
-from autograder.grading.harness import describing, fail
+from autograder.grading.harness import check_close, describing, fail
 from autograder.i18n import _
+from autograder.public.part_hints import NET_HINT
+
+#: Where torchvision's classifiers keep their linear layers (state_dict classifier.N), and the
+#: size of the average pooling before them: the statement's layout of AlexNet and VGG16.
+LINEAR_LAYERS = {"AlexNet": ("classifier.1", "classifier.4", "classifier.6"),
+                 "vgg16": ("classifier.0", "classifier.3", "classifier.6")}
+POOL_SIZE = {"AlexNet": (6, 6), "vgg16": (7, 7)}
+#: Float32 tolerances: the same layers in the same order give the same bits; a little room for
+#: a different but correct order of the same operations.
+F32 = {"atol": 1e-4, "rtol": 1e-4}
 
 
 class OneBigNetwork:
@@ -78,17 +89,37 @@ def check_dropout_rate(dropout, p: float, label: str) -> None:
 
 
 def check_train_differs_eval_repeats(net, x) -> None:
-    """Dropout is on the forward's path: two train-mode outputs differ, two eval ones agree."""
-    first, second = as_tensor(net.train().forward(x)), as_tensor(net.train().forward(x))
-    if torch.equal(first, second):
-        fail(_("in train mode two forwards gave exactly the same: the dropout is not on the forward's path.\n"
-               "Hint: apply the dropout layers in forward (inside classifier, or self.dropout before fc)."))
+    """Dropout is on the forward's path and only in train mode: two eval-mode outputs agree and a
+    train-mode one differs from them (three forwards: each one of AlexNet's or VGG16's passes
+    through the classifier's hundred million weights)."""
+    trained = as_tensor(net.train().forward(x))
     first, second = as_tensor(net.eval().forward(x)), as_tensor(net.eval().forward(x))
     if not torch.equal(first, second):
         fail(_("in eval mode two forwards gave different results: in eval nothing is random.\n"
                "Hint: use nn.Dropout (which turns off in eval) instead of F.dropout(..., training=True)."))
+    if torch.equal(trained, first):
+        fail(_("in train mode the forward gave exactly what it gives in eval mode: the dropout is not on the "
+               "forward's path.\n"
+               "Hint: apply the dropout layers in forward (inside classifier, or self.dropout before fc)."))
 
 
 def dropout_paths(net, prefix: str) -> list[str]:
     """The names of the nn.Dropout modules under ``prefix`` (e.g. "classifier.")."""
     return [name for name, kind in net.describe()["modules"].items() if name.startswith(prefix) and kind == "Dropout"]
+
+
+def check_forward_composes(net, name: str, classes: int, inputs, device: str) -> None:
+    """``net(x) == classifier(flatten(avgpool(features(x))))`` in eval mode, the classifier being
+    the student's own three linear layers with ReLU after the first two (the statement's
+    composition: no ReLU or softmax on the logits). No weights cross the pipe."""
+    net = net.eval()
+    first, second, last = (net.submodule(path).eval() for path in LINEAR_LAYERS[name])
+    for x in inputs:
+        with describing(_("{name}(num_classes={classes}), eval mode, x: {shape}", name=name, classes=classes,
+                          shape=tuple(x.shape))):
+            mapped = as_tensor(net.submodule("features").eval().forward(x))
+            flat = torch.flatten(F.adaptive_avg_pool2d(mapped, POOL_SIZE[name]), 1)
+            hidden = torch.relu(as_tensor(first.forward(flat)))
+            hidden = torch.relu(as_tensor(second.forward(hidden)))
+            expected = as_tensor(last.forward(hidden))
+            check_close(net.forward(x), expected.to(device), **F32, hint=NET_HINT[name])

@@ -21,6 +21,7 @@ import argparse
 import json
 import linecache
 import os
+import random
 import resource
 import sys
 import threading
@@ -39,6 +40,11 @@ else:  # run as a script inside the sandbox, where only this folder (not the pac
 SUBMISSION_FILE = "entrega.py"
 MAX_MESSAGE_CHARS = 2000
 MAX_TRACEBACK_CHARS = 4000
+#: Where the submission's random numbers start: torch (whose default generator starts from a
+#: random seed in every process), Python's random and numpy's global state. The student's own
+#: initial weights and dropout masks are then the same in every run, so is every message that
+#: shows them (a grade is the same for the same submission and seed).
+STUDENT_SEED = 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,6 +220,7 @@ class Session:
 
     # -- loading -------------------------------------------------------------------------------
     def load(self, source: str) -> dict:
+        self.seed_random_numbers()
         module = types.ModuleType("entrega")
         module.__file__ = SUBMISSION_FILE
         sys.modules["entrega"] = module  # dataclasses & co. look classes' modules up here
@@ -233,6 +240,16 @@ class Session:
             return {"loaded": False, "error": _last_line(exc), "traceback": student_traceback(exc),
                     "defined": self._defined(before)}
         return {"loaded": True, "error": None, "traceback": "", "defined": self._defined(before)}
+
+    def seed_random_numbers(self) -> None:
+        """Every generator the submission's code may draw from, at :data:`STUDENT_SEED`."""
+        self.torch.manual_seed(STUDENT_SEED)  # CUDA's generators too, once CUDA is in use
+        random.seed(STUDENT_SEED)
+        try:
+            import numpy
+        except ImportError:  # torch without numpy: nothing to seed
+            return
+        numpy.random.seed(STUDENT_SEED)
 
     def _defined(self, before) -> tuple:
         return tuple(name for name, value in self.namespace.items()

@@ -22,22 +22,12 @@ from typing import Callable, Iterable
 
 import numpy as np
 import torch
-from hypothesis import example
 from torch import nn
 
 from autograder import strategies as st
 from autograder.grading.failures import GradingFailure, note
 from autograder.grading.harness import StudentRaised, check_close, check_grads, describing, fail
 from autograder.i18n import N_, _
-
-
-def with_examples(cases):
-    """Decorate a ``@given(case=...)`` test with each regression case as an ``@example``."""
-    def decorate(test):
-        for case in reversed(cases):
-            test = example(case=case)(test)
-        return test
-    return decorate
 
 
 @functools.lru_cache(maxsize=8)

@@ -25,14 +25,16 @@ from hypothesis import given
 
 from autograder import strategies as st
 from autograder.grading.harness import (check_close, check_equal, check_raises, describing, fail,
-                                        part, scaled_examples)
-from autograder.public.network_checks import (as_tensor, check_dropout_rate, check_train_differs_eval_repeats,
+                                        part, scaled_examples, with_examples)
+from autograder.public.network_checks import (F32, check_dropout_rate, check_forward_composes, check_train_differs_eval_repeats,
                                                dropout_paths, networks)
 from solutions import architectures as ref
 from autograder.i18n import N_, _
+from autograder.public.part_hints import (FEATURES_HINT, GOOGLENET_HINT, INCEPTION_HINT, LENET_HINT,
+                                           RESIDUAL_HINT, RESNET_HINT)
 from tests.hidden.module_checks import (check_buffers, check_forward, check_module_gradients, graded_with_own_parts,
                                         check_module_input_unchanged, loaded_student_module, parameter_count,
-                                        reference_module, with_examples)
+                                        reference_module)
 
 #: The published size of ResNet-18 with 1000 classes (He et al., 2015; torchvision).
 RESNET18_PARAMETERS = 11_689_512
@@ -45,13 +47,6 @@ GOOGLENET_PARAMETERS = 6_998_552
 #: BatchNorm after every convolution (which then has no bias) and a 3x3 where the paper has 5x5.
 TORCHVISION_GOOGLENET_PARAMETERS = 6_624_904
 
-INCEPTION_HINT = (N_("each branch keeps H and W (3x3 with padding 1, 5x5 with padding 2, 3x3 max-pool stride 1 "
-                     "padding 1); ReLU after each convolution; concatenate b1, b2, b3, b4 in that order (dim=1)."))
-RESIDUAL_HINT = N_("out = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)); the stride goes in conv1 and in the shortcut.")
-LENET_HINT = (N_("conv → ReLU → 2x2 max-pool twice, flatten (N, 16·7·7) in torch.flatten's order, "
-                 "ReLU after fc1 and fc2, and fc3 returns logits (no softmax)."))
-RESNET_HINT = (N_("check the stem (conv1 7x7 stride 2, bn1, ReLU, 3x3 max-pool stride 2 padding 1), the stride 2 "
-                  "of the first block of layer2..layer4, the global average and fc."))
 RELU_BEFORE_SUM = N_("Did you apply ReLU before adding the shortcut? The final ReLU goes after the sum.")
 NO_FINAL_RELU = N_("Did you forget the final ReLU, after adding the shortcut?")
 SOFTMAX_OUTPUT = N_("LeNet returns logits: do not apply softmax at the end (CrossEntropyLoss already includes it).")
@@ -350,19 +345,6 @@ def test_conv_output_size_rejects_impossible_layers(student):
 
 # --- AlexNet and VGG16: piece by piece ------------------------------------------------------------------
 
-#: Float32 tolerances: the same layers in the same order give the same bits; a little room for
-#: a different but correct order of the same operations.
-F32 = {"atol": 1e-4, "rtol": 1e-4}
-NET_HINT = {
-    "AlexNet": N_("features -> avgpool (6x6) -> flatten -> classifier, and in classifier ReLU after the first two "
-               "linear layers (dropout before each one); final fc without ReLU or softmax."),
-    "vgg16": N_("features -> avgpool (7x7) -> flatten -> classifier, and in classifier ReLU after the first two linear "
-             "layers; the last one returns logits (no ReLU or softmax)."),
-}
-#: Where torchvision's classifiers keep their linear layers (state_dict classifier.N).
-LINEAR_LAYERS = {"AlexNet": ("classifier.1", "classifier.4", "classifier.6"),
-                 "vgg16": ("classifier.0", "classifier.3", "classifier.6")}
-POOL_SIZE = {"AlexNet": (6, 6), "vgg16": (7, 7)}
 PUBLISHED = {"AlexNet": ALEXNET_PARAMETERS, "vgg16": VGG16_PARAMETERS}
 REFERENCE = {"AlexNet": ref.AlexNet, "vgg16": ref.vgg16}
 #: Inputs small enough for a CPU, big enough that avgpool sees more than one value per window.
@@ -435,23 +417,13 @@ def _features_match(student, device, name: str):
             with torch.no_grad():
                 expected = reference(x.to(device))
             check_close(features.forward(x), expected, **F32,
-                        hint=N_("check each layer of features: kernel size, padding and stride of each convolution and "
-                             "of each max-pooling, and the ReLU after each convolution."))
+                        hint=FEATURES_HINT)
 
 
 def _forward_composes(student, device, name: str):
-    """net(x) == classifier(flatten(avgpool(features(x)))), with the student's own linear layers."""
-    net = _big.get(student, name, device, num_classes=SMALL_CLASSES).eval()
-    first, second, last = (net.submodule(path).eval() for path in LINEAR_LAYERS[name])
-    for seed, shape in enumerate(FEATURE_INPUTS[name]):
-        x = st.random_tensor(shape, 40 + seed).float()
-        with describing(_("{name}(num_classes={classes}), eval mode, x: {shape}", name=name, classes=SMALL_CLASSES, shape=shape)):
-            mapped = as_tensor(net.submodule("features").eval().forward(x))
-            flat = torch.flatten(F.adaptive_avg_pool2d(mapped, POOL_SIZE[name]), 1)
-            hidden = torch.relu(as_tensor(first.forward(flat)))
-            hidden = torch.relu(as_tensor(second.forward(hidden)))
-            expected = as_tensor(last.forward(hidden))
-            check_close(net.forward(x), expected.to(device), **F32, hint=NET_HINT[name])
+    net = _big.get(student, name, device, num_classes=SMALL_CLASSES)
+    inputs = [st.random_tensor(shape, 40 + seed).float() for seed, shape in enumerate(FEATURE_INPUTS[name])]
+    check_forward_composes(net, name, SMALL_CLASSES, inputs, device)
 
 
 def _dropout(student, device, name: str):
@@ -530,8 +502,6 @@ def test_vgg16_output_shape(student, device):
 
 # --- GoogLeNet -------------------------------------------------------------------------------------
 
-GOOGLENET_HINT = (N_("stem: conv1 7x7 stride 2 + ReLU + maxpool, conv2 1x1 + ReLU, conv3 3x3 + ReLU + maxpool; then "
-                     "3a, 3b, maxpool3, 4a-4e, maxpool4, 5a, 5b; global average, flatten, dropout and fc (no softmax)."))
 
 
 def _googlenet_regressions():

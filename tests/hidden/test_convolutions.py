@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from hypothesis import example, given
+from hypothesis import given
 
 from autograder import strategies as st
 from autograder.grading.harness import (check_close, check_grads, check_input_unchanged, check_raises, describing,
-                                        part, reference_call, scaled_examples)
+                                        part, reference_call, scaled_examples, with_examples)
 from solutions import convolutions as ref
 from autograder.i18n import N_, _
 
@@ -53,18 +53,9 @@ def _conv2d_hints(case, device):
 
 # --- conv2d -----------------------------------------------------------------------------------------
 
-def _with_examples(regressions):
-    """Decorate a ``@given(case=...)`` test with every regression case as an ``@example``."""
-    def decorate(test):
-        for case in reversed(regressions):
-            test = example(case=case)(test)
-        return test
-    return decorate
-
-
 @part("conv2d")
 @given(case=st.conv2d_cases())
-@_with_examples(st.conv2d_regressions())
+@with_examples(st.conv2d_regressions())
 def test_conv2d_matches_reference(student, device, case):
     got = student.run("conv2d", case)
     check_close(got, reference_call(ref.conv2d, case, device), case=case, hints=_conv2d_hints(case, device),
@@ -124,7 +115,7 @@ def _max_pool_hints(case, device):
 
 @part("max_pool2d")
 @given(case=st.max_pool2d_cases())
-@_with_examples(st.pool2d_regressions())
+@with_examples(st.pool2d_regressions())
 def test_max_pool2d_matches_reference(student, device, case):
     got = student.run("max_pool2d", case)
     check_close(got, reference_call(ref.max_pool2d, case, device), case=case, hints=_max_pool_hints(case, device),
@@ -166,7 +157,7 @@ def test_max_pool2d_rejects_invalid_arguments(student):
 
 @part("avg_pool2d")
 @given(case=st.avg_pool2d_cases())
-@_with_examples(st.pool2d_regressions())
+@with_examples(st.pool2d_regressions())
 def test_avg_pool2d_matches_reference(student, device, case):
     got = student.run("avg_pool2d", case)
     excluded = (EXCLUDED_PAD, lambda: F.avg_pool2d(*(t.to(device) for t in case.args()[:1]), case.kernel_size,
@@ -224,7 +215,7 @@ def _check_pool_gradients(student, device, case, name, torch_pool):
 
 @part("conv_transpose2d", builds_on=("conv2d",))
 @given(case=st.conv_transpose2d_cases())
-@_with_examples(st.conv_transpose2d_regressions())
+@with_examples(st.conv_transpose2d_regressions())
 def test_conv_transpose2d_matches_reference(student, device, case):
     got = student.run("conv_transpose2d", case)
     hints = [(TRANSPOSED_FLIP, lambda: reference_call(ref.conv_transpose2d, case.with_flipped_kernel(), device))]

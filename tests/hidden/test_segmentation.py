@@ -15,19 +15,16 @@ from hypothesis import given
 
 from autograder import strategies as st
 from autograder.grading.harness import (check_close, check_grads, check_input_unchanged, check_raises, describing,
-                                        part, reference_call, scaled_examples)
+                                        part, reference_call, scaled_examples, with_examples)
 from solutions import segmentation as ref
 from autograder.i18n import N_
+from autograder.public.part_hints import DOUBLE_CONV_HINT, UNET_HINT
 from tests.hidden.module_checks import (backward_through, check_forward, check_module_gradients, check_module_input_unchanged,
-                                        graded_with_own_parts, loaded_student_module, reference_module, with_examples)
+                                        graded_with_own_parts, loaded_student_module, reference_module)
 
 CROP_HINT = N_("the crop starts at top = (H − h) // 2 and left = (W − w) // 2 and measures exactly h x w.")
 CROP_SWAPPED = N_("Did you swap height and width? size = (h, w): h crops the H axis (dim -2) and w the W axis (dim -1).")
 CROP_CORNER = N_("You cropped the top left corner: the crop must be centered.")
-DOUBLE_CONV_HINT = (N_("conv1 (in → out) and conv2 (out → out), both 3x3 with the given padding and bias; ReLU after "
-                       "each one; no batch norm."))
-UNET_HINT = (N_("encoder: DoubleConv and 2x2 max-pool between levels; decoder: up[i], then "
-                "cat([center_crop(skip, x.shape[-2:]), x], dim=1) (the skip first), then up_conv[i]; at the end head."))
 UNET_DEPENDS = (N_("UNet uses your DoubleConv and your center_crop: if either fails, fix it first."))
 
 

@@ -17,11 +17,14 @@ from hypothesis import given
 from autograder import strategies as st
 from autograder.grading.harness import check_close, check_equal, check_raises, describing, fail, part
 from autograder.i18n import N_, _
-from autograder.public.module_spec import (ChosenWeights, build_plain, build_with_weights, check_layout,
-                                           check_module_input_unchanged_public, check_output_shape,
+from autograder.public import golden
+from autograder.public.module_spec import (ChosenWeights, build_plain, build_with_weights, check_known_outputs,
+                                           check_layout, check_module_input_unchanged_public, check_output_shape,
                                            initial_weights, spec_label, specs_of)
-from autograder.public.network_checks import (check_dropout_rate, check_train_differs_eval_repeats, dropout_paths,
-                                               networks)
+from autograder.public.network_checks import (check_dropout_rate, check_forward_composes,
+                                               check_train_differs_eval_repeats, dropout_paths, networks)
+from autograder.public.part_hints import (FEATURES_HINT, GOOGLENET_HINT, INCEPTION_HINT, LENET_HINT, RESIDUAL_HINT,
+                                           RESNET_HINT)
 
 #: BatchNorm2d's default epsilon: at its initial state in eval mode it divides by sqrt(1 + eps).
 BN_EPS = 1e-5
@@ -39,6 +42,12 @@ def test_inception_block_structure(student, device):
     """InceptionBlock tiene los parámetros del enunciado (b1_1, b2_1, b2_2, b3_1, b3_2, b4_2)"""
     for spec in specs_of("InceptionBlock"):
         build_with_weights(student, spec, device)
+
+
+@part("InceptionBlock")
+def test_inception_block_known_outputs(student, device):
+    """InceptionBlock da las salidas conocidas con los pesos y la entrada que elige la comprobación"""
+    check_known_outputs(student, device, "InceptionBlock", hint=INCEPTION_HINT)
 
 
 @part("InceptionBlock", kind="output_shape")
@@ -107,6 +116,12 @@ def test_residual_block_structure(student, device):
         build_with_weights(student, spec, device)
 
 
+@part("ResidualBlock")
+def test_residual_block_known_outputs(student, device):
+    """ResidualBlock da las salidas conocidas con los pesos y la entrada que elige la comprobación"""
+    check_known_outputs(student, device, "ResidualBlock", hint=RESIDUAL_HINT)
+
+
 @part("ResidualBlock", kind="output_shape")
 def test_residual_block_output_shape(student, device):
     """ResidualBlock devuelve (N, out_channels, ⌈H / stride⌉, ⌈W / stride⌉)"""
@@ -159,6 +174,12 @@ def test_lenet_structure(student, device):
         build_with_weights(student, spec, device)
 
 
+@part("LeNet")
+def test_lenet_known_outputs(student, device):
+    """LeNet da las salidas conocidas con los pesos y la entrada que elige la comprobación"""
+    check_known_outputs(student, device, "LeNet", hint=LENET_HINT)
+
+
 @part("LeNet", kind="output_shape")
 def test_lenet_output_shape(student, device):
     """LeNet devuelve (N, num_classes) para imágenes (N, 1, 28, 28)"""
@@ -197,6 +218,12 @@ def test_resnet18_structure(student, device):
                 check_equal(sum(math.prod(shape) for shape in net.describe()["parameters"].values()),
                             RESNET18_PARAMETERS, what=N_("the number of parameters"),
                             hint=N_("channels 64, 128, 256, 512; convolutions without bias; downsample only where the shape changes."))
+
+
+@part("ResNet18", builds_on=("ResidualBlock",))
+def test_resnet18_known_outputs(student, device):
+    """ResNet18 da las salidas conocidas con los pesos y la entrada que elige la comprobación"""
+    check_known_outputs(student, device, "ResNet18", hint=RESNET_HINT)
 
 
 @part("ResNet18", kind="output_shape", builds_on=("ResidualBlock",))
@@ -321,6 +348,18 @@ def _shapes(student, device, name):
                                    hint=N_("features -> avgpool -> flatten -> classifier, with num_classes outputs."))
 
 
+def _known_features(student, device, name):
+    """features holding the check's weights (float32, as the grade checks it) against the known output."""
+    check_known_outputs(student, device, name, hint=FEATURES_HINT,
+                        build_piece=lambda spec, case: _network(student, device, name)[0].submodule(case["submodule"]))
+
+
+def _composes(student, device, name):
+    net, spec = _network(student, device, name)
+    check_forward_composes(net, name, spec["init"]["num_classes"], [golden.chosen_input(DROPOUT_INPUTS[name], 20, "float32")],
+                           device)
+
+
 def _dropout(student, device, name):
     net, spec = _network(student, device, name)
     with describing(spec_label(spec)):
@@ -336,6 +375,18 @@ def _dropout(student, device, name):
 def test_alexnet_structure(student, device):
     """AlexNet tiene los parámetros de torchvision (features.N, classifier.N) y 61.100.840 con 1000 clases"""
     _structure(student, device, "AlexNet")
+
+
+@part("AlexNet")
+def test_alexnet_features_known_outputs(student, device):
+    """features de AlexNet da las salidas conocidas con los pesos y la entrada que elige la comprobación"""
+    _known_features(student, device, "AlexNet")
+
+
+@part("AlexNet")
+def test_alexnet_forward_is_features_avgpool_classifier(student, device):
+    """AlexNet(x) es classifier(flatten(avgpool(features(x)))), con ReLU tras las dos primeras capas lineales"""
+    _composes(student, device, "AlexNet")
 
 
 @part("AlexNet", kind="output_shape")
@@ -354,6 +405,18 @@ def test_alexnet_dropout(student, device):
 def test_vgg16_structure(student, device):
     """vgg16 tiene los parámetros de torchvision (features.N, classifier.N) y 138.357.544 con 1000 clases"""
     _structure(student, device, "vgg16")
+
+
+@part("vgg16")
+def test_vgg16_features_known_outputs(student, device):
+    """features de vgg16 da las salidas conocidas con los pesos y la entrada que elige la comprobación"""
+    _known_features(student, device, "vgg16")
+
+
+@part("vgg16")
+def test_vgg16_forward_is_features_avgpool_classifier(student, device):
+    """vgg16(x) es classifier(flatten(avgpool(features(x)))), con ReLU tras las dos primeras capas lineales"""
+    _composes(student, device, "vgg16")
 
 
 @part("vgg16", kind="output_shape")
@@ -382,6 +445,12 @@ def test_googlenet_structure(student, device):
                   and kinds[name] != "InceptionBlock"]
         if others:
             fail(_("these modules are not your InceptionBlock: ") + ", ".join(others) + ".")
+
+
+@part("GoogLeNet", builds_on=("InceptionBlock",))
+def test_googlenet_known_outputs(student, device):
+    """GoogLeNet da las salidas conocidas con los pesos y la entrada que elige la comprobación"""
+    check_known_outputs(student, device, "GoogLeNet", hint=GOOGLENET_HINT)
 
 
 @part("GoogLeNet", kind="output_shape", builds_on=("InceptionBlock",))
@@ -528,6 +597,15 @@ def test_residual_block_learns_running_statistics(student, device):
 #: Each check's title as check() shows it (autograder/public/check_printout.py), in the student
 #: catalog; the docstrings say the same for developers. Every public test has one (tests/test_messages_catalog.py).
 TITLES = {
+    "test_inception_block_known_outputs": N_("InceptionBlock gives the known outputs for the check's weights and input"),
+    "test_residual_block_known_outputs": N_("ResidualBlock gives the known outputs for the check's weights and input"),
+    "test_lenet_known_outputs": N_("LeNet gives the known outputs for the check's weights and input"),
+    "test_resnet18_known_outputs": N_("ResNet18 gives the known outputs for the check's weights and input"),
+    "test_googlenet_known_outputs": N_("GoogLeNet gives the known outputs for the check's weights and input"),
+    "test_alexnet_features_known_outputs": N_("AlexNet's features give the known outputs for the check's weights and input"),
+    "test_vgg16_features_known_outputs": N_("vgg16's features give the known outputs for the check's weights and input"),
+    "test_alexnet_forward_is_features_avgpool_classifier": N_("AlexNet(x) is classifier(flatten(avgpool(features(x)))), with ReLU after the first two linear layers"),
+    "test_vgg16_forward_is_features_avgpool_classifier": N_("vgg16(x) is classifier(flatten(avgpool(features(x)))), with ReLU after the first two linear layers"),
     "test_inception_block_structure": N_("InceptionBlock has the statement's parameters (b1_1, b2_1, b2_2, b3_1, b3_2, b4_2)"),
     "test_inception_block_output_shape": N_("InceptionBlock keeps H and W and returns c1 + c2[1] + c3[1] + c4 channels"),
     "test_inception_block_concatenates_branches_in_order": N_("InceptionBlock concatenates the branches in order, with a ReLU at the end of each"),

@@ -3,8 +3,9 @@
 What students run (``check("conv2d")`` in the notebook, ``autograder check convolutions.ipynb``).
 PUBLIC: no reference solution here. By contract each function equals torch's (F.conv2d,
 F.max_pool2d, F.avg_pool2d with count_include_pad=True, F.conv_transpose2d), so that is what the
-trusted side computes. Every kind of test the grading has, each with fewer examples and another
-seed: the values (float64 and float32, any layout), the docstring's worked example, the input
+trusted side computes. Every kind of test the grading has, each with fewer drawn examples and
+another seed, plus the same hand-picked corners the grading runs (``strategies.*_regressions()``,
+public inputs): the values (float64 and float32, any layout), the docstring's worked example, the input
 left unchanged, the gradients, and the invalid arguments the docstring lists (the same table).
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ from hypothesis import given
 from autograder import strategies as st
 from autograder.i18n import N_, _
 from autograder.grading.harness import (check_close, check_grads, check_input_unchanged, check_raises, describing,
-                                        part, reference_call, scaled_examples)
+                                        part, reference_call, scaled_examples, with_examples)
 
 FLIPPED_KERNEL = N_("Did you flip the kernel? The convolutional layer computes a cross-correlation: do not flip it.")
 OUTPUT_SIZE = N_("output size per axis: ⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1.")
@@ -49,6 +50,7 @@ def _check_gradients(student, device, function, torch_function, case, tensors, o
 
 @part("conv2d")
 @given(case=st.conv2d_cases())
+@with_examples(st.conv2d_regressions())
 def test_conv2d_matches_functional(student, device, case):
     """conv2d da lo mismo que F.conv2d (stride, padding y dilatación por eje, 'same'/'valid', float32, no contiguos)"""
     flipped = (FLIPPED_KERNEL, lambda: reference_call(F.conv2d, case.with_flipped_kernel(), device))
@@ -75,6 +77,7 @@ def test_conv2d_leaves_input_unchanged(student):
 @part("conv2d", kind="gradients")
 @scaled_examples(0.5)
 @given(case=st.conv2d_cases())
+@with_examples(st.conv2d_regressions())
 def test_conv2d_gradients(student, device, case):
     """Los gradientes de conv2d (respecto de x, weight y bias) son los de F.conv2d"""
     bias = case.bias if case.bias is not None else torch.zeros(case.weight.shape[0], dtype=case.x.dtype)
@@ -92,6 +95,7 @@ def test_conv2d_rejects_invalid_arguments(student):
 
 @part("max_pool2d")
 @given(case=st.max_pool2d_cases())
+@with_examples(st.pool2d_regressions())
 def test_max_pool2d_matches_functional(student, device, case):
     """max_pool2d da lo mismo que F.max_pool2d (también con entradas negativas y padding)"""
     check_close(student.run("max_pool2d", case), reference_call(F.max_pool2d, case, device), case=case,
@@ -116,6 +120,7 @@ def test_max_pool2d_leaves_input_unchanged(student):
 @part("max_pool2d", kind="gradients")
 @scaled_examples(0.5)
 @given(case=st.max_pool2d_cases())
+@with_examples(st.pool2d_regressions())
 def test_max_pool2d_gradients(student, device, case):
     """El gradiente de max_pool2d respecto de x es el de F.max_pool2d"""
     _check_gradients(student, device, "max_pool2d", F.max_pool2d, case, (case.x,),
@@ -130,6 +135,7 @@ def test_max_pool2d_rejects_invalid_arguments(student):
 
 @part("avg_pool2d")
 @given(case=st.avg_pool2d_cases())
+@with_examples(st.pool2d_regressions())
 def test_avg_pool2d_matches_functional(student, device, case):
     """avg_pool2d da lo mismo que F.avg_pool2d con count_include_pad=True"""
     check_close(student.run("avg_pool2d", case), reference_call(F.avg_pool2d, case, device), case=case,
@@ -154,6 +160,7 @@ def test_avg_pool2d_leaves_input_unchanged(student):
 @part("avg_pool2d", kind="gradients")
 @scaled_examples(0.5)
 @given(case=st.avg_pool2d_cases())
+@with_examples(st.pool2d_regressions())
 def test_avg_pool2d_gradients(student, device, case):
     """El gradiente de avg_pool2d respecto de x es el de F.avg_pool2d"""
     _check_gradients(student, device, "avg_pool2d", F.avg_pool2d, case, (case.x,),
@@ -170,6 +177,7 @@ def test_avg_pool2d_rejects_invalid_arguments(student):
 
 @part("conv_transpose2d", builds_on=("conv2d",))
 @given(case=st.conv_transpose2d_cases())
+@with_examples(st.conv_transpose2d_regressions())
 def test_conv_transpose2d_matches_functional(student, device, case):
     """conv_transpose2d da lo mismo que F.conv_transpose2d (stride, padding, output_padding)"""
     check_close(student.run("conv_transpose2d", case), reference_call(F.conv_transpose2d, case, device), case=case,
@@ -182,7 +190,7 @@ def test_conv_transpose2d_lecture_example(student, device):
     known = st.lecture_transposed_example()
     with describing(_("input [[0, 1], [2, 3]], kernel [[1, 2], [3, 4]]")):
         check_close(student.call("conv_transpose2d", *known.case.args()), known.expected.to(device),
-                    hint="debe dar [[0, 1, 2], [2, 10, 10], [6, 17, 12]].")
+                    hint=N_("it must give [[0, 1, 2], [2, 10, 10], [6, 17, 12]]."))
 
 
 @part("conv_transpose2d", kind="input_unchanged", builds_on=("conv2d",))
@@ -194,6 +202,7 @@ def test_conv_transpose2d_leaves_input_unchanged(student):
 @part("conv_transpose2d", kind="gradients", builds_on=("conv2d",))
 @scaled_examples(0.5)
 @given(case=st.conv_transpose2d_cases())
+@with_examples(st.conv_transpose2d_regressions())
 def test_conv_transpose2d_gradients(student, device, case):
     """Los gradientes de conv_transpose2d (respecto de x, weight y bias) son los de F.conv_transpose2d"""
     bias = case.bias if case.bias is not None else torch.zeros(case.weight.shape[1], dtype=case.x.dtype)

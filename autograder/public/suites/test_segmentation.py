@@ -18,8 +18,9 @@ from autograder import strategies as st
 from autograder.i18n import N_, _
 from autograder.grading.harness import (check_close, check_grads, check_input_unchanged, check_raises, describing,
                                         part, scaled_examples)
-from autograder.public.module_spec import (build_with_weights, check_module_input_unchanged_public, check_output_shape,
-                                           initial_weights, spec_label, specs_of)
+from autograder.public.module_spec import (build_with_weights, check_known_outputs, check_module_input_unchanged_public,
+                                           check_output_shape, initial_weights, spec_label, specs_of)
+from autograder.public.part_hints import DOUBLE_CONV_HINT, UNET_HINT
 
 UNET_PARTS = ("DoubleConv", "center_crop")
 
@@ -87,6 +88,12 @@ def test_double_conv_structure(student, device):
     """DoubleConv tiene conv1 (in → out) y conv2 (out → out), 3x3 con bias"""
     for spec in specs_of("DoubleConv"):
         build_with_weights(student, spec, device)
+
+
+@part("DoubleConv")
+def test_double_conv_known_outputs(student, device):
+    """DoubleConv da las salidas conocidas con los pesos y la entrada que elige la comprobación"""
+    check_known_outputs(student, device, "DoubleConv", hint=DOUBLE_CONV_HINT)
 
 
 @part("DoubleConv", kind="output_shape")
@@ -164,6 +171,12 @@ def test_unet_structure(student, device):
         build_with_weights(student, spec, device)
 
 
+@part("UNet", builds_on=UNET_PARTS)
+def test_unet_known_outputs(student, device):
+    """UNet da las salidas conocidas con los pesos y la entrada que elige la comprobación"""
+    check_known_outputs(student, device, "UNet", hint=UNET_HINT)
+
+
 @part("UNet", kind="output_shape", builds_on=UNET_PARTS)
 def test_unet_keeps_the_size_with_padding(student, device):
     """Con padding=1, UNet devuelve (N, num_classes, H, W) si H y W son múltiplos de 2^depth"""
@@ -232,6 +245,8 @@ def test_unet_leaves_input_unchanged(student, device):
 #: Each check's title as check() shows it (autograder/public/check_printout.py), in the student
 #: catalog; the docstrings say the same for developers. Every public test has one (tests/test_messages_catalog.py).
 TITLES = {
+    "test_double_conv_known_outputs": N_("DoubleConv gives the known outputs for the check's weights and input"),
+    "test_unet_known_outputs": N_("UNet gives the known outputs for the check's weights and input"),
     "test_center_crop_takes_the_centre": N_("center_crop crops (h, w) starting at ((H − h) // 2, (W − w) // 2)"),
     "test_center_crop_docstring_example": N_("center_crop reproduces the statement's example"),
     "test_center_crop_leaves_input_unchanged": N_("center_crop does not modify its input"),
