@@ -18,7 +18,7 @@ from pathlib import Path
 from autograder.config import REPO_ROOT, load_course
 
 
-def run_public_suites(jobs: list[tuple[str, str, str | None]], tmp_path: Path) -> dict:
+def run_public_suites(jobs: list[tuple[str, str, str | None]], tmp_path: Path, timeout: float = 600) -> dict:
     """Run public suites (as session.py does) in ONE fresh interpreter, for speed: ``jobs`` are
     (assignment, source, only_part). Returns the raw results in order and the secret modules
     that interpreter had imported by the end."""
@@ -39,7 +39,7 @@ def run_public_suites(jobs: list[tuple[str, str, str | None]], tmp_path: Path) -
         secret = sorted(m for m in sys.modules if m == "solutions" or m.startswith(("solutions.", "tests.hidden")))
         print(json.dumps(secret))
     """)
-    done = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, done.stderr[-2000:]
     return {"results": [json.loads(Path(spec[3]).read_text()) for spec in specs],
             "secret_modules": json.loads(done.stdout.strip().splitlines()[-1])}

@@ -26,7 +26,7 @@ def public_verdicts(tmp_path_factory):
     batches = [batch for assignment in ASSIGNMENTS for kind in ("bug", "alternative")
                for batch in plan_batches([e for e in load_bank(kind, assignment) if e.base == "reference"])]
     runs = run_public_suites([(batch[0].assignment, batch_source(batch, {}), None) for batch in batches],
-                             tmp_path_factory.mktemp("agreement"))
+                             tmp_path_factory.mktemp("agreement"), timeout=1800)  # 60 sessions: minutes
     verdicts = {}
     for batch, result in zip(batches, runs["results"]):
         assert not result["internal_errors"] and not result["collection_errors"], batch_name(batch)

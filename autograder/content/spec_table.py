@@ -49,6 +49,7 @@ SPEC_CONFIGS = [
     ("UNet", {"in_channels": 1, "num_classes": 2, "base_channels": 2, "depth": 2, "padding": 1}),
     ("UNet", {"in_channels": 2, "num_classes": 3, "base_channels": 2, "depth": 3, "padding": 1}),
     ("UNet", {"in_channels": 1, "num_classes": 2, "base_channels": 1, "depth": 4, "padding": 0}),
+    ("UNet", {"in_channels": 2, "num_classes": 3, "base_channels": 2, "depth": 2, "padding": 0}),
 ]
 
 

@@ -52,7 +52,6 @@ def _values(name: str, shape, seed: int) -> np.ndarray:
     return hashed_uniform(int(np.prod(shape, dtype=np.int64)), stream).reshape(tuple(shape))
 
 
-@functools.lru_cache(maxsize=4)
 def _chosen_arrays(spec_json: str, seed: int, prefix: str) -> dict[str, np.ndarray]:
     spec = json.loads(spec_json)
     batch_norms = {name.rsplit(".", 1)[0] for name in spec["buffers"] if name.endswith("running_mean")}
@@ -83,8 +82,14 @@ def _chosen_arrays(spec_json: str, seed: int, prefix: str) -> dict[str, np.ndarr
 
 def chosen_weights(spec: dict, seed: int, *, prefix: str = "", dtype: torch.dtype = torch.float64) -> dict:
     """Every parameter and buffer of ``spec`` (those under ``prefix``, renamed without it), with
-    hashed values: He-scaled weights, BatchNorm far from its initial state."""
-    arrays = _chosen_arrays(json.dumps(spec, sort_keys=True), seed, prefix)
+    hashed values: He-scaled weights, BatchNorm far from its initial state. The tensors are
+    shared between calls (a warm ``check()`` reuses VGG16's 14.7 M): read them, do not modify them."""
+    return dict(_chosen_tensors(json.dumps(spec, sort_keys=True), seed, prefix, dtype))
+
+
+@functools.lru_cache(maxsize=4)
+def _chosen_tensors(spec_json: str, seed: int, prefix: str, dtype: torch.dtype) -> dict:
+    arrays = _chosen_arrays(spec_json, seed, prefix)
     return {name[len(prefix):]: (torch.from_numpy(a) if a.dtype == np.int64 else torch.from_numpy(a).to(dtype))
             for name, a in arrays.items()}
 
@@ -101,10 +106,20 @@ def _golden() -> dict:
 
 def cases_of(module: str) -> list[dict]:
     """The known outputs of one module class, in file order: {"spec", "module", "submodule",
-    "x", "seed", "dtype", "shape", "values"}."""
+    "x", "seed", "dtype", "shape", "values"} and, for some, "train": {"values", "buffers"}."""
     return [case for case in _golden().values() if case["module"] == module]
 
 
-def expected_output(case: dict) -> torch.Tensor:
-    """The output the reference gave for ``case``, as a tensor of the case's dtype."""
-    return torch.tensor(case["values"], dtype=torch.float64).reshape(case["shape"]).to(getattr(torch, case["dtype"]))
+def expected_output(case: dict, mode: str = "eval") -> torch.Tensor:
+    """The output the reference gave for ``case`` in ``mode``, as a tensor of the case's dtype."""
+    values = case["values"] if mode == "eval" else case["train"]["values"]
+    return torch.tensor(values, dtype=torch.float64).reshape(case["shape"]).to(getattr(torch, case["dtype"]))
+
+
+def expected_buffers(case: dict, spec: dict) -> dict[str, torch.Tensor]:
+    """Every buffer of the reference after its train-mode forward (``num_batches_tracked`` an int64)."""
+    found = {}
+    for name, values in case["train"]["buffers"].items():
+        tensor = torch.tensor(values, dtype=torch.float64).reshape(spec["buffers"][name])
+        found[name] = tensor.to(torch.int64 if name.endswith("num_batches_tracked") else getattr(torch, case["dtype"]))
+    return found

@@ -166,13 +166,20 @@ def check_module_input_unchanged_public(module, x) -> None:
 FLOAT32_TOLERANCES = {"atol": 1e-4, "rtol": 1e-4}
 
 
-def check_known_outputs(student, device: str, module: str, *, hint: str, build_piece=None) -> None:
-    """The student's ``module``, holding :func:`golden.chosen_weights`, returns in eval mode what
-    the statement's module returned for the same weights and input (golden_outputs.json).
+#: The same hint the grade gives when a buffer differs after a forward in train mode.
+BUFFERS_HINT = N_("use nn.BatchNorm2d (with its running statistics) exactly where the assignment says, once per forward.")
+
+
+def check_known_outputs(student, device: str, module: str, *, hint: str, mode: str = "eval", build_piece=None) -> None:
+    """The student's ``module``, holding :func:`golden.chosen_weights`, returns in ``mode`` what
+    the statement's module returned for the same weights and input (golden_outputs.json); in
+    train mode its buffers (BatchNorm's running statistics) afterwards are the statement's too.
 
     ``build_piece(spec, case)`` gives the student's submodule a case names (VGG16's
     ``features``) instead of building the whole module (the caller's, as it shares a network)."""
     for case in golden.cases_of(module):
+        if mode == "train" and "train" not in case:
+            continue
         spec = SPECS[case["spec"]]
         dtype = getattr(torch, case["dtype"])
         label = spec_label(spec) + (f".{case['submodule']}" if case["submodule"] else "")
@@ -186,6 +193,15 @@ def check_known_outputs(student, device: str, module: str, *, hint: str, build_p
                 net.float() if dtype == torch.float32 else net.double()
                 net.load_reference_state(ChosenWeights(weights))
         x = golden.chosen_input(case["x"], case["seed"], case["dtype"])
-        with describing(label, _("weights and input chosen by the check, eval mode, x: {shape}", shape=tuple(x.shape))):
-            tolerances = FLOAT32_TOLERANCES if dtype == torch.float32 else {}
-            check_close(net.eval().forward(x), golden.expected_output(case).to(device), hint=hint, **tolerances)
+        tolerances = FLOAT32_TOLERANCES if dtype == torch.float32 else {}
+        if mode == "eval":
+            with describing(label, _("weights and input chosen by the check, eval mode, x: {shape}", shape=tuple(x.shape))):
+                check_close(net.eval().forward(x), golden.expected_output(case).to(device), hint=hint, **tolerances)
+            continue
+        with describing(label, _("weights and input chosen by the check, train mode, x: {shape}", shape=tuple(x.shape))):
+            check_close(net.train().forward(x), golden.expected_output(case, "train").to(device), hint=hint, **tolerances)
+            state = net.state_dict()
+            for name, expected in golden.expected_buffers(case, spec).items():
+                if name not in state:
+                    fail(_("the buffer {name} is missing from state_dict().", name=name))
+                check_close(state[name], expected, what=f"{name} {_('after a forward in train mode')}", hint=BUFFERS_HINT)

@@ -21,8 +21,8 @@ from autograder.public import golden
 from autograder.public.module_spec import (ChosenWeights, build_plain, build_with_weights, check_known_outputs,
                                            check_layout, check_module_input_unchanged_public, check_output_shape,
                                            initial_weights, spec_label, specs_of)
-from autograder.public.network_checks import (check_dropout_rate, check_forward_composes,
-                                               check_train_differs_eval_repeats, dropout_paths, networks)
+from autograder.public.network_checks import (check_dropout_only_where_stated, check_dropout_rate,
+                                               check_forward_composes, dropout_paths, networks)
 from autograder.public.part_hints import (FEATURES_HINT, GOOGLENET_HINT, INCEPTION_HINT, LENET_HINT, RESIDUAL_HINT,
                                            RESNET_HINT)
 
@@ -122,6 +122,12 @@ def test_residual_block_known_outputs(student, device):
     check_known_outputs(student, device, "ResidualBlock", hint=RESIDUAL_HINT)
 
 
+@part("ResidualBlock", kind="train_mode")
+def test_residual_block_known_train_mode(student, device):
+    """En modo train, ResidualBlock da las salidas y las estadísticas de BatchNorm conocidas"""
+    check_known_outputs(student, device, "ResidualBlock", hint=RESIDUAL_HINT, mode="train")
+
+
 @part("ResidualBlock", kind="output_shape")
 def test_residual_block_output_shape(student, device):
     """ResidualBlock devuelve (N, out_channels, ⌈H / stride⌉, ⌈W / stride⌉)"""
@@ -178,6 +184,12 @@ def test_lenet_structure(student, device):
 def test_lenet_known_outputs(student, device):
     """LeNet da las salidas conocidas con los pesos y la entrada que elige la comprobación"""
     check_known_outputs(student, device, "LeNet", hint=LENET_HINT)
+
+
+@part("LeNet", kind="train_mode")
+def test_lenet_known_train_mode(student, device):
+    """En modo train, LeNet da las mismas salidas conocidas (no tiene dropout ni BatchNorm)"""
+    check_known_outputs(student, device, "LeNet", hint=LENET_HINT, mode="train")
 
 
 @part("LeNet", kind="output_shape")
@@ -313,6 +325,10 @@ SHAPES = {"AlexNet": [((1, 3, 224, 224), (1, 256, 6, 6)), ((2, 3, 63, 100), (2, 
           "vgg16": [((2, 3, 32, 32), (2, 512, 1, 1)), ((1, 3, 64, 40), (1, 512, 2, 1))]}
 #: The input of the train/eval check: one image, the smallest each network's features accept.
 DROPOUT_INPUTS = {"AlexNet": (1, 3, 63, 63), "vgg16": (1, 3, 32, 32)}
+#: The input of the composition check: a features map whose side does not divide the avgpool's
+#: (4x4 into 6x6, 2x1 into 7x7), so some avgpool windows average two values (a max-pooling
+#: there, or a plain resize, gives other logits).
+COMPOSE_INPUTS = {"AlexNet": (1, 3, 160, 190), "vgg16": (1, 3, 64, 32)}
 
 
 def _network(student, device, name):
@@ -332,20 +348,15 @@ def _structure(student, device, name):
 
 
 def _shapes(student, device, name):
-    """features' output for each input of SHAPES; the whole network's for the last one, whose
-    features map is not the avgpool's size (one forward through the 100 M weights of the
-    classifier is enough to see (N, num_classes))."""
+    """features' output for each input of SHAPES. The whole network's (N, num_classes) needs no
+    forward of its own: the structure check fixes the last layer's shape, and the composition
+    check compares the network's output with that layer's."""
     net, spec = _network(student, device, name)
-    net.eval()
-    last = len(SHAPES[name]) - 1
-    for index, (shape, features_shape) in enumerate(SHAPES[name]):
-        x = torch.zeros(shape)
+    features = net.submodule("features").eval()
+    for shape, features_shape in SHAPES[name]:
         with describing(spec_label(spec), f"x: {shape}"):
-            check_output_shape(net.submodule("features").forward(x), features_shape,
+            check_output_shape(features.forward(torch.zeros(shape)), features_shape,
                                hint=N_("compute the shape layer by layer with conv_output_size."))
-            if index == last:
-                check_output_shape(net.forward(x), (shape[0], spec["init"]["num_classes"]),
-                                   hint=N_("features -> avgpool -> flatten -> classifier, with num_classes outputs."))
 
 
 def _known_features(student, device, name):
@@ -356,7 +367,7 @@ def _known_features(student, device, name):
 
 def _composes(student, device, name):
     net, spec = _network(student, device, name)
-    check_forward_composes(net, name, spec["init"]["num_classes"], [golden.chosen_input(DROPOUT_INPUTS[name], 20, "float32")],
+    check_forward_composes(net, name, spec["init"]["num_classes"], [golden.chosen_input(COMPOSE_INPUTS[name], 20, "float32")],
                            device)
 
 
@@ -367,7 +378,7 @@ def _dropout(student, device, name):
         check_equal(len(found), 2, what=N_("the number of nn.Dropout in classifier"), hint=N_("two nn.Dropout(p=0.5)."))
         for path in found:
             check_dropout_rate(net.submodule(path), 0.5, path)
-        check_train_differs_eval_repeats(net, torch.zeros(DROPOUT_INPUTS[name]) + 0.5)
+        check_dropout_only_where_stated(net, name, torch.zeros(DROPOUT_INPUTS[name]) + 0.5, found)
     networks.drop()
 
 
@@ -391,7 +402,7 @@ def test_alexnet_forward_is_features_avgpool_classifier(student, device):
 
 @part("AlexNet", kind="output_shape")
 def test_alexnet_output_shape(student, device):
-    """AlexNet lleva 224x224 a un mapa de 6x6 y devuelve (N, num_classes)"""
+    """features de AlexNet lleva 224x224 a un mapa de 6x6"""
     _shapes(student, device, "AlexNet")
 
 
@@ -421,7 +432,7 @@ def test_vgg16_forward_is_features_avgpool_classifier(student, device):
 
 @part("vgg16", kind="output_shape")
 def test_vgg16_output_shape(student, device):
-    """vgg16 divide el tamaño por 32 en features y devuelve (N, num_classes)"""
+    """features de vgg16 divide el tamaño por 32"""
     _shapes(student, device, "vgg16")
 
 
@@ -471,7 +482,7 @@ def test_googlenet_dropout(student, device):
     net = build_plain(student, spec, device)
     with describing(spec_label(spec)):
         check_dropout_rate(net.submodule("dropout"), 0.4, "dropout")
-        check_train_differs_eval_repeats(net, _tensor((1, 3, 9, 17), 12))
+        check_dropout_only_where_stated(net, "GoogLeNet", _tensor((1, 3, 9, 17), 12), ["dropout"])
 
 
 # --- every module part: gradients, the input left alone, train mode --------------------------------
@@ -597,6 +608,8 @@ def test_residual_block_learns_running_statistics(student, device):
 #: Each check's title as check() shows it (autograder/public/check_printout.py), in the student
 #: catalog; the docstrings say the same for developers. Every public test has one (tests/test_messages_catalog.py).
 TITLES = {
+    "test_residual_block_known_train_mode": N_("In train mode, ResidualBlock gives the known outputs and BatchNorm statistics"),
+    "test_lenet_known_train_mode": N_("In train mode, LeNet gives the same known outputs (it has no dropout or BatchNorm)"),
     "test_inception_block_known_outputs": N_("InceptionBlock gives the known outputs for the check's weights and input"),
     "test_residual_block_known_outputs": N_("ResidualBlock gives the known outputs for the check's weights and input"),
     "test_lenet_known_outputs": N_("LeNet gives the known outputs for the check's weights and input"),
@@ -624,10 +637,10 @@ TITLES = {
     "test_conv_output_size_lecture_layers": N_("conv_output_size gives the shapes of LeNet, AlexNet and VGG16"),
     "test_conv_output_size_rejects_impossible_layers": N_("conv_output_size raises an error when the layer does not fit or the arguments make no sense"),
     "test_alexnet_structure": N_("AlexNet has torchvision's parameters (features.N, classifier.N) and 61,100,840 with 1000 classes"),
-    "test_alexnet_output_shape": N_("AlexNet takes 224x224 to a 6x6 map and returns (N, num_classes)"),
+    "test_alexnet_output_shape": N_("AlexNet's features take 224x224 to a 6x6 map"),
     "test_alexnet_dropout": N_("AlexNet uses two nn.Dropout(p=0.5) in classifier, only in train mode"),
     "test_vgg16_structure": N_("vgg16 has torchvision's parameters (features.N, classifier.N) and 138,357,544 with 1000 classes"),
-    "test_vgg16_output_shape": N_("vgg16 divides the size by 32 in features and returns (N, num_classes)"),
+    "test_vgg16_output_shape": N_("vgg16's features divide the size by 32"),
     "test_vgg16_dropout": N_("vgg16 uses two nn.Dropout(p=0.5) in classifier, only in train mode"),
     "test_googlenet_structure": N_("GoogLeNet is built from its InceptionBlock and has the statement's parameters"),
     "test_googlenet_output_shape": N_("GoogLeNet returns (N, num_classes) for inputs of any size"),

@@ -177,6 +177,12 @@ def test_unet_known_outputs(student, device):
     check_known_outputs(student, device, "UNet", hint=UNET_HINT)
 
 
+@part("UNet", kind="train_mode", builds_on=UNET_PARTS)
+def test_unet_known_train_mode(student, device):
+    """En modo train, UNet da las mismas salidas conocidas (no tiene dropout ni BatchNorm)"""
+    check_known_outputs(student, device, "UNet", hint=UNET_HINT, mode="train")
+
+
 @part("UNet", kind="output_shape", builds_on=UNET_PARTS)
 def test_unet_keeps_the_size_with_padding(student, device):
     """Con padding=1, UNet devuelve (N, num_classes, H, W) si H y W son múltiplos de 2^depth"""
@@ -245,6 +251,7 @@ def test_unet_leaves_input_unchanged(student, device):
 #: Each check's title as check() shows it (autograder/public/check_printout.py), in the student
 #: catalog; the docstrings say the same for developers. Every public test has one (tests/test_messages_catalog.py).
 TITLES = {
+    "test_unet_known_train_mode": N_("In train mode, UNet gives the same known outputs (it has no dropout or BatchNorm)"),
     "test_double_conv_known_outputs": N_("DoubleConv gives the known outputs for the check's weights and input"),
     "test_unet_known_outputs": N_("UNet gives the known outputs for the check's weights and input"),
     "test_center_crop_takes_the_centre": N_("center_crop crops (h, w) starting at ((H − h) // 2, (W − w) // 2)"),
