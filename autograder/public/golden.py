@@ -52,8 +52,7 @@ def _values(name: str, shape, seed: int) -> np.ndarray:
     return hashed_uniform(int(np.prod(shape, dtype=np.int64)), stream).reshape(tuple(shape))
 
 
-def _chosen_arrays(spec_json: str, seed: int, prefix: str) -> dict[str, np.ndarray]:
-    spec = json.loads(spec_json)
+def _chosen_arrays(spec: dict, seed: int, prefix: str) -> dict[str, np.ndarray]:
     batch_norms = {name.rsplit(".", 1)[0] for name in spec["buffers"] if name.endswith("running_mean")}
     arrays = {}
     for name, shape in spec["parameters"].items():
@@ -89,7 +88,7 @@ def chosen_weights(spec: dict, seed: int, *, prefix: str = "", dtype: torch.dtyp
 
 @functools.lru_cache(maxsize=4)
 def _chosen_tensors(spec_json: str, seed: int, prefix: str, dtype: torch.dtype) -> dict:
-    arrays = _chosen_arrays(spec_json, seed, prefix)
+    arrays = _chosen_arrays(json.loads(spec_json), seed, prefix)
     return {name[len(prefix):]: (torch.from_numpy(a) if a.dtype == np.int64 else torch.from_numpy(a).to(dtype))
             for name, a in arrays.items()}
 

@@ -162,21 +162,18 @@ def check_module_input_unchanged_public(module, x) -> None:
                "Hint: do not use in-place operations (ReLU(inplace=True), x += ...) on the input."))
 
 
-#: Float32 known outputs (VGG16's features) leave room for another correct order of the same sums.
-FLOAT32_TOLERANCES = {"atol": 1e-4, "rtol": 1e-4}
-
-
 #: The same hint the grade gives when a buffer differs after a forward in train mode.
 BUFFERS_HINT = N_("use nn.BatchNorm2d (with its running statistics) exactly where the assignment says, once per forward.")
 
 
-def check_known_outputs(student, device: str, module: str, *, hint: str, mode: str = "eval", build_piece=None) -> None:
+def check_known_outputs(student, device: str, module: str, *, hint: str, mode: str = "eval", network=None) -> None:
     """The student's ``module``, holding :func:`golden.chosen_weights`, returns in ``mode`` what
     the statement's module returned for the same weights and input (golden_outputs.json); in
     train mode its buffers (BatchNorm's running statistics) afterwards are the statement's too.
 
-    ``build_piece(spec, case)`` gives the student's submodule a case names (VGG16's
-    ``features``) instead of building the whole module (the caller's, as it shares a network)."""
+    A case that names a submodule (VGG16's ``features``) is checked on that submodule of
+    ``network``, the student's network the caller already built (it shares one across tests).
+    Float32 cases are compared with float32's tolerances (check_close reads them from the dtype)."""
     for case in golden.cases_of(module):
         if mode == "train" and "train" not in case:
             continue
@@ -188,18 +185,17 @@ def check_known_outputs(student, device: str, module: str, *, hint: str, mode: s
         if case["submodule"] is None:
             net = build_with_weights(student, spec, device, weights)
         else:
-            net = build_piece(spec, case)
+            net = network.submodule(case["submodule"])
             with describing(label):
                 net.float() if dtype == torch.float32 else net.double()
                 net.load_reference_state(ChosenWeights(weights))
         x = golden.chosen_input(case["x"], case["seed"], case["dtype"])
-        tolerances = FLOAT32_TOLERANCES if dtype == torch.float32 else {}
         if mode == "eval":
             with describing(label, _("weights and input chosen by the check, eval mode, x: {shape}", shape=tuple(x.shape))):
-                check_close(net.eval().forward(x), golden.expected_output(case).to(device), hint=hint, **tolerances)
+                check_close(net.eval().forward(x), golden.expected_output(case).to(device), hint=hint)
             continue
         with describing(label, _("weights and input chosen by the check, train mode, x: {shape}", shape=tuple(x.shape))):
-            check_close(net.train().forward(x), golden.expected_output(case, "train").to(device), hint=hint, **tolerances)
+            check_close(net.train().forward(x), golden.expected_output(case, "train").to(device), hint=hint)
             state = net.state_dict()
             for name, expected in golden.expected_buffers(case, spec).items():
                 if name not in state:

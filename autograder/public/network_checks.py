@@ -15,8 +15,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from autograder.grading.harness import check_close, describing, fail
+from autograder.grading.harness import FLOAT32_ATOL, check_close, describing, fail
 from autograder.i18n import _
+from autograder.public.golden import chosen_weights
+from autograder.public.module_spec import ChosenWeights
 from autograder.public.part_hints import NET_HINT
 
 #: Where torchvision's classifiers keep their linear layers (state_dict classifier.N), and the
@@ -24,9 +26,6 @@ from autograder.public.part_hints import NET_HINT
 LINEAR_LAYERS = {"AlexNet": ("classifier.1", "classifier.4", "classifier.6"),
                  "vgg16": ("classifier.0", "classifier.3", "classifier.6")}
 POOL_SIZE = {"AlexNet": (6, 6), "vgg16": (7, 7)}
-#: Float32 tolerances: the same layers in the same order give the same bits; a little room for
-#: a different but correct order of the same operations.
-F32 = {"atol": 1e-4, "rtol": 1e-4}
 
 
 class OneBigNetwork:
@@ -90,7 +89,7 @@ def check_dropout_rate(dropout, p: float, label: str) -> None:
 
 #: Where each network's logits come from: the layer :func:`check_dropout_only_where_stated` gives
 #: weights of its own (the statement's names).
-LAST_LAYER = {"AlexNet": "classifier.6", "vgg16": "classifier.6", "GoogLeNet": "fc"}
+LAST_LAYER = {**{name: layers[-1] for name, layers in LINEAR_LAYERS.items()}, "GoogLeNet": "fc"}
 
 
 def check_dropout_only_where_stated(net, name: str, x, dropouts) -> None:
@@ -103,9 +102,6 @@ def check_dropout_only_where_stated(net, name: str, x, dropouts) -> None:
     The last layer first gets weights chosen here: the statement says nothing about how a network
     is initialised, and a correct one whose last layer starts at zero returns its bias in both
     modes, which would look like a dropout that is not there."""
-    from autograder.public.golden import chosen_weights
-    from autograder.public.module_spec import ChosenWeights
-
     last = net.submodule(LAST_LAYER[name])
     with describing(LAST_LAYER[name]):
         shapes = last.describe()["parameters"]
@@ -147,7 +143,6 @@ def check_forward_composes(net, name: str, classes: int, inputs, device: str) ->
             hidden = torch.relu(as_tensor(second.forward(hidden)))
             expected = as_tensor(last.forward(hidden))
             # Relative to the logits' size: with small initial weights they are about 1e-2, and a
-            # max-pooling where avgpool goes changed them by less than F32's atol.
+            # max-pooling where avgpool goes changed them by less than float32's default atol.
             scale = max(float(expected.abs().max()), 1e-6)
-            check_close(net.forward(x), expected.to(device), atol=F32["atol"] * scale, rtol=F32["rtol"],
-                        hint=NET_HINT[name])
+            check_close(net.forward(x), expected.to(device), atol=FLOAT32_ATOL * scale, hint=NET_HINT[name])

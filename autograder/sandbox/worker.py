@@ -245,10 +245,8 @@ class Session:
         """Every generator the submission's code may draw from, at :data:`STUDENT_SEED`."""
         self.torch.manual_seed(STUDENT_SEED)  # CUDA's generators too, once CUDA is in use
         random.seed(STUDENT_SEED)
-        try:
-            import numpy
-        except ImportError:  # torch without numpy: nothing to seed
-            return
+        import numpy  # already loaded: the protocol's arrays are numpy's
+
         numpy.random.seed(STUDENT_SEED)
 
     def _defined(self, before) -> tuple:

@@ -26,7 +26,7 @@ from hypothesis import given
 from autograder import strategies as st
 from autograder.grading.harness import (check_close, check_equal, check_raises, describing, fail,
                                         part, scaled_examples, with_examples)
-from autograder.public.network_checks import (F32, check_dropout_rate, check_dropout_only_where_stated, check_forward_composes,
+from autograder.public.network_checks import (check_dropout_rate, check_dropout_only_where_stated, check_forward_composes,
                                                dropout_paths, networks)
 from solutions import architectures as ref
 from autograder.i18n import N_, _
@@ -419,8 +419,7 @@ def _features_match(student, device, name: str):
         with describing(f"{name}(num_classes={SMALL_CLASSES}).features, x: {shape}"):
             with torch.no_grad():
                 expected = reference(x.to(device))
-            check_close(features.forward(x), expected, **F32,
-                        hint=FEATURES_HINT)
+            check_close(features.forward(x), expected, hint=FEATURES_HINT)  # float32: float32's tolerances
 
 
 def _forward_composes(student, device, name: str):
@@ -505,8 +504,6 @@ def test_vgg16_output_shape(student, device):
 
 
 # --- GoogLeNet -------------------------------------------------------------------------------------
-
-
 
 def _googlenet_regressions():
     return [st.ModuleCase("GoogLeNet", {"num_classes": 5}, st.random_tensor((2, 3, 40, 33), 11)),
