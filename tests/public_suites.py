@@ -19,8 +19,9 @@ from autograder.config import REPO_ROOT, load_course
 
 
 def run_public_suites(jobs: list[tuple[str, str, str | None]], tmp_path: Path, timeout: float = 600) -> dict:
-    """Run public suites (as session.py does) in ONE fresh interpreter, for speed: ``jobs`` are
-    (assignment, source, only_part). Returns the raw results in order and the secret modules
+    """Run public suites (as session.py does) in ONE fresh interpreter, for speed, with the next
+    session's worker pre-started as a grading service does: ``jobs`` are (assignment, source,
+    only_part: a part, several, or None for all). Returns the raw results in order and the secret modules
     that interpreter had imported by the end."""
     course = load_course()
     specs = []
@@ -33,6 +34,8 @@ def run_public_suites(jobs: list[tuple[str, str, str | None]], tmp_path: Path, t
         import json, sys
         from pathlib import Path
         from autograder.grading.session import run_session
+        from autograder.sandbox import pool
+        pool.enable()  # as a grading service: each session's worker forked from a warm template
         for assignment, src, seed, out, only_part in {specs!r}:
             run_session(course_file=None, assignment=assignment, source=Path(src).read_text(), profile="public",
                         seed=seed, device="cpu", out=Path(out), only_part=only_part)

@@ -17,6 +17,7 @@ import importlib.machinery
 import importlib.util
 import io
 import sys
+from collections.abc import Collection
 from pathlib import Path
 
 from autograder.config import REPO_ROOT, load_course, solutions_dir
@@ -63,8 +64,9 @@ def use_solutions(folder: Path) -> None:
 
 
 def run_session(*, course_file: Path | None, assignment: str, source: str, profile: str, seed: int,
-                device: str, out: Path, sandbox: str = "auto", only_part: str | None = None) -> int:
-    """Run the suite; write the raw results to ``out``; return pytest's exit code."""
+                device: str, out: Path, sandbox: str = "auto", only_part: str | Collection[str] | None = None) -> int:
+    """Run the suite (only ``only_part``'s tests, one part or several, when given); write the raw
+    results to ``out``; return pytest's exit code."""
     from autograder.grading.banned_ops import worker_ban
     from autograder.grading.plugin import GradingPlugin
     from autograder.sandbox.client import Limits
