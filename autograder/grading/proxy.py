@@ -88,10 +88,18 @@ class StudentCode:
             return exc.exc_type
         return None
 
-    def build(self, name: str, *args, case=None, **kwargs) -> "StudentModule":
-        """Instantiate the student's class ``name(*args, **kwargs)`` inside the worker."""
+    def build(self, name: str, *args, case=None, weights_follow: torch.dtype | None = None,
+              **kwargs) -> "StudentModule":
+        """Instantiate the student's class ``name(*args, **kwargs)`` inside the worker.
+
+        ``weights_follow``: the dtype every weight of the module will be loaded in right after
+        (``load_reference_state``); the worker then builds it in that dtype without drawing the
+        initial weights nothing reads (a ResNet-18's 11 M).
+        """
+        dtype = None if weights_follow is None else str(weights_follow).removeprefix("torch.")
         with describing(case):
-            result = self.call(name, *args, **kwargs)
+            result = self._do(lambda w: w.call(name, _wire(args), _wire(kwargs), timeout=self._link.call_timeout,
+                                               weights_follow=dtype), f"`{name}`")
         client = _client()
         if not isinstance(result.value, client.Handle):
             with describing(case):
@@ -213,8 +221,13 @@ class StudentModule:
         """{"type", "parameters": {name: shape}, "buffers": {name: shape}, "modules": {name: type}}."""
         return self._code._do(lambda w: w.describe(self.handle), f"`{self.class_name}`")
 
-    def load_reference_state(self, reference: torch.nn.Module) -> None:
-        """Load the reference module's weights by name; fail listing every name/shape that differs."""
+    def load_reference_state(self, reference: torch.nn.Module, *, digests: dict[str, str] | None = None) -> None:
+        """Load the reference module's weights by name; fail listing every name/shape that differs.
+
+        ``digests``: {name: digest of its values} for large tensors other loads send again (the
+        seeded weights of a ResNet-18): the worker keeps them after the first load, and later
+        loads send the digest alone (sandbox.client.Kept).
+        """
         expected = {name: tuple(t.shape) for name, t in reference.state_dict().items()}
         info = self.describe()
         found = {name: tuple(shape) for name, shape in {**info.get("parameters", {}), **info.get("buffers", {})}.items()}
@@ -234,5 +247,8 @@ class StudentModule:
                 lines.append(_("With another shape: ") + "; ".join(reshaped[:8]) + (" …" if len(reshaped) > 8 else ""))
             lines.append(_("Hint: use exactly the attribute names of the assignment (e.g. conv1, bn1, downsample)."))
             fail("\n".join(lines))
-        state = {name: t.detach().cpu() for name, t in reference.state_dict().items()}
+        kept = _client().Kept
+        digests = digests or {}
+        state = {name: kept(t.detach().cpu(), digests[name]) if name in digests else t.detach().cpu()
+                 for name, t in reference.state_dict().items()}
         self._method("load_state_dict", state)

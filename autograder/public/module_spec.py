@@ -89,7 +89,7 @@ def build_with_weights(student, spec: dict, device: str, weights: dict[str, torc
     statement. ``weights`` defaults to :func:`initial_weights` (zeros, BatchNorm at init).
     """
     label = spec_label(spec)
-    module = student.build(spec["module"], case=label, **init_kwargs(spec))
+    module = student.build(spec["module"], case=label, weights_follow=torch.float64, **init_kwargs(spec))
     with describing(label):
         module.double()
         if device != "cpu":

@@ -113,6 +113,17 @@ class LoadResult:
     defined: list[str]             # top-level names the submission defined
 
 
+@dataclass(frozen=True, eq=False)
+class Kept:
+    """An argument the worker may keep: ``value`` (a contiguous tensor or array) under ``key``, a
+    name for exactly these values (a digest of them). The first request that carries it sends the
+    values and the worker keeps them (protocol.KeptArray); later ones send the key alone. Beyond
+    :data:`protocol.MAX_KEPT_BYTES` in one worker it travels as a plain array."""
+
+    value: object
+    key: str
+
+
 def dtype(name: str) -> protocol.DType:
     """A torch dtype as an argument: ``dtype("float64")`` (or ``"torch.float64"``)."""
     return protocol.DType(name)
@@ -191,6 +202,7 @@ class SandboxWorker:
         self._requests = 0                    # requests sent to the current process
         self.template = template              # fork workers from it (zygote.py) instead of launching them
         self.forked = False                   # the current process was forked from the template
+        self._kept: dict[str, int] = {}       # key -> bytes of the arrays the current process keeps (Kept)
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> LoadResult:
@@ -294,6 +306,7 @@ class SandboxWorker:
             os.set_blocking(fd, False)  # deadlines: never block on a worker that stopped reading
         self._proc, self._send_fd, self._recv_fd = proc, to_worker_w, from_worker_r
         self._requests = 0
+        self._kept = {}
         self._generation += 1
         self._finalizer = weakref.finalize(self, _terminate, proc, [to_worker_w, from_worker_r], self.uid,
                                            self.sandbox_kind, plan.scratch if plan is not None else None)
@@ -369,9 +382,18 @@ class SandboxWorker:
 
     # -- calls -----------------------------------------------------------------------------------
     def call(self, name: str, args: tuple = (), kwargs: dict | None = None, *,
-             grad_output=None, grad_wrt: tuple = (), timeout: float | None = None) -> CallResult:
-        """Call the top-level callable ``name`` (a function, or a class: then value is a Handle)."""
-        return self._call({"op": "call", "name": name}, args, kwargs, grad_output, grad_wrt, timeout)
+             grad_output=None, grad_wrt: tuple = (), timeout: float | None = None,
+             weights_follow: str | None = None) -> CallResult:
+        """Call the top-level callable ``name`` (a function, or a class: then value is a Handle).
+
+        ``weights_follow`` ("float64" or "float32"): ``name`` builds a module whose every weight the
+        caller loads right after, in that dtype; the worker builds it in that dtype and skips the
+        random initialisation nothing would read.
+        """
+        request = {"op": "call", "name": name}
+        if weights_follow is not None:
+            request["weights_follow"] = weights_follow
+        return self._call(request, args, kwargs, grad_output, grad_wrt, timeout)
 
     def method(self, handle: Handle, method: str, args: tuple = (), kwargs: dict | None = None, *,
                grad_output=None, grad_wrt: tuple = (), timeout: float | None = None) -> CallResult:
@@ -413,8 +435,9 @@ class SandboxWorker:
             self._ensure_running()
         deadline = time.monotonic() + timeout
         op = request.pop("op")
+        sending: dict[str, int] = {}
         try:
-            header, buffers = protocol.pack(request, array_hook=_to_wire)
+            header, buffers = protocol.pack(request, array_hook=lambda value: self._wire(value, sending))
         except (TypeError, ValueError) as exc:
             raise TypeError(_("an argument that cannot be sent to the isolated process: {error}", error=wire_text(exc))) from None
         nonce = secrets.randbits(62)
@@ -432,6 +455,7 @@ class SandboxWorker:
             self.tampering.append(_("reply to '{op}' with a nonce that is not the request's (forged or out of step)", op=op))
             self._kill()
             raise WorkerCrashed(_("protocol violation: forged or out-of-step reply (different nonce)"))
+        self._kept.update(sending)  # any reply comes after the request was decoded: the worker keeps them
         refused = reply.get("refused", ())
         reply["refused"] = tuple(str(op)[:80] for op in refused[:20] if isinstance(op, str)) \
             if isinstance(refused, tuple) else ()
@@ -464,6 +488,20 @@ class SandboxWorker:
             self._kill()
             raise WorkerCrashed(_("the isolated process did not announce itself ready"))
         return _adopt_handles(reply, self._generation)
+
+    def _wire(self, value, sending: dict[str, int]):
+        """:func:`_to_wire`, and a :class:`Kept` as its key when the worker holds it already."""
+        if not isinstance(value, Kept):
+            return _to_wire(value)
+        if value.key in self._kept or value.key in sending:
+            return protocol.KeptRef(value.key)
+        array = _to_wire(value.value)
+        if not isinstance(array, protocol.np.ndarray):
+            return array  # a view with its own layout: sent as it is, not kept
+        if sum(self._kept.values()) + sum(sending.values()) + array.nbytes > protocol.MAX_KEPT_BYTES:
+            return array
+        sending[value.key] = array.nbytes
+        return protocol.KeptArray(array, value.key)
 
     def _crashed(self, what: str) -> WorkerCrashed:
         proc = self._proc

@@ -4,7 +4,10 @@ Each message is a 4-byte big-endian header length, a UTF-8 JSON header, then the
 every array in order. The header lists those byte counts under ``"$buffers"``; inside the payload
 an array is ``{"$array": i, "dtype": "float64", "shape": [2, 3]}``. Tuples/lists travel as
 ``{"$tuple": [...]}``, dicts as ``{"$dict": [[key, value], ...]}``, live objects as
-``{"$handle": id, "type": "LeNet"}`` and dtypes as ``{"$dtype": "float64"}``.
+``{"$handle": id, "type": "LeNet"}`` and dtypes as ``{"$dtype": "float64"}``. From the trusted side
+only, an array may also carry ``"keep": key`` (the worker keeps it under that key for the rest of
+its life) and ``{"$kept": key}`` stands for an array sent so earlier: a reference's weights that
+several examples load (a ResNet-18's 11 M) cross the pipe once.
 
 No pickle, ever: whatever the worker sends, the reader only ever builds plain Python values and
 fresh ``numpy`` arrays (``np.frombuffer`` over bytes it read itself), after checking every size
@@ -52,6 +55,9 @@ MAX_DEPTH = 32
 #: Bytes per read/write call; pipes are widened to this size (see widen_pipe).
 CHUNK_BYTES = 1 << 20
 MAX_NDIM = 16
+#: Bytes of kept arrays a worker holds at most (the trusted side keeps under this; see KeptArray).
+MAX_KEPT_BYTES = 512 * 1024 * 1024
+MAX_KEY_CHARS = 100
 _LENGTH = struct.Struct(">I")
 
 
@@ -155,6 +161,23 @@ def check_layout(base: np.ndarray, shape, strides, offset) -> None:
 
 
 @dataclass(frozen=True)
+class KeptArray:
+    """An array the worker is to keep under ``key`` for later requests (trusted side -> worker
+    only): the first time a large, reused value is sent. The worker holds at most
+    :data:`MAX_KEPT_BYTES` of them."""
+
+    array: np.ndarray
+    key: str
+
+
+@dataclass(frozen=True)
+class KeptRef:
+    """An array sent before as a :class:`KeptArray` with ``key``: the worker uses its copy."""
+
+    key: str
+
+
+@dataclass(frozen=True)
 class Opaque:
     """A value the protocol cannot carry (e.g. a torch.device): only its type and a short repr."""
 
@@ -193,6 +216,10 @@ class Packer:
             return bool(value)
         if isinstance(value, np.ndarray):
             return self._array(value)
+        if isinstance(value, KeptArray):
+            return dict(self._array(value.array), keep=_key(value.key))
+        if isinstance(value, KeptRef):
+            return {"$kept": _key(value.key)}
         if isinstance(value, StridedArray):
             check_layout(value.base, value.shape, value.strides, value.offset)
             return dict(self._array(value.base), layout={"shape": [int(v) for v in value.shape],
@@ -232,23 +259,33 @@ def pack(payload: dict, array_hook=None) -> tuple[dict, list[memoryview]]:
 # ---------------------------------------------------------------------------------------------
 
 
-def unpack(node, buffers: list[bytes], array_hook=None, depth: int = 0, *, layouts: bool = False):
+def unpack(node, buffers: list[bytes], array_hook=None, depth: int = 0, *, layouts: bool = False,
+           kept: dict | None = None):
     """Rebuild a value from its payload; arrays become fresh numpy arrays (or ``array_hook(array)``).
 
     Anything unexpected (unknown tag, bad dtype, buffer size != prod(shape) * itemsize,
     buffer reused) raises :class:`ProtocolError`. Only with ``layouts=True`` (the worker reading
     the trusted side's requests) may an array carry a ``"layout"`` (it becomes a StridedArray);
-    the trusted side reads the worker's replies with the default, which refuses it.
+    the trusted side reads the worker's replies with the default, which refuses it. Likewise only
+    with ``kept`` (the worker's store of kept arrays, key -> array) may an array say ``"keep"``
+    or a ``{"$kept": key}`` stand for one: both are refused in the worker's replies.
     """
-    return _Unpacker(buffers, array_hook, layouts).decode(node, depth)
+    return _Unpacker(buffers, array_hook, layouts, kept).decode(node, depth)
+
+
+def _key(key) -> str:
+    if type(key) is not str or not 0 < len(key) <= MAX_KEY_CHARS:
+        raise ProtocolError(N_("invalid key of a kept array"))
+    return key
 
 
 class _Unpacker:
-    def __init__(self, buffers, array_hook, layouts=False):
+    def __init__(self, buffers, array_hook, layouts=False, kept=None):
         self.buffers = buffers
         self.used: set[int] = set()
         self.array_hook = array_hook
         self.layouts = layouts
+        self.kept = kept
 
     def decode(self, node, depth=0):
         if depth > MAX_DEPTH:
@@ -261,6 +298,12 @@ class _Unpacker:
             raise ProtocolError(N_("invalid node: {type}"), type=type(node).__name__)
         if "$array" in node:
             return self._array(node)
+        if "$kept" in node and self.kept is not None:
+            key = _key(self._expect(node, "$kept", str))
+            if key not in self.kept:
+                raise ProtocolError(N_("no array is kept under {key!r}"), key=key[:40])
+            array = self.kept[key]
+            return self.array_hook(array) if self.array_hook is not None else array
         if "$tuple" in node:
             items = self._expect(node, "$tuple", list)
             return tuple(self.decode(v, depth + 1) for v in items)
@@ -300,7 +343,9 @@ class _Unpacker:
 
     def _array(self, node):
         layout = node.get("layout") if self.layouts else None
-        if set(node) != {"$array", "dtype", "shape"} | ({"layout"} if layout is not None else set()):
+        keep = node.get("keep") if self.kept is not None else None
+        if set(node) != ({"$array", "dtype", "shape"} | ({"layout"} if layout is not None else set())
+                         | ({"keep"} if keep is not None else set())) or (keep is not None and layout is not None):
             raise ProtocolError(N_("invalid array description"))
         index, dtype_name, shape = node["$array"], node["dtype"], node["shape"]
         if type(index) is not int or not 0 <= index < len(self.buffers) or index in self.used:
@@ -319,6 +364,12 @@ class _Unpacker:
         array = np.frombuffer(data, dtype=dtype).reshape(shape)
         if not isinstance(data, bytearray):  # bytes read by _read_exact are ours alone: no copy needed
             array = array.copy()
+        if keep is not None:
+            key = _key(keep)
+            held = sum(a.nbytes for k, a in self.kept.items() if k != key)
+            if held + array.nbytes > MAX_KEPT_BYTES:
+                raise ProtocolError(N_("kept arrays over {limit} bytes"), limit=MAX_KEPT_BYTES)
+            self.kept[key] = array
         if layout is not None:
             if not isinstance(layout, dict) or set(layout) != {"shape", "strides", "offset"}:
                 raise ProtocolError(N_("invalid array view"))

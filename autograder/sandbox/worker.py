@@ -204,6 +204,9 @@ class Session:
         self.families: tuple = ()            # the operator families banned (lockdown.install_ban)
         self.banned: tuple = ()
         self.known_ops = 0
+        #: Arrays the trusted side sent to keep (protocol.KeptArray), by key: a reference's weights
+        #: that several examples load. The student's code may change them; only its own results change.
+        self.kept: dict = {}
 
     def lock_down(self, families, plan=None) -> None:
         """Ban ``families`` in the dispatcher, then seccomp and the audit hook: before any student code.
@@ -346,10 +349,13 @@ class Session:
         return {"value": value, "info": describe_value(torch, value), "ops": tuple(sorted(ops)),
                 "grads": grads, "seconds": seconds}
 
-    def call_name(self, name: str, args, kwargs, grad_output, grad_wrt) -> dict:
+    def call_name(self, name: str, args, kwargs, grad_output, grad_wrt, weights_follow=None) -> dict:
         if name not in self.namespace or name.startswith("__"):
             raise StudentFailure("NameError", N_("your code does not define {name!r}"), params={"name": name})
-        return self.call(self.namespace[name], args, kwargs, grad_output, grad_wrt)
+        target = self.namespace[name]
+        if weights_follow is not None:
+            target = built_for_loading(self.torch, target, weights_follow)
+        return self.call(target, args, kwargs, grad_output, grad_wrt)
 
     def call_method(self, handle, method: str, args, kwargs, grad_output, grad_wrt) -> dict:
         obj = self.to_worker(handle)
@@ -377,6 +383,48 @@ class Session:
             "buffers": {name: tuple(b.shape) for name, b in module.named_buffers()},
             "modules": {name: type(m).__name__ for name, m in module.named_modules() if name},
         }
+
+
+#: The dtypes a constructor may be run in for ``weights_follow`` (see :func:`built_for_loading`).
+BUILD_DTYPES = ("float32", "float64")
+#: torch.nn.init's fills: what the layers' reset_parameters (and a student's own init code) call.
+INIT_FILLS = ("uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_",
+              "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_")
+
+
+def built_for_loading(torch, constructor, dtype_name: str):
+    """``constructor`` run for a module whose every parameter and buffer the trusted side loads
+    right after (the request's ``weights_follow``): in the default dtype they will be loaded in, so
+    no conversion follows, and with torch.nn.init's fills doing nothing, as nothing reads those
+    values before the load overwrites them (a name or shape that differs fails before any load).
+
+    Only the build's time changes: a float64 ResNet-18 drew 11 M float32 weights, then converted
+    them, before the load replaced them. Run in the worker, so the student's code may undo either
+    setting; that only makes its own build slower.
+    """
+    if dtype_name not in BUILD_DTYPES:
+        raise ValueError(f"weights_follow: {dtype_name!r} is not one of {BUILD_DTYPES}")
+    dtype = getattr(torch, dtype_name)
+
+    def build(*args, **kwargs):
+        init = torch.nn.init
+        saved_fills = {name: getattr(init, name) for name in INIT_FILLS if hasattr(init, name)}
+        saved_dtype = torch.get_default_dtype()
+        torch.set_default_dtype(dtype)
+        for name in saved_fills:
+            setattr(init, name, _unchanged)
+        try:
+            return constructor(*args, **kwargs)
+        finally:
+            for name, fill in saved_fills.items():
+                setattr(init, name, fill)
+            torch.set_default_dtype(saved_dtype)
+
+    return build
+
+
+def _unchanged(tensor, *args, **kwargs):
+    return tensor
 
 
 def tensor_to_array(torch, tensor):
@@ -469,7 +517,7 @@ def serve(in_fd: int, out_fd: int, session: Session) -> None:
         except protocol.PeerClosed:
             return
         nonce = header.pop("nonce", None)
-        request = {k: protocol.unpack(v, buffers, layouts=True) for k, v in header.items() if k != "op"}
+        request = {k: protocol.unpack(v, buffers, layouts=True, kept=session.kept) for k, v in header.items() if k != "op"}
         try:
             reply = {"ok": True, **handle_request(session, header.get("op"), request)}
         except StudentFailure as failure:
@@ -504,7 +552,7 @@ def handle_request(session: Session, op: str, request: dict) -> dict:
     grad_output = session.to_worker(request.get("grad_output"))
     grad_wrt = tuple(request.get("grad_wrt", ()))
     if op == "call":
-        return session.call_name(request["name"], args, kwargs, grad_output, grad_wrt)
+        return session.call_name(request["name"], args, kwargs, grad_output, grad_wrt, request.get("weights_follow"))
     if op == "method":
         return session.call_method(request["handle"], request["method"], args, kwargs, grad_output, grad_wrt)
     raise StudentFailure("RuntimeError", N_("unknown operation: {op!r}"), params={"op": str(op)})

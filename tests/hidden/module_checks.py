@@ -14,6 +14,7 @@ misplaced BatchNorm is invisible in eval mode. Example::
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import types
 import zlib
@@ -27,35 +28,77 @@ from autograder import strategies as st
 from autograder.grading.failures import GradingFailure, note
 from autograder.grading.harness import StudentRaised, check_close, check_grads, describing, fail
 from autograder.i18n import N_, _
+from autograder.sandbox.worker import built_for_loading
 
 
-def _initial_reference(cls: type, init: tuple, seed: int) -> nn.Module:
-    # The CPU generator alone: torch.manual_seed also queues a seed for every lazy device
-    # (CUDA, XPU, MTIA), formatting a stack trace each time (2-3 ms a call, 140 calls a grading).
-    torch.default_generator.manual_seed(seed)
-    module = cls(**dict(init))
-    generator = torch.Generator().manual_seed(seed + 1)
-    with torch.no_grad():
-        for layer in module.modules():
-            if isinstance(layer, nn.BatchNorm2d):
-                size = layer.num_features
-                layer.running_mean.copy_(0.2 * torch.randn(size, generator=generator))
-                layer.running_var.copy_(0.5 + torch.rand(size, generator=generator))
-                layer.weight.copy_(0.5 + torch.rand(size, generator=generator))
-                layer.bias.copy_(0.2 * torch.randn(size, generator=generator))
-    return module.double()
+#: Reference tensors from this size on are kept by the worker after their first load and named by
+#: their digest afterwards (sandbox.client.Kept): a ResNet-18's 11 M float64 weights, the same in
+#: every configuration, cross the pipe once per submission instead of once per example.
+KEPT_FROM_BYTES = 1 << 18
+
+
+def _role(owner: nn.Module, leaf: str, tensor: torch.Tensor) -> tuple[str, int]:
+    """How a state tensor is drawn (see :func:`_seeded_tensor`) and the fan-in that scales it."""
+    if isinstance(owner, nn.modules.batchnorm._BatchNorm):
+        return {"weight": "around_one", "running_var": "around_one", "bias": "around_zero",
+                "running_mean": "around_zero", "num_batches_tracked": "count"}.get(leaf, "small"), 1
+    weight = getattr(owner, "weight", None)
+    if leaf == "weight" and tensor.dim() > 1:
+        return "uniform", math.prod(tensor.shape[1:])
+    if leaf == "bias" and isinstance(weight, torch.Tensor) and weight.dim() > 1:
+        return "uniform", math.prod(weight.shape[1:])
+    return "small", 1
+
+
+@functools.lru_cache(maxsize=4096)
+def _seeded_tensor(seed: int, name: str, shape: tuple, role: str, fan_in: int,
+                   dtype: torch.dtype) -> tuple[torch.Tensor, str | None]:
+    """The reference's value for the state tensor ``name``: a function of these arguments alone,
+    so every configuration that has the tensor (a ResNet-18's layers, whatever its num_classes)
+    gets the same one. Convolutions and linear layers as torch initialises them (uniform within
+    1/sqrt(fan_in)); BatchNorm far from its initial state (a missing or misplaced one is visible in
+    eval mode). Also the digest that names it on the wire (None below KEPT_FROM_BYTES)."""
+    if role == "count":
+        return torch.zeros(shape, dtype=torch.int64), None
+    generator = torch.Generator().manual_seed(zlib.crc32(repr((seed, name, shape, role, fan_in)).encode()))
+    if role == "uniform":
+        values = (2 * torch.rand(shape, generator=generator, dtype=torch.float64) - 1) / fan_in ** 0.5
+    elif role == "around_one":
+        values = 0.5 + torch.rand(shape, generator=generator, dtype=torch.float64)
+    elif role == "around_zero":
+        values = 0.2 * torch.randn(shape, generator=generator, dtype=torch.float64)
+    else:
+        values = 0.1 * torch.randn(shape, generator=generator, dtype=torch.float64)
+    values = values.to(dtype)
+    digest = None
+    if values.numel() * values.element_size() >= KEPT_FROM_BYTES:
+        digest = hashlib.blake2b(values.numpy().view(np.uint8), digest_size=16).hexdigest()
+    return values, digest
 
 
 @functools.lru_cache(maxsize=4)
-def _reusable_reference(cls: type, init: tuple, seed: int, device: str, dtype: torch.dtype):
-    """One reference module per configuration and what its state was when built."""
-    module = _initial_reference(cls, init, seed).to(device=device, dtype=dtype)
-    return module, {name: tensor.detach().clone() for name, tensor in module.state_dict().items()}
+def _reusable_reference(cls: type, init: tuple, seed: int, device: str, dtype: torch.dtype) -> nn.Module:
+    """One reference module per configuration, holding the seeded values; it remembers them
+    (``_seeded_state``: values and digests by name) so that each use can start from them."""
+    # Built without drawing weights (every one is replaced right after), then filled.
+    module = built_for_loading(torch, cls, "float64")(**dict(init)).to(dtype=dtype)
+    initial, digests = {}, {}
+    with torch.no_grad():
+        for name, tensor in module.state_dict().items():
+            owner_name, _dot, leaf = name.rpartition(".")
+            role, fan_in = _role(module.get_submodule(owner_name), leaf, tensor)
+            value, digests[name] = _seeded_tensor(seed, name, tuple(tensor.shape), role, fan_in,
+                                                  tensor.dtype if tensor.is_floating_point() else torch.int64)
+            tensor.copy_(value)
+            initial[name] = value.to(device)
+    module = module.to(device)
+    module._seeded_state = (initial, digests)
+    return module
 
 
 def reference_module(cls: type, case, device: str, *, seed: int = 0) -> nn.Module:
-    """A fresh reference ``cls(**case.kwargs())`` in ``case.x``'s dtype on ``device`` with
-    non-trivial BatchNorm, in train mode, without gradients.
+    """A fresh reference ``cls(**case.kwargs())`` in ``case.x``'s dtype on ``device`` with seeded
+    weights and non-trivial BatchNorm, in train mode, without gradients.
 
     A configuration seen before (the regression cases run in several tests) gets the same module
     back with its state put back as built: a copy per call (``copy.deepcopy``) cost more than the
@@ -63,7 +106,8 @@ def reference_module(cls: type, case, device: str, *, seed: int = 0) -> nn.Modul
     time: the next call resets it.
     """
     init = tuple(sorted(case.kwargs().items()))
-    module, initial = _reusable_reference(cls, init, seed, device, case.x.dtype)
+    module = _reusable_reference(cls, init, seed, device, case.x.dtype)
+    initial, _digests = module._seeded_state
     with torch.no_grad():
         for name, tensor in module.state_dict().items():
             tensor.copy_(initial[name])
@@ -71,14 +115,23 @@ def reference_module(cls: type, case, device: str, *, seed: int = 0) -> nn.Modul
     return module.train()
 
 
+def _kept_digests(reference: nn.Module) -> dict[str, str]:
+    """{name: digest} of the reference's large tensors that still hold their seeded values (a
+    composed reference, or one a forward in train mode moved, has none or fewer)."""
+    initial, digests = getattr(reference, "_seeded_state", ({}, {}))
+    state = reference.state_dict()
+    return {name: digest for name, digest in digests.items()
+            if digest is not None and name in state and torch.equal(state[name], initial[name])}
+
+
 def loaded_student_module(student, case, reference: nn.Module, device: str):
     """The student's module for ``case``, in ``case.x``'s dtype on ``device``, holding ``reference``'s weights."""
-    module = student.build(case.module, *case.args(), case=case, **case.kwargs())
+    module = student.build(case.module, *case.args(), case=case, weights_follow=case.x.dtype, **case.kwargs())
     with describing(case):
         module.float() if case.x.dtype == torch.float32 else module.double()
         if device != "cpu":
             module.to(device)
-        module.load_reference_state(reference)
+        module.load_reference_state(reference, digests=_kept_digests(reference))
     return module
 
 
@@ -220,7 +273,7 @@ class StudentPiece(nn.Module):
 
     def __init__(self, student, class_name: str, args: tuple, kwargs: dict, dtype: torch.dtype, device: str):
         super().__init__()
-        self.handle = student.build(class_name, *args, **kwargs)
+        self.handle = student.build(class_name, *args, weights_follow=dtype, **kwargs)
         self.handle.float() if dtype == torch.float32 else self.handle.double()
         if device != "cpu":
             self.handle.to(device)
