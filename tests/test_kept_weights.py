@@ -18,6 +18,7 @@ from autograder.sandbox import client, protocol
 from autograder.sandbox.client import Kept, Limits, SandboxWorker
 
 SOURCE = '''
+import sys
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -47,6 +48,19 @@ def init_ones():
 
 def attribute(module, name):
     return getattr(module, name)
+
+def corrupt_kept():
+    """A hostile submission: zero every array its worker keeps for the trusted side (gc.get_objects
+    is refused in the worker; the caller's frames are not)."""
+    frame = sys._getframe()
+    while frame is not None:
+        session = frame.f_locals.get("self")
+        if isinstance(getattr(session, "kept", None), dict):
+            for array in session.kept.values():
+                array[...] = 0
+            return len(session.kept)
+        frame = frame.f_back
+    return -1
 '''
 
 
@@ -204,3 +218,16 @@ def test_building_for_loading_leaves_nothing_behind(worker):
 def test_only_float32_and_float64_can_be_asked_for(worker):
     with pytest.raises(client.StudentError):
         worker.call("Net", weights_follow="int64")
+
+
+def test_a_submission_that_rewrites_what_its_worker_keeps_only_changes_its_own_results(worker):
+    reference = _reference()
+    weight = reference.conv.weight.detach().clone()
+    state = {name: Kept(t, "hostile-" + name) if name == "conv.weight" else t for name, t in reference.state_dict().items()}
+    handle = worker.call("Net", weights_follow="float64").value
+    worker.method(handle, "load_state_dict", (state,))
+    assert worker.call("corrupt_kept").value >= 1
+    handle = worker.call("Net", weights_follow="float64").value
+    worker.method(handle, "load_state_dict", (state,))  # the key alone: the worker's own copy, zeroed
+    assert not worker.method(handle, "state_dict").value["conv.weight"].any()
+    assert torch.equal(reference.conv.weight, weight)  # nothing came back to the trusted side
