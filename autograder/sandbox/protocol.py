@@ -6,7 +6,7 @@ an array is ``{"$array": i, "dtype": "float64", "shape": [2, 3]}``. Tuples/lists
 ``{"$tuple": [...]}``, dicts as ``{"$dict": [[key, value], ...]}``, live objects as
 ``{"$handle": id, "type": "LeNet"}`` and dtypes as ``{"$dtype": "float64"}``. From the trusted side
 only, an array may also carry ``"keep": key`` (the worker keeps it under that key for the rest of
-its life) and ``{"$kept": key}`` stands for an array sent so earlier: a reference's weights that
+its life) and ``{"$kept": key}`` stands for an array sent that way earlier: a reference's weights that
 several examples load (a ResNet-18's 11 M) cross the pipe once.
 
 No pickle, ever: whatever the worker sends, the reader only ever builds plain Python values and
@@ -57,6 +57,7 @@ CHUNK_BYTES = 1 << 20
 MAX_NDIM = 16
 #: Bytes of kept arrays a worker holds at most (the trusted side keeps under this; see KeptArray).
 MAX_KEPT_BYTES = 512 * 1024 * 1024
+#: Characters of a kept array's key at most (the trusted side names them by a digest).
 MAX_KEY_CHARS = 100
 _LENGTH = struct.Struct(">I")
 
