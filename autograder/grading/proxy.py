@@ -67,8 +67,14 @@ class StudentCode:
 
     def call(self, name: str, *args, grad_output=None, grad_wrt: tuple = (), **kwargs):
         """Call the student's top-level ``name(*args, **kwargs)``; return the CallResult."""
+        return self._call(name, args, kwargs, grad_output=grad_output, grad_wrt=grad_wrt)
+
+    def _call(self, name: str, args: tuple, kwargs: dict, *, grad_output=None, grad_wrt: tuple = (),
+              weights_follow: str | None = None):
+        """:meth:`call` with the worker's own options apart from the student's keyword arguments."""
         return self._do(lambda w: w.call(name, _wire(args), _wire(kwargs), grad_output=grad_output,
-                                         grad_wrt=tuple(grad_wrt), timeout=self._link.call_timeout),
+                                         grad_wrt=tuple(grad_wrt), timeout=self._link.call_timeout,
+                                         weights_follow=weights_follow),
                         f"`{name}`")
 
     def run(self, name: str, case, *, grad_output=None, grad_wrt: tuple = ()):
@@ -98,8 +104,7 @@ class StudentCode:
         """
         dtype = None if weights_follow is None else str(weights_follow).removeprefix("torch.")
         with describing(case):
-            result = self._do(lambda w: w.call(name, _wire(args), _wire(kwargs), timeout=self._link.call_timeout,
-                                               weights_follow=dtype), f"`{name}`")
+            result = self._call(name, args, kwargs, weights_follow=dtype)
         client = _client()
         if not isinstance(result.value, client.Handle):
             with describing(case):
