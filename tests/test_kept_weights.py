@@ -35,6 +35,18 @@ class Net(nn.Module):
     def forward(self, x):
         return self.fc(F.relu(self.norm(self.conv(x))).mean((2, 3)))
 
+class SizedByADummyForward(nn.Module):
+    """As students write it: the classifier's input size from a forward in __init__ (a print too)."""
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2))
+        size = self.features(torch.zeros(1, 1, 12, 12)).flatten(1).shape[1]
+        print("tamaño:", size)
+        self.fc = nn.Linear(size, 3)
+
+    def forward(self, x):
+        return self.fc(self.features(x).flatten(1))
+
 class Fails(nn.Module):
     def __init__(self):
         super().__init__()
@@ -231,3 +243,21 @@ def test_a_submission_that_rewrites_what_its_worker_keeps_only_changes_its_own_r
     worker.method(handle, "load_state_dict", (state,))  # the key alone: the worker's own copy, zeroed
     assert not worker.method(handle, "state_dict").value["conv.weight"].any()
     assert torch.equal(reference.conv.weight, weight)  # nothing came back to the trusted side
+
+
+def test_a_constructor_that_sizes_its_classifier_with_a_dummy_forward_builds_the_same(worker):
+    """An honest student's constructor that runs a forward on zeros (with weights nobody drew)
+    gets the same layers, and after the load the same output, in float64 and in float32."""
+    torch.manual_seed(4)
+    features = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2))
+    reference = torch.nn.Module()
+    reference.features, reference.fc = features, torch.nn.Linear(100, 3)
+    for dtype, name in ((torch.float64, "float64"), (torch.float32, "float32")):
+        x = torch.randn(1, 1, 12, 12, generator=torch.Generator().manual_seed(5)).to(dtype)  # a batch of one
+        handle = worker.call("SizedByADummyForward", weights_follow=name).value
+        assert worker.describe(handle)["parameters"]["fc.weight"] == (3, 100)
+        worker.method(handle, "load_state_dict", ({k: v.to(dtype) for k, v in reference.state_dict().items()},))
+        expected = reference.to(dtype).fc(reference.features(x).flatten(1))
+        got = _forward(worker, handle, x.transpose(2, 3).contiguous().transpose(2, 3))  # a transposed layout
+        np.testing.assert_allclose(got, expected.detach().numpy(), rtol=1e-5 if name == "float32" else 1e-12)
+        assert got.dtype == (np.float64 if name == "float64" else np.float32)
