@@ -123,6 +123,20 @@ def with_examples(cases):
 
 # --- comparisons ----------------------------------------------------------------------------------
 
+def all_close(got: np.ndarray, want: np.ndarray, *, atol: float, rtol: float) -> bool:
+    """``np.allclose(got, want, atol=atol, rtol=rtol, equal_nan=True)``, answered by one
+    subtraction when every difference is within ``atol`` (a correct result's usual case: a
+    ResNet-18's 11 M gradients in a fifth of isclose's time); anything else (a larger difference,
+    a NaN, an infinity) goes to np.allclose itself, so the answer is always np.allclose's."""
+    if got.dtype.kind == want.dtype.kind == "f" and got.shape == want.shape and got.size:
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, or max - (-max)
+            difference = np.subtract(got, want)
+        np.abs(difference, out=difference)
+        if difference.max() <= atol:  # a NaN anywhere makes the max NaN, and the test False
+            return True
+    return bool(np.allclose(got, want, atol=atol, rtol=rtol, equal_nan=True))
+
+
 def _as_array(value) -> np.ndarray:
     if isinstance(value, torch.Tensor):
         return value.detach().cpu().numpy()
@@ -163,7 +177,7 @@ def check_close(got, expected, *, case=None, what: str = N_("the result"), atol:
                    "Hint: do not convert to another type; create helper tensors with dtype=x.dtype.",
                    what=_capital(what), got=got_dtype, expected=want_dtype))
         atol, rtol = tolerances(want_dtype, atol, rtol)
-        if np.allclose(got_array, want, atol=atol, rtol=rtol, equal_nan=True):
+        if all_close(got_array, want, atol=atol, rtol=rtol):
             return
         chosen = hint
         for text, alternative in hints:
