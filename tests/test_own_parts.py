@@ -98,7 +98,7 @@ class FakeStudent:
         """As the grader's: the same submission in a fresh worker (here: a fresh namespace)."""
         return FakeStudent(self.source)
 
-    def build(self, name, *args, case=None, weights_follow=None, tiled_weights=False, **kwargs):  # the plain build
+    def build(self, name, *args, case=None, weights_follow=None, **kwargs):  # built as the plain build
         try:
             return _Module(self.namespace[name](*args, **kwargs), name)
         except Exception as exc:  # noqa: BLE001 - as the worker reports it

@@ -70,11 +70,11 @@ class StudentCode:
         return self._call(name, args, kwargs, grad_output=grad_output, grad_wrt=grad_wrt)
 
     def _call(self, name: str, args: tuple, kwargs: dict, *, grad_output=None, grad_wrt: tuple = (),
-              weights_follow: str | None = None, tiled_weights: bool = False):
+              weights_follow: str | None = None):
         """:meth:`call` with the worker's own options apart from the student's keyword arguments."""
         return self._do(lambda w: w.call(name, _wire(args), _wire(kwargs), grad_output=grad_output,
                                          grad_wrt=tuple(grad_wrt), timeout=self._link.call_timeout,
-                                         weights_follow=weights_follow, tiled_weights=tiled_weights),
+                                         weights_follow=weights_follow),
                         f"`{name}`")
 
     def run(self, name: str, case, *, grad_output=None, grad_wrt: tuple = ()):
@@ -95,19 +95,16 @@ class StudentCode:
         return None
 
     def build(self, name: str, *args, case=None, weights_follow: torch.dtype | None = None,
-              tiled_weights: bool = False, **kwargs) -> "StudentModule":
+              **kwargs) -> "StudentModule":
         """Instantiate the student's class ``name(*args, **kwargs)`` inside the worker.
 
         ``weights_follow``: the dtype every weight of the module will be loaded in right after
         (``load_reference_state``); the worker then builds it in that dtype without drawing the
-        initial weights nothing reads (a ResNet-18's 11 M). ``tiled_weights``: the checks use the
-        module's own initial weights but compare them with nothing fixed (output shapes, the
-        forward as the composition of its own layers); their large random fills then repeat one
-        drawn block instead of drawing every value (VGG16's 138 M: 0.8 s).
+        initial weights nothing reads (a ResNet-18's 11 M).
         """
         dtype = None if weights_follow is None else str(weights_follow).removeprefix("torch.")
         with describing(case):
-            result = self._call(name, args, kwargs, weights_follow=dtype, tiled_weights=tiled_weights)
+            result = self._call(name, args, kwargs, weights_follow=dtype)
         client = _client()
         if not isinstance(result.value, client.Handle):
             with describing(case):

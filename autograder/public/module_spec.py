@@ -103,7 +103,7 @@ def build_plain(student, spec: dict, device: str):
 
     For checks where the values do not matter (output shapes): nothing crosses the pipe but x.
     """
-    module = student.build(spec["module"], case=spec_label(spec), tiled_weights=True, **init_kwargs(spec))
+    module = student.build(spec["module"], case=spec_label(spec), **init_kwargs(spec))
     with describing(spec_label(spec)):
         module.double()
         if device != "cpu":

@@ -42,7 +42,7 @@ class OneBigNetwork:
             return self.module
         self.drop()
         label = f"{name}({', '.join(f'{k}={v!r}' for k, v in init.items())})"
-        module = student.build(name, case=label, tiled_weights=True, **init)
+        module = student.build(name, case=label, **init)
         if device != "cpu":
             with describing(label):
                 module.to(device)

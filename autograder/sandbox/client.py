@@ -383,20 +383,16 @@ class SandboxWorker:
     # -- calls -----------------------------------------------------------------------------------
     def call(self, name: str, args: tuple = (), kwargs: dict | None = None, *,
              grad_output=None, grad_wrt: tuple = (), timeout: float | None = None,
-             weights_follow: str | None = None, tiled_weights: bool = False) -> CallResult:
+             weights_follow: str | None = None) -> CallResult:
         """Call the top-level callable ``name`` (a function, or a class: then value is a Handle).
 
         ``weights_follow`` ("float64" or "float32"): ``name`` builds a module whose every weight the
         caller loads right after, in that dtype; the worker builds it in that dtype and skips the
-        random initialisation nothing would read. ``tiled_weights``: ``name`` builds a module whose
-        own initial weights are used but never compared with fixed values; its large random fills
-        repeat one drawn block (``worker.built_with_tiled_draws``).
+        random initialisation nothing would read.
         """
         request = {"op": "call", "name": name}
         if weights_follow is not None:
             request["weights_follow"] = weights_follow
-        elif tiled_weights:
-            request["tiled_weights"] = True
         return self._call(request, args, kwargs, grad_output, grad_wrt, timeout)
 
     def method(self, handle: Handle, method: str, args: tuple = (), kwargs: dict | None = None, *,

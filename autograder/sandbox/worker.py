@@ -349,15 +349,12 @@ class Session:
         return {"value": value, "info": describe_value(torch, value), "ops": tuple(sorted(ops)),
                 "grads": grads, "seconds": seconds}
 
-    def call_name(self, name: str, args, kwargs, grad_output, grad_wrt, weights_follow=None,
-                  tiled_weights=False) -> dict:
+    def call_name(self, name: str, args, kwargs, grad_output, grad_wrt, weights_follow=None) -> dict:
         if name not in self.namespace or name.startswith("__"):
             raise StudentFailure("NameError", N_("your code does not define {name!r}"), params={"name": name})
         target = self.namespace[name]
         if weights_follow is not None:
             target = built_for_loading(self.torch, target, weights_follow)
-        elif tiled_weights:
-            target = built_with_tiled_draws(self.torch, target)
         return self.call(target, args, kwargs, grad_output, grad_wrt)
 
     def call_method(self, handle, method: str, args, kwargs, grad_output, grad_wrt) -> dict:
@@ -428,58 +425,6 @@ def built_for_loading(torch, constructor, dtype_name: str):
 
 def _unchanged(tensor, *args, **kwargs):
     return tensor
-
-
-#: The random fills a constructor's initial weights come from (torch.nn.init's and a student's
-#: own ``weight.data.normal_(0, 0.01)`` alike), and the length of the block a large tensor's
-#: values repeat (a prime: the rows of a weight matrix are shifted copies, never the same row).
-TILED_FILLS = ("uniform_", "normal_")
-TILE = 4099
-
-
-def built_with_tiled_draws(torch, constructor):
-    """``constructor`` run for a module whose initial weights the checks use but never compare with
-    anything the statement fixes (a network's output shapes, its forward as the composition of its
-    own layers, where its dropout is): a random fill of a tensor larger than :data:`TILE` draws
-    one block of TILE values (the same distribution, the same generator) and repeats it.
-
-    VGG16's constructor drew 138 M random numbers (0.9 s, in every grading and every check());
-    it now draws a few thousand per layer and copies them. Every other fill (ones, zeros,
-    constants, a student's own arithmetic) and every tensor of TILE values or fewer is as before.
-    Run in the worker, so the student's code may undo it; that only makes its own build slower.
-    """
-    saved = {name: torch.Tensor.__dict__.get(name) for name in TILED_FILLS}
-
-    def tiled(name):
-        real = getattr(torch._C.TensorBase, name)
-
-        def fill(tensor, *args, **kwargs):
-            count = tensor.numel()
-            if (count <= TILE or type(tensor) not in (torch.Tensor, torch.nn.Parameter) or not tensor.is_contiguous()
-                    or (tensor.requires_grad and torch.is_grad_enabled())):
-                return real(tensor, *args, **kwargs)  # what it always did (and the same errors)
-            with torch.no_grad():
-                block = real(torch.empty(TILE, dtype=tensor.dtype, device=tensor.device), *args, **kwargs)
-                flat, whole = tensor.view(-1), count // TILE
-                flat[:whole * TILE].view(whole, TILE).copy_(block.expand(whole, TILE))
-                flat[whole * TILE:].copy_(block[:count - whole * TILE])
-            return tensor
-
-        return fill
-
-    def build(*args, **kwargs):
-        for name in TILED_FILLS:
-            setattr(torch.Tensor, name, tiled(name))
-        try:
-            return constructor(*args, **kwargs)
-        finally:
-            for name, fill in saved.items():
-                if fill is None:
-                    delattr(torch.Tensor, name)
-                else:
-                    setattr(torch.Tensor, name, fill)
-
-    return build
 
 
 def tensor_to_array(torch, tensor):
@@ -607,8 +552,7 @@ def handle_request(session: Session, op: str, request: dict) -> dict:
     grad_output = session.to_worker(request.get("grad_output"))
     grad_wrt = tuple(request.get("grad_wrt", ()))
     if op == "call":
-        return session.call_name(request["name"], args, kwargs, grad_output, grad_wrt, request.get("weights_follow"),
-                                 request.get("tiled_weights") is True)
+        return session.call_name(request["name"], args, kwargs, grad_output, grad_wrt, request.get("weights_follow"))
     if op == "method":
         return session.call_method(request["handle"], request["method"], args, kwargs, grad_output, grad_wrt)
     raise StudentFailure("RuntimeError", N_("unknown operation: {op!r}"), params={"op": str(op)})

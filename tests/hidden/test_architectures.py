@@ -512,7 +512,7 @@ def _googlenet_regressions():
 
 @part("GoogLeNet", kind="structure", builds_on=("InceptionBlock",))
 def test_googlenet_structure(student):
-    net = student.build("GoogLeNet", case="GoogLeNet()", tiled_weights=True)
+    net = student.build("GoogLeNet", case="GoogLeNet()")
     with describing(_("GoogLeNet() with its default arguments (1000 classes)")):
         kinds = net.describe()["modules"]
         not_inception = [f"inception{b}" for b in ("3a", "3b", "4a", "4b", "4c", "4d", "4e", "5a", "5b")
@@ -553,7 +553,7 @@ def test_googlenet_gradients(student, device):
 @part("GoogLeNet", kind="train_mode", builds_on=("InceptionBlock",))
 def test_googlenet_dropout(student, device):
     case = _googlenet_regressions()[1]
-    net = student.build("GoogLeNet", case=case, tiled_weights=True, **case.kwargs())
+    net = student.build("GoogLeNet", case=case, **case.kwargs())
     with describing(case):
         if device != "cpu":
             net.to(device)
