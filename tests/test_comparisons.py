@@ -41,12 +41,13 @@ def _around_atol(draw):
 
 
 @settings(max_examples=400, deadline=None)
-@given(pair=_pairs(), atol=st.sampled_from([1e-8, 1e-6, 1e-5, 0.0]), rtol=st.sampled_from([1e-7, 1e-5, 1e-4, 0.0]))
+@given(pair=_pairs(), atol=st.sampled_from([1e-8, 1e-6, 1e-5, 0.0, 1e300, np.inf]),
+       rtol=st.sampled_from([1e-7, 1e-5, 1e-4, 0.0, np.inf]))
 def test_all_close_is_np_allclose(pair, atol, rtol):
     got, want = pair
     with np.errstate(all="ignore"):
         expected = bool(np.allclose(got, want, atol=atol, rtol=rtol, equal_nan=True))
-    assert all_close(got, want, atol=atol, rtol=rtol) is expected
+        assert all_close(got, want, atol=atol, rtol=rtol) is expected
 
 
 @settings(max_examples=300, deadline=None)
@@ -55,7 +56,7 @@ def test_all_close_is_np_allclose_around_atol(drawn, rtol):
     (got, want), atol = drawn
     with np.errstate(all="ignore"):
         expected = bool(np.allclose(got, want, atol=atol, rtol=rtol, equal_nan=True))
-    assert all_close(got, want, atol=atol, rtol=rtol) is expected
+        assert all_close(got, want, atol=atol, rtol=rtol) is expected
 
 
 def test_the_shortcut_never_passes_a_nan_or_an_infinity_where_a_number_was_expected():
@@ -68,6 +69,19 @@ def test_the_shortcut_never_passes_a_nan_or_an_infinity_where_a_number_was_expec
     assert all_close(both, both, atol=1e-8, rtol=1e-7) is True  # as np.allclose: inf equals inf
     nan = np.array([np.nan, 1.0])
     assert all_close(nan, nan, atol=1e-8, rtol=1e-7) is True  # equal_nan
+
+
+def test_an_infinite_atol_does_not_pass_a_number_where_infinity_was_expected():
+    """The red team's route: check_forward_composes scales atol by the student's own logits, which
+    weights of 1e38 make infinite (or, in float32, a finite atol past float32's range); np.allclose
+    still tells a number from an infinity. Also an infinite rtol (inf * 0 is NaN to np.allclose)."""
+    want = np.array([np.inf, -np.inf, 1.0], dtype=np.float32)
+    got = np.array([0.0, 0.0, 1.0], dtype=np.float32)
+    assert all_close(got, want, atol=np.inf, rtol=1e-4) is False
+    assert all_close(got, want, atol=float(np.float32(1e38)) * 1e-4 * 1e10, rtol=1e-4) is False
+    assert all_close(want, want, atol=np.inf, rtol=1e-4) is True
+    with np.errstate(invalid="ignore"):
+        assert all_close(np.array([1e-12]), np.array([0.0]), atol=1e-8, rtol=np.inf) is False
 
 
 def test_a_difference_over_atol_that_rtol_admits_still_passes():

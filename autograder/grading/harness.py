@@ -57,6 +57,7 @@ slow test's examples with ``@scaled_examples(0.4)`` (profiles: autograder/gradin
 """
 from __future__ import annotations
 
+import math
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -125,14 +126,20 @@ def with_examples(cases):
 
 def all_close(got: np.ndarray, want: np.ndarray, *, atol: float, rtol: float) -> bool:
     """``np.allclose(got, want, atol=atol, rtol=rtol, equal_nan=True)``, answered by one
-    subtraction when every difference is within ``atol`` (a correct result's usual case: a
-    ResNet-18's 11 M gradients in a fifth of isclose's time); anything else (a larger difference,
-    a NaN, an infinity) goes to np.allclose itself, so the answer is always np.allclose's."""
-    if got.dtype.kind == want.dtype.kind == "f" and got.shape == want.shape and got.size:
+    subtraction when every difference is within a finite ``atol`` (a correct result's usual case:
+    a ResNet-18's 11 M gradients in a fifth of isclose's time); anything else (a larger
+    difference, a NaN, an infinity, an infinite atol or rtol) goes to np.allclose itself, so the
+    answer is always np.allclose's. An atol can be infinite: check_forward_composes scales it by
+    logits the student's own weights make (the red team's weights of 1e38 made inf pass for any
+    number)."""
+    if (got.dtype.kind == want.dtype.kind == "f" and got.shape == want.shape and got.size
+            and math.isfinite(atol) and math.isfinite(rtol)):
         with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, or max - (-max)
             difference = np.subtract(got, want)
         np.abs(difference, out=difference)
-        if difference.max() <= atol:  # a NaN anywhere makes the max NaN, and the test False
+        # In float64: a float32 comparison would round a huge atol up to inf. A NaN anywhere makes
+        # the max NaN, and the test False.
+        if float(difference.max()) <= atol:
             return True
     return bool(np.allclose(got, want, atol=atol, rtol=rtol, equal_nan=True))
 
