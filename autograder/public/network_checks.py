@@ -131,7 +131,8 @@ def dropout_paths(net, prefix: str) -> list[str]:
 def check_forward_composes(net, name: str, classes: int, inputs, device: str) -> None:
     """``net(x) == classifier(flatten(avgpool(features(x))))`` in eval mode, the classifier being
     the student's own three linear layers with ReLU after the first two (the statement's
-    composition: no ReLU or softmax on the logits). No weights cross the pipe."""
+    composition: no ReLU or softmax on the logits). No weights cross the pipe, so the composition
+    is only as telling as the student's own initial weights: logits that are not finite fail."""
     net = net.eval()
     first, second, last = (net.submodule(path).eval() for path in LINEAR_LAYERS[name])
     for x in inputs:
@@ -142,6 +143,13 @@ def check_forward_composes(net, name: str, classes: int, inputs, device: str) ->
             hidden = torch.relu(as_tensor(first.forward(flat)))
             hidden = torch.relu(as_tensor(second.forward(hidden)))
             expected = as_tensor(last.forward(hidden))
+            if not bool(torch.isfinite(expected).all()):
+                # NaN (or infinite) weights would make both sides NaN, equal whatever the forward
+                # does (the red team hid a max pool behind a last layer of NaN); no sane
+                # initialisation gives such logits.
+                fail(_("with its own initial weights the classifier gives values that are not finite (NaN or "
+                       "infinity), so the forward cannot be compared with classifier(flatten(avgpool(features(x)))).\n"
+                       "Hint: initialise the linear layers with finite values (torch's default does)."))
             # Relative to the logits' size: with small initial weights they are about 1e-2, and a
             # max-pooling where avgpool goes changed them by less than float32's default atol.
             scale = max(float(expected.abs().max()), 1e-6)
