@@ -13,12 +13,14 @@ import json
 import subprocess
 import sys
 import textwrap
+from collections.abc import Collection
 from pathlib import Path
 
 from autograder.config import REPO_ROOT, load_course
 
 
-def run_public_suites(jobs: list[tuple[str, str, str | None]], tmp_path: Path, timeout: float = 600) -> dict:
+def run_public_suites(jobs: list[tuple[str, str, str | Collection[str] | None]], tmp_path: Path,
+                      timeout: float = 600) -> dict:
     """Run public suites (as session.py does) in ONE fresh interpreter, for speed, with the next
     session's worker pre-started as a grading service does: ``jobs`` are (assignment, source,
     only_part: a part, several, or None for all). Returns the raw results in order and the secret modules

@@ -78,19 +78,18 @@ def _seeded_tensor(seed: int, name: str, shape: tuple, role: str, fan_in: int,
 
 @functools.lru_cache(maxsize=4)
 def _reusable_reference(cls: type, init: tuple, seed: int, device: str, dtype: torch.dtype) -> nn.Module:
-    """One reference module per configuration, holding the seeded values; it remembers them
-    (``_seeded_state``: values and digests by name) so that each use can start from them."""
-    # Built without drawing weights (every one is replaced right after), then filled.
-    module = built_for_loading(torch, cls, "float64")(**dict(init)).to(dtype=dtype)
+    """One reference module per configuration, with the seeded values it is to hold
+    (``_seeded_state``: values and digests by name); :func:`reference_module`, its only caller, puts
+    them in before each use, the first one included."""
+    # Built in its dtype without drawing weights: reference_module fills every state tensor.
+    module = built_for_loading(torch, cls, str(dtype).removeprefix("torch."))(**dict(init)).to(dtype=dtype)
     initial, digests = {}, {}
-    with torch.no_grad():
-        for name, tensor in module.state_dict().items():
-            owner_name, _dot, leaf = name.rpartition(".")
-            role, fan_in = _role(module.get_submodule(owner_name), leaf, tensor)
-            value, digests[name] = _seeded_tensor(seed, name, tuple(tensor.shape), role, fan_in,
-                                                  tensor.dtype if tensor.is_floating_point() else torch.int64)
-            tensor.copy_(value)
-            initial[name] = value.to(device)
+    for name, tensor in module.state_dict().items():
+        owner_name, _dot, leaf = name.rpartition(".")
+        role, fan_in = _role(module.get_submodule(owner_name), leaf, tensor)
+        value, digests[name] = _seeded_tensor(seed, name, tuple(tensor.shape), role, fan_in,
+                                              tensor.dtype if tensor.is_floating_point() else torch.int64)
+        initial[name] = value.to(device)
     module = module.to(device)
     module._seeded_state = (initial, digests)
     return module
